@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Boot the VDUSE test VM (Debian trixie cloud kernel under QEMU TCG, busybox
+# initramfs) and run scenarios against a vduse-blk binary.  Exits 0 only if
+# the guest reports "=== VMTEST RESULT: PASS".
+#
+# Usage: run.sh --binary PATH [--scenarios a,b|all] [--smp N] [--mem MB]
+#               [--timeout SEC] [--scenario-timeout SEC] [--extra DIR] [--shell]
+#   --timeout           whole VM run, qemu is killed after it (default 1800)
+#   --scenario-timeout  per-scenario guard inside the guest (default 600)
+#   --extra DIR         copied over the initramfs root (see build-initramfs.sh)
+#   --shell             interactive shell on the console after the scenarios
+# Cache: ${VDUSE_VM_CACHE:-<repo>/.cache/vm}; console log: <cache>/console.log
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+export VDUSE_VM_CACHE=${VDUSE_VM_CACHE:-$repo/.cache/vm}
+cache=$VDUSE_VM_CACHE
+
+usage() {
+    sed -n 's/^# \{0,1\}//; 6,12p' "${BASH_SOURCE[0]}" >&2
+    exit 2
+}
+binary="" scenarios=all smp=2 mem=2048 timeout=1800 scenario_timeout=600 extra="" shell=0
+while (($#)); do
+    case "$1" in
+        --binary) binary=${2:?}; shift 2 ;;
+        --scenarios) scenarios=${2:?}; shift 2 ;;
+        --smp) smp=${2:?}; shift 2 ;;
+        --mem) mem=${2:?}; shift 2 ;;
+        --timeout) timeout=${2:?}; shift 2 ;;
+        --scenario-timeout) scenario_timeout=${2:?}; shift 2 ;;
+        --extra) extra=${2:?}; shift 2 ;;
+        --shell) shell=1; shift ;;
+        -h | --help) usage ;;
+        *) echo "run.sh: unknown argument $1" >&2; usage ;;
+    esac
+done
+[[ -n $binary ]] || usage
+for n in "$smp" "$mem" "$timeout" "$scenario_timeout"; do
+    [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: '$n' is not a positive number" >&2; exit 2; }
+done
+# Scenario names end up on the kernel command line: keep them plain.
+[[ $scenarios =~ ^[A-Za-z0-9._,-]+$ ]] || { echo "run.sh: bad --scenarios '$scenarios'" >&2; exit 2; }
+binary=$(realpath "$binary")
+
+"$here/install-deps.sh"
+"$here/fetch-kernel.sh"
+
+mkdir -p "$cache"
+# One VM per cache at a time: the initramfs and the log are shared files.
+exec 8>"$cache/.run.lock"
+flock -n 8 || { echo "run.sh: waiting for another run.sh using $cache" >&2; flock 8; }
+
+initrd=$cache/initramfs.cpio
+log=$cache/console.log
+build_args=(--binary "$binary" --out "$initrd")
+[[ -n $extra ]] && build_args+=(--extra "$extra")
+"$here/build-initramfs.sh" "${build_args[@]}"
+
+append="console=ttyS0 quiet panic=-1 vmtest.scenarios=$scenarios vmtest.timeout=$scenario_timeout"
+((shell)) && append+=" vmtest.shell=1"
+
+qemu=(
+    qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem"
+    -nographic -no-reboot -nic none
+    -kernel "$cache/vmlinuz" -initrd "$initrd" -append "$append"
+)
+echo "run.sh: ${qemu[*]}" >&2
+echo "run.sh: console log: $log (timeout ${timeout}s)" >&2
+
+start=$(date +%s.%N)
+# stdin: /dev/null unless interactive, so the terminal stays cooked and ^C
+# kills qemu instead of going to the guest.  timeout kills qemu on a hang.
+set +e
+if ((shell)); then
+    timeout -k 10 "$timeout" "${qemu[@]}" 2>&1 | tee "$log"
+else
+    timeout -k 10 "$timeout" "${qemu[@]}" </dev/null 2>&1 | tee "$log"
+fi
+qemu_rc=${PIPESTATUS[0]}
+set -e
+elapsed=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+
+# Serial console lines end in CR LF.
+clean=$(tr -d '\r' <"$log")
+booted=$(sed -n 's/^=== VMTEST BOOTED .*uptime=\([0-9.]*\)s.*/\1/p' <<<"$clean" | head -n1)
+echo >&2
+echo "run.sh: qemu exit $qemu_rc after ${elapsed}s wall; guest reached init at ${booted:-?}s uptime" >&2
+
+if ((qemu_rc == 124 || qemu_rc == 137)); then
+    echo "run.sh: TIMEOUT: qemu killed after ${timeout}s" >&2
+fi
+failed=$(sed -n 's/^=== FAIL \([^ ]*\).*/\1/p' <<<"$clean" | tr '\n' ' ')
+# A scenario that started but never finished (hang, guest crash, timeout).
+unfinished=$(awk '
+    /^=== SCENARIO / { cur = $3 }
+    /^=== (PASS|FAIL) / { cur = "" }
+    END { if (cur != "") print cur }' <<<"$clean")
+modfail=$(sed -n 's/^=== MODULE FAIL \(.*\)/\1/p' <<<"$clean")
+
+if grep -qx '=== VMTEST RESULT: PASS' <<<"$clean" && [[ -z $failed && -z $modfail ]] &&
+    grep -q '^=== PASS ' <<<"$clean"; then
+    echo "run.sh: PASS ($(grep -c '^=== PASS ' <<<"$clean") scenarios)" >&2
+    exit 0
+fi
+
+echo "run.sh: FAIL" >&2
+[[ -n $modfail ]] && echo "run.sh:   module load failures: $modfail" >&2
+[[ -n $failed ]] && echo "run.sh:   failed: $failed" >&2
+[[ -n $unfinished ]] && echo "run.sh:   unfinished: $unfinished" >&2
+grep -q '^=== VMTEST RESULT:' <<<"$clean" ||
+    echo "run.sh:   no '=== VMTEST RESULT' line (guest hung, crashed or was killed)" >&2
+exit 1

@@ -1,0 +1,52 @@
+using VduseAot.Interop;
+
+namespace VduseAot.Block;
+
+/// <summary>The feature bits and virtio_blk_config a device with given options offers.</summary>
+public static class BlkConfigSpace
+{
+    /// <summary>Largest data segment announced in size_max.</summary>
+    public const uint SizeMax = 1u << 20;
+
+    /// <summary>Segments a request may have: the queue minus header and status descriptors.</summary>
+    public static uint SegMax(BlkDeviceOptions options) => (uint)options.QueueSize - 2;
+
+    /// <summary>
+    /// Features offered. VDUSE requires VERSION_1 and ACCESS_PLATFORM and rejects CONFIG_WCE for block
+    /// devices; the ring features (packed, indirect, event idx) are not offered by this queue engine.
+    /// </summary>
+    public static ulong Features(BlkDeviceOptions options)
+    {
+        ulong f = Bit(VirtioConstants.VIRTIO_F_VERSION_1) | Bit(VirtioConstants.VIRTIO_F_ACCESS_PLATFORM)
+            | Bit(VirtioBlk.VIRTIO_BLK_F_SIZE_MAX) | Bit(VirtioBlk.VIRTIO_BLK_F_SEG_MAX)
+            | Bit(VirtioBlk.VIRTIO_BLK_F_BLK_SIZE) | Bit(VirtioBlk.VIRTIO_BLK_F_FLUSH)
+            | Bit(VirtioBlk.VIRTIO_BLK_F_TOPOLOGY);
+        if (options.ReadOnly)
+        {
+            f |= Bit(VirtioBlk.VIRTIO_BLK_F_RO);
+        }
+
+        if (options.Queues > 1)
+        {
+            f |= Bit(VirtioBlk.VIRTIO_BLK_F_MQ);
+        }
+
+        return f;
+    }
+
+    /// <summary>The config space the driver reads.</summary>
+    public static virtio_blk_config Build(BlkDeviceOptions options) => new()
+    {
+        capacity = options.CapacityBytes / VirtioBlk.SECTOR_SIZE,
+        size_max = SizeMax,
+        seg_max = SegMax(options),
+        blk_size = options.LogicalBlockSize,
+        physical_block_exp = 0,
+        alignment_offset = 0,
+        min_io_size = 1,
+        opt_io_size = 0,
+        num_queues = options.Queues,
+    };
+
+    private static ulong Bit(int bit) => 1UL << bit;
+}

@@ -1,0 +1,23 @@
+namespace VduseAot.Block;
+
+/// <summary>What the user asked the block device to look like.</summary>
+public sealed class BlkDeviceOptions
+{
+    /// <summary>Capacity in bytes (a multiple of the logical block size).</summary>
+    public ulong CapacityBytes { get; set; }
+
+    /// <summary>512 or 4096.</summary>
+    public uint LogicalBlockSize { get; set; } = 512;
+
+    /// <summary>Virtqueues (request queues).</summary>
+    public ushort Queues { get; set; } = 1;
+
+    /// <summary>Largest ring the driver may choose (a power of two).</summary>
+    public ushort QueueSize { get; set; } = 256;
+
+    /// <summary>Offer VIRTIO_BLK_F_RO and refuse writes.</summary>
+    public bool ReadOnly { get; set; }
+
+    /// <summary>GET_ID answer, at most 20 bytes.</summary>
+    public string Serial { get; set; } = "";
+}

@@ -1,0 +1,60 @@
+using System.Runtime.InteropServices;
+
+namespace VduseAot.Interop;
+
+/// <summary>errno values this code reacts to (asm-generic/errno-base.h); others pass through as numbers.</summary>
+public enum Errno
+{
+    /// <summary>Success.</summary>
+    OK = 0,
+    /// <summary>EPERM.</summary>
+    EPERM = 1,
+    /// <summary>ENOENT.</summary>
+    ENOENT = 2,
+    /// <summary>EINTR.</summary>
+    EINTR = 4,
+    /// <summary>EIO.</summary>
+    EIO = 5,
+    /// <summary>EBADF.</summary>
+    EBADF = 9,
+    /// <summary>EAGAIN.</summary>
+    EAGAIN = 11,
+    /// <summary>ENOMEM.</summary>
+    ENOMEM = 12,
+    /// <summary>EACCES.</summary>
+    EACCES = 13,
+    /// <summary>EFAULT.</summary>
+    EFAULT = 14,
+    /// <summary>EBUSY.</summary>
+    EBUSY = 16,
+    /// <summary>EEXIST.</summary>
+    EEXIST = 17,
+    /// <summary>ENODEV.</summary>
+    ENODEV = 19,
+    /// <summary>EINVAL.</summary>
+    EINVAL = 22,
+    /// <summary>ENOSPC.</summary>
+    ENOSPC = 28,
+    /// <summary>ENOTTY.</summary>
+    ENOTTY = 25,
+    /// <summary>ENOSYS.</summary>
+    ENOSYS = 38,
+    /// <summary>EOPNOTSUPP.</summary>
+    EOPNOTSUPP = 95,
+    /// <summary>ETIMEDOUT.</summary>
+    ETIMEDOUT = 110,
+}
+
+/// <summary>Reading and describing errno after a failed call.</summary>
+public static class ErrnoExtensions
+{
+    /// <summary>errno of the last [LibraryImport(SetLastError = true)] call on this thread.</summary>
+    public static Errno Last() => (Errno)Marshal.GetLastPInvokeError();
+
+    /// <summary>"ENOENT (No such file or directory)" style text for messages.</summary>
+    public static string Describe(this Errno errno)
+    {
+        string name = System.Enum.IsDefined(errno) ? errno.ToString() : "errno " + ((int)errno).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return name + " (" + Marshal.GetPInvokeErrorMessage((int)errno) + ")";
+    }
+}

@@ -1,0 +1,46 @@
+namespace VduseAot.Interop;
+
+/// <summary>Netlink, generic netlink and vdpa constants (linux/netlink.h, genetlink.h, vdpa.h).</summary>
+public static class Netlink
+{
+    /// <summary>AF_NETLINK.</summary>
+    public const int AF_NETLINK = 16;
+    /// <summary>NETLINK_GENERIC.</summary>
+    public const int NETLINK_GENERIC = 16;
+    /// <summary>NLM_F_REQUEST.</summary>
+    public const ushort NLM_F_REQUEST = 0x1;
+    /// <summary>NLM_F_ACK.</summary>
+    public const ushort NLM_F_ACK = 0x4;
+    /// <summary>NLMSG_ERROR.</summary>
+    public const ushort NLMSG_ERROR = 0x2;
+    /// <summary>NLMSG_DONE.</summary>
+    public const ushort NLMSG_DONE = 0x3;
+    /// <summary>NLMSG_ALIGNTO / NLA_ALIGNTO.</summary>
+    public const int NLMSG_ALIGNTO = 4;
+
+    /// <summary>GENL_ID_CTRL: the nlctrl family.</summary>
+    public const ushort GENL_ID_CTRL = 0x10;
+    /// <summary>CTRL_CMD_GETFAMILY.</summary>
+    public const byte CTRL_CMD_GETFAMILY = 3;
+    /// <summary>CTRL_ATTR_FAMILY_ID (u16).</summary>
+    public const ushort CTRL_ATTR_FAMILY_ID = 1;
+    /// <summary>CTRL_ATTR_FAMILY_NAME (string).</summary>
+    public const ushort CTRL_ATTR_FAMILY_NAME = 2;
+
+    /// <summary>VDPA_GENL_NAME.</summary>
+    public const string VDPA_GENL_NAME = "vdpa";
+    /// <summary>VDPA_GENL_VERSION.</summary>
+    public const byte VDPA_GENL_VERSION = 1;
+    /// <summary>VDPA_CMD_DEV_NEW.</summary>
+    public const byte VDPA_CMD_DEV_NEW = 3;
+    /// <summary>VDPA_CMD_DEV_DEL.</summary>
+    public const byte VDPA_CMD_DEV_DEL = 4;
+    /// <summary>VDPA_CMD_DEV_GET.</summary>
+    public const byte VDPA_CMD_DEV_GET = 5;
+    /// <summary>VDPA_ATTR_MGMTDEV_BUS_NAME (string).</summary>
+    public const ushort VDPA_ATTR_MGMTDEV_BUS_NAME = 1;
+    /// <summary>VDPA_ATTR_MGMTDEV_DEV_NAME (string).</summary>
+    public const ushort VDPA_ATTR_MGMTDEV_DEV_NAME = 2;
+    /// <summary>VDPA_ATTR_DEV_NAME (string).</summary>
+    public const ushort VDPA_ATTR_DEV_NAME = 4;
+}

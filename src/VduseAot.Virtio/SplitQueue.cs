@@ -1,0 +1,242 @@
+using System.Runtime.CompilerServices;
+using System.Threading;
+using VduseAot.Interop;
+
+namespace VduseAot.Virtio;
+
+/// <summary>
+/// Device side of a split virtqueue (virtio 1.2 section 2.7): reads the avail ring, walks descriptor
+/// chains into <see cref="DescriptorChain"/>s and writes the used ring. Owned by one thread; no locks.
+/// The rings are translated once at <see cref="Start"/> and must be contiguous in host memory.
+/// </summary>
+public sealed unsafe class SplitQueue<TMem>
+    where TMem : struct, IGuestMemory
+{
+    private TMem _memory;
+    private vring_desc* _desc;
+    private vring_avail* _avail;
+    private ushort* _availRing;
+    private vring_used* _used;
+    private vring_used_elem* _usedRing;
+    private ushort _lastAvail;
+    private ushort _availCache;
+    private ushort _nextUsed;
+    private ushort _publishedUsed;
+
+    /// <summary>Creates a stopped queue of <paramref name="size"/> entries (a power of two, at most 32768).</summary>
+    public SplitQueue(TMem memory, ushort size)
+    {
+        if (size == 0 || (size & (size - 1)) != 0 || size > 32768)
+        {
+            throw new System.ArgumentOutOfRangeException(nameof(size), "queue size must be a power of two up to 32768");
+        }
+
+        _memory = memory;
+        Size = size;
+    }
+
+    /// <summary>Entries in the ring.</summary>
+    public ushort Size { get; }
+
+    /// <summary>Set when the driver broke a ring-level rule; the queue stops serving until restarted.</summary>
+    public string? BrokenReason { get; private set; }
+
+    /// <summary>Next avail index the device will read (what GET_VQ_STATE reports).</summary>
+    public ushort LastAvailIndex => _lastAvail;
+
+    /// <summary>Next used index the device will write.</summary>
+    public ushort NextUsedIndex => _nextUsed;
+
+    /// <summary>Chains popped whose head index was outside the table; they cannot be returned.</summary>
+    public ulong BadHeads { get; private set; }
+
+    /// <summary>Guest memory (by reference so a stateful translator keeps its cache).</summary>
+    public ref TMem Memory => ref _memory;
+
+    /// <summary>
+    /// Translates the three ring areas and sets the starting avail index. Returns an error text when an
+    /// area is unmapped or not contiguous in host memory. Called at start-up, never on the hot path.
+    /// </summary>
+    public string? Start(ulong descIova, ulong availIova, ulong usedIova, ushort availIndex)
+    {
+        uint descBytes = (uint)Size * 16u;
+        uint availBytes = 6u + 2u * Size;
+        uint usedBytes = 6u + 8u * Size;
+        _desc = (vring_desc*)MapRing(descIova, descBytes, false);
+        _avail = (vring_avail*)MapRing(availIova, availBytes, false);
+        _used = (vring_used*)MapRing(usedIova, usedBytes, true);
+        if (_desc == null || _avail == null || _used == null)
+        {
+            return "a ring area is not mapped contiguously (desc 0x" + descIova.ToString("x", System.Globalization.CultureInfo.InvariantCulture)
+                + ", avail 0x" + availIova.ToString("x", System.Globalization.CultureInfo.InvariantCulture)
+                + ", used 0x" + usedIova.ToString("x", System.Globalization.CultureInfo.InvariantCulture) + ")";
+        }
+
+        _availRing = (ushort*)((byte*)_avail + 4);
+        _usedRing = (vring_used_elem*)((byte*)_used + 4);
+        _lastAvail = availIndex;
+        _availCache = availIndex;
+
+        // The used index lives in shared memory: after a (re)start it is wherever the previous owner
+        // left it (0 after the driver's reset), and the device continues from there.
+        _nextUsed = Volatile.Read(ref _used->idx);
+        _publishedUsed = _nextUsed;
+        BrokenReason = null;
+        return null;
+    }
+
+    private byte* MapRing(ulong iova, uint bytes, bool write)
+    {
+        byte* host = _memory.Translate(iova, bytes, write, out uint contiguous);
+        return contiguous == bytes ? host : null;
+    }
+
+    /// <summary>True when the driver has published chains not popped yet.</summary>
+    public bool HasAvailable()
+    {
+        if (_availCache != _lastAvail)
+        {
+            return true;
+        }
+
+        // Acquire: observes the ring entries and descriptors the driver wrote before bumping idx.
+        _availCache = Volatile.Read(ref _avail->idx);
+        if ((ushort)(_availCache - _lastAvail) > Size)
+        {
+            BrokenReason = "the driver moved the avail index more than the queue size ahead";
+            _availCache = _lastAvail;
+            return false;
+        }
+
+        return _availCache != _lastAvail;
+    }
+
+    /// <summary>
+    /// Pops the next chain into <paramref name="chain"/>. Returns false when nothing is available or the
+    /// queue is broken. A malformed chain still pops (with <see cref="DescriptorChain.Error"/> set) so it
+    /// can be completed with an error instead of being lost. A head outside the table is skipped and
+    /// counted in <see cref="BadHeads"/>: no used entry could name it.
+    /// </summary>
+    public bool TryPop(DescriptorChain chain)
+    {
+        while (BrokenReason == null && HasAvailable())
+        {
+            ushort head = _availRing[_lastAvail & (Size - 1)];
+            _lastAvail++;
+            if (head >= Size)
+            {
+                BadHeads++;
+                continue;
+            }
+
+            Walk(head, chain);
+            return true;
+        }
+
+        return false;
+    }
+
+    private void Walk(ushort head, DescriptorChain chain)
+    {
+        chain.Reset(head);
+        ushort index = head;
+        bool sawWritable = false;
+        for (int ttl = Size; ; ttl--)
+        {
+            if (ttl == 0)
+            {
+                chain.Error = ChainError.TooLong;
+                return;
+            }
+
+            // Copy the descriptor once: the driver owns the table and a second read could differ.
+            vring_desc d = _desc[index];
+            chain.DescriptorCount++;
+            ChainError error = Check(d, sawWritable);
+            if (error == ChainError.None)
+            {
+                bool write = (d.flags & VirtioConstants.VRING_DESC_F_WRITE) != 0;
+                sawWritable |= write;
+                error = chain.Append(ref _memory, d.addr, d.len, write);
+            }
+
+            if (error != ChainError.None)
+            {
+                chain.Error = error;
+                return;
+            }
+
+            if ((d.flags & VirtioConstants.VRING_DESC_F_NEXT) == 0)
+            {
+                return;
+            }
+
+            if (d.next >= Size)
+            {
+                chain.Error = ChainError.IndexOutOfRange;
+                return;
+            }
+
+            index = d.next;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ChainError Check(in vring_desc d, bool sawWritable)
+    {
+        if ((d.flags & VirtioConstants.VRING_DESC_F_INDIRECT) != 0)
+        {
+            return ChainError.IndirectNotNegotiated;
+        }
+
+        if (d.len == 0)
+        {
+            return ChainError.ZeroLength;
+        }
+
+        if (sawWritable && (d.flags & VirtioConstants.VRING_DESC_F_WRITE) == 0)
+        {
+            return ChainError.ReadableAfterWritable;
+        }
+
+        return ChainError.None;
+    }
+
+    /// <summary>Writes a used element; the driver sees it after the next <see cref="PublishUsed"/>.</summary>
+    public void AddUsed(ushort head, uint writtenBytes)
+    {
+        vring_used_elem* elem = &_usedRing[_nextUsed & (Size - 1)];
+        elem->id = head;
+        elem->len = writtenBytes;
+        _nextUsed++;
+    }
+
+    /// <summary>
+    /// Makes every element added since the last call visible to the driver with one store of used->idx.
+    /// Returns true when something was published.
+    /// </summary>
+    public bool PublishUsed()
+    {
+        if (_nextUsed == _publishedUsed)
+        {
+            return false;
+        }
+
+        // Release: publishes the used elements written above before the driver can see the new idx.
+        Volatile.Write(ref _used->idx, _nextUsed);
+        _publishedUsed = _nextUsed;
+        return true;
+    }
+
+    /// <summary>
+    /// After <see cref="PublishUsed"/>: does the driver want an interrupt? (VRING_AVAIL_F_NO_INTERRUPT
+    /// clear; EVENT_IDX is not negotiated by this queue.)
+    /// </summary>
+    public bool DriverWantsInterrupt()
+    {
+        // Full fence: the used idx store above must be visible before we read the driver's flags, or a
+        // driver that just re-enabled interrupts and checked the old idx would wait forever.
+        Interlocked.MemoryBarrier();
+        return (Volatile.Read(ref _avail->flags) & VirtioConstants.VRING_AVAIL_F_NO_INTERRUPT) == 0;
+    }
+}

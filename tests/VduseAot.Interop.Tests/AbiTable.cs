@@ -1,0 +1,365 @@
+namespace VduseAot.Interop.Tests;
+
+/// <summary>
+/// The C# values compared with abi_probe.c. Every struct mirrored in VduseAot.Interop is listed with
+/// all its fields, and every constant under its C name; CSharpAbi reports members left out.
+/// </summary>
+internal static class AbiTable
+{
+    public static CSharpAbi Build()
+    {
+        var t = new CSharpAbi();
+        Structs(t);
+        Constants(t);
+        return t;
+    }
+
+    private static void Structs(CSharpAbi t)
+    {
+        // linux/vduse.h
+        t.Struct<vduse_dev_config>();
+        t.Field<vduse_dev_config>(nameof(vduse_dev_config.name));
+        t.Field<vduse_dev_config>(nameof(vduse_dev_config.vendor_id));
+        t.Field<vduse_dev_config>(nameof(vduse_dev_config.device_id));
+        t.Field<vduse_dev_config>(nameof(vduse_dev_config.features));
+        t.Field<vduse_dev_config>(nameof(vduse_dev_config.vq_num));
+        t.Field<vduse_dev_config>(nameof(vduse_dev_config.vq_align));
+        t.Field<vduse_dev_config>(nameof(vduse_dev_config.reserved));
+        t.Field<vduse_dev_config>(nameof(vduse_dev_config.config_size));
+
+        t.Struct<vduse_iotlb_entry>();
+        t.Field<vduse_iotlb_entry>(nameof(vduse_iotlb_entry.offset));
+        t.Field<vduse_iotlb_entry>(nameof(vduse_iotlb_entry.start));
+        t.Field<vduse_iotlb_entry>(nameof(vduse_iotlb_entry.last));
+        t.Field<vduse_iotlb_entry>(nameof(vduse_iotlb_entry.perm));
+
+        t.Struct<vduse_config_data>();
+        t.Field<vduse_config_data>(nameof(vduse_config_data.offset));
+        t.Field<vduse_config_data>(nameof(vduse_config_data.length));
+
+        t.Struct<vduse_vq_config>();
+        t.Field<vduse_vq_config>(nameof(vduse_vq_config.index));
+        t.Field<vduse_vq_config>(nameof(vduse_vq_config.max_size));
+        t.Field<vduse_vq_config>(nameof(vduse_vq_config.reserved));
+
+        t.Struct<vduse_vq_state_split>();
+        t.Field<vduse_vq_state_split>(nameof(vduse_vq_state_split.avail_index));
+
+        t.Struct<vduse_vq_state_packed>();
+        t.Field<vduse_vq_state_packed>(nameof(vduse_vq_state_packed.last_avail_counter));
+        t.Field<vduse_vq_state_packed>(nameof(vduse_vq_state_packed.last_avail_idx));
+        t.Field<vduse_vq_state_packed>(nameof(vduse_vq_state_packed.last_used_counter));
+        t.Field<vduse_vq_state_packed>(nameof(vduse_vq_state_packed.last_used_idx));
+
+        // C's anonymous union { split; packed; } is the C# field `state` of type vduse_vq_state_union.
+        t.Union<vduse_vq_state_union>();
+
+        t.Struct<vduse_vq_info>();
+        t.Field<vduse_vq_info>(nameof(vduse_vq_info.index));
+        t.Field<vduse_vq_info>(nameof(vduse_vq_info.num));
+        t.Field<vduse_vq_info>(nameof(vduse_vq_info.desc_addr));
+        t.Field<vduse_vq_info>(nameof(vduse_vq_info.driver_addr));
+        t.Field<vduse_vq_info>(nameof(vduse_vq_info.device_addr));
+        t.Field<vduse_vq_info>(nameof(vduse_vq_info.state));
+        t.UnionMember<vduse_vq_info, vduse_vq_state_union>(nameof(vduse_vq_info.state), nameof(vduse_vq_state_union.split));
+        t.UnionMember<vduse_vq_info, vduse_vq_state_union>(nameof(vduse_vq_info.state), nameof(vduse_vq_state_union.packed));
+        t.Field<vduse_vq_info>(nameof(vduse_vq_info.ready));
+
+        t.Struct<vduse_vq_eventfd>();
+        t.Field<vduse_vq_eventfd>(nameof(vduse_vq_eventfd.index));
+        t.Field<vduse_vq_eventfd>(nameof(vduse_vq_eventfd.fd));
+
+        t.Struct<vduse_iova_umem>();
+        t.Field<vduse_iova_umem>(nameof(vduse_iova_umem.uaddr));
+        t.Field<vduse_iova_umem>(nameof(vduse_iova_umem.iova));
+        t.Field<vduse_iova_umem>(nameof(vduse_iova_umem.size));
+        t.Field<vduse_iova_umem>(nameof(vduse_iova_umem.reserved));
+
+        t.Struct<vduse_iova_info>();
+        t.Field<vduse_iova_info>(nameof(vduse_iova_info.start));
+        t.Field<vduse_iova_info>(nameof(vduse_iova_info.last));
+        t.Field<vduse_iova_info>(nameof(vduse_iova_info.capability));
+        t.Field<vduse_iova_info>(nameof(vduse_iova_info.reserved));
+
+        t.Struct<vduse_vq_state>();
+        t.Field<vduse_vq_state>(nameof(vduse_vq_state.index));
+        t.Field<vduse_vq_state>(nameof(vduse_vq_state.state));
+        t.UnionMember<vduse_vq_state, vduse_vq_state_union>(nameof(vduse_vq_state.state), nameof(vduse_vq_state_union.split));
+        t.UnionMember<vduse_vq_state, vduse_vq_state_union>(nameof(vduse_vq_state.state), nameof(vduse_vq_state_union.packed));
+
+        t.Struct<vduse_iova_range>();
+        t.Field<vduse_iova_range>(nameof(vduse_iova_range.start));
+        t.Field<vduse_iova_range>(nameof(vduse_iova_range.last));
+
+        // C's anonymous union { vq_state; s; iova; padding[32]; } is the C# field `payload`; C's s.status is payload.status.
+        t.Union<vduse_dev_request_payload>();
+        t.Struct<vduse_dev_request>();
+        t.Field<vduse_dev_request>(nameof(vduse_dev_request.type));
+        t.Field<vduse_dev_request>(nameof(vduse_dev_request.request_id));
+        t.Field<vduse_dev_request>(nameof(vduse_dev_request.reserved));
+        t.Field<vduse_dev_request>(nameof(vduse_dev_request.payload));
+        t.UnionMember<vduse_dev_request, vduse_dev_request_payload>(nameof(vduse_dev_request.payload), nameof(vduse_dev_request_payload.vq_state));
+        t.UnionMember<vduse_dev_request, vduse_dev_request_payload>(nameof(vduse_dev_request.payload), nameof(vduse_dev_request_payload.status));
+        t.UnionMember<vduse_dev_request, vduse_dev_request_payload>(nameof(vduse_dev_request.payload), nameof(vduse_dev_request_payload.iova));
+
+        t.Union<vduse_dev_response_payload>();
+        t.Struct<vduse_dev_response>();
+        t.Field<vduse_dev_response>(nameof(vduse_dev_response.request_id));
+        t.Field<vduse_dev_response>(nameof(vduse_dev_response.result));
+        t.Field<vduse_dev_response>(nameof(vduse_dev_response.reserved));
+        t.Field<vduse_dev_response>(nameof(vduse_dev_response.payload));
+        t.UnionMember<vduse_dev_response, vduse_dev_response_payload>(nameof(vduse_dev_response.payload), nameof(vduse_dev_response_payload.vq_state));
+
+        // linux/virtio_ring.h
+        t.Struct<vring_desc>();
+        t.Field<vring_desc>(nameof(vring_desc.addr));
+        t.Field<vring_desc>(nameof(vring_desc.len));
+        t.Field<vring_desc>(nameof(vring_desc.flags));
+        t.Field<vring_desc>(nameof(vring_desc.next));
+
+        t.Struct<vring_avail>();
+        t.Field<vring_avail>(nameof(vring_avail.flags));
+        t.Field<vring_avail>(nameof(vring_avail.idx));
+
+        t.Struct<vring_used_elem>();
+        t.Field<vring_used_elem>(nameof(vring_used_elem.id));
+        t.Field<vring_used_elem>(nameof(vring_used_elem.len));
+
+        t.Struct<vring_used>();
+        t.Field<vring_used>(nameof(vring_used.flags));
+        t.Field<vring_used>(nameof(vring_used.idx));
+
+        // linux/virtio_blk.h: geometry.x is geometry_x, unused1[i] is unused1_i. With a header that has the
+        // zoned fields, abi_probe.c reports offsetof(zoned) as the size.
+        t.Struct<virtio_blk_config>();
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.capacity));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.size_max));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.seg_max));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.geometry_cylinders));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.geometry_heads));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.geometry_sectors));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.blk_size));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.physical_block_exp));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.alignment_offset));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.min_io_size));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.opt_io_size));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.wce));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.unused));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.num_queues));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.max_discard_sectors));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.max_discard_seg));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.discard_sector_alignment));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.max_write_zeroes_sectors));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.max_write_zeroes_seg));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.write_zeroes_may_unmap));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.unused1_0));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.unused1_1));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.unused1_2));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.max_secure_erase_sectors));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.max_secure_erase_seg));
+        t.Field<virtio_blk_config>(nameof(virtio_blk_config.secure_erase_sector_alignment));
+
+        t.Struct<virtio_blk_outhdr>();
+        t.Field<virtio_blk_outhdr>(nameof(virtio_blk_outhdr.type));
+        t.Field<virtio_blk_outhdr>(nameof(virtio_blk_outhdr.ioprio));
+        t.Field<virtio_blk_outhdr>(nameof(virtio_blk_outhdr.sector));
+
+        t.Struct<virtio_blk_discard_write_zeroes>();
+        t.Field<virtio_blk_discard_write_zeroes>(nameof(virtio_blk_discard_write_zeroes.sector));
+        t.Field<virtio_blk_discard_write_zeroes>(nameof(virtio_blk_discard_write_zeroes.num_sectors));
+        t.Field<virtio_blk_discard_write_zeroes>(nameof(virtio_blk_discard_write_zeroes.flags));
+
+        // linux/netlink.h, linux/genetlink.h
+        t.Struct<nlmsghdr>();
+        t.Field<nlmsghdr>(nameof(nlmsghdr.nlmsg_len));
+        t.Field<nlmsghdr>(nameof(nlmsghdr.nlmsg_type));
+        t.Field<nlmsghdr>(nameof(nlmsghdr.nlmsg_flags));
+        t.Field<nlmsghdr>(nameof(nlmsghdr.nlmsg_seq));
+        t.Field<nlmsghdr>(nameof(nlmsghdr.nlmsg_pid));
+
+        t.Struct<genlmsghdr>();
+        t.Field<genlmsghdr>(nameof(genlmsghdr.cmd));
+        t.Field<genlmsghdr>(nameof(genlmsghdr.version));
+        t.Field<genlmsghdr>(nameof(genlmsghdr.reserved));
+
+        t.Struct<nlattr>();
+        t.Field<nlattr>(nameof(nlattr.nla_len));
+        t.Field<nlattr>(nameof(nlattr.nla_type));
+
+        t.Struct<nlmsgerr>();
+        t.Field<nlmsgerr>(nameof(nlmsgerr.error));
+        t.Field<nlmsgerr>(nameof(nlmsgerr.msg));
+
+        t.Struct<sockaddr_nl>();
+        t.Field<sockaddr_nl>(nameof(sockaddr_nl.nl_family));
+        t.Field<sockaddr_nl>(nameof(sockaddr_nl.nl_pad));
+        t.Field<sockaddr_nl>(nameof(sockaddr_nl.nl_pid));
+        t.Field<sockaddr_nl>(nameof(sockaddr_nl.nl_groups));
+
+        // poll.h
+        t.Struct<pollfd>();
+        t.Field<pollfd>(nameof(pollfd.fd));
+        t.Field<pollfd>(nameof(pollfd.events));
+        t.Field<pollfd>(nameof(pollfd.revents));
+    }
+
+    private static void Constants(CSharpAbi t)
+    {
+        t.Constants(typeof(Ioctl));
+        t.Constants(typeof(Vduse));
+        t.Constants(typeof(Virtio));
+        t.Constants(typeof(VirtioBlk));
+        t.Constants(typeof(Netlink));
+        t.Constants(typeof(Libc));
+        t.Constants(typeof(Errno));
+
+        t.Exclude("VirtioBlk.SECTOR_SIZE", "the virtio spec's fixed 512-byte sector; no uapi header defines it");
+        t.Exclude("Libc.MAP_FAILED", "a pointer, (void*)-1, not an integer constant");
+        t.Exclude("Errno.OK", "success, not an errno name");
+
+        // asm-generic/ioctl.h
+        t.Const("_IOC_NONE", Ioctl.IOC_NONE);
+        t.Const("_IOC_WRITE", Ioctl.IOC_WRITE);
+        t.Const("_IOC_READ", Ioctl.IOC_READ);
+
+        // linux/vduse.h ioctls
+        t.Const("VDUSE_GET_API_VERSION", Vduse.VDUSE_GET_API_VERSION);
+        t.Const("VDUSE_SET_API_VERSION", Vduse.VDUSE_SET_API_VERSION);
+        t.Const("VDUSE_CREATE_DEV", Vduse.VDUSE_CREATE_DEV);
+        t.Const("VDUSE_DESTROY_DEV", Vduse.VDUSE_DESTROY_DEV);
+        t.Const("VDUSE_IOTLB_GET_FD", Vduse.VDUSE_IOTLB_GET_FD);
+        t.Const("VDUSE_DEV_GET_FEATURES", Vduse.VDUSE_DEV_GET_FEATURES);
+        t.Const("VDUSE_DEV_SET_CONFIG", Vduse.VDUSE_DEV_SET_CONFIG);
+        t.Const("VDUSE_DEV_INJECT_CONFIG_IRQ", Vduse.VDUSE_DEV_INJECT_CONFIG_IRQ);
+        t.Const("VDUSE_VQ_SETUP", Vduse.VDUSE_VQ_SETUP);
+        t.Const("VDUSE_VQ_GET_INFO", Vduse.VDUSE_VQ_GET_INFO);
+        t.Const("VDUSE_VQ_SETUP_KICKFD", Vduse.VDUSE_VQ_SETUP_KICKFD);
+        t.Const("VDUSE_VQ_INJECT_IRQ", Vduse.VDUSE_VQ_INJECT_IRQ);
+        t.Const("VDUSE_IOTLB_REG_UMEM", Vduse.VDUSE_IOTLB_REG_UMEM);
+        t.Const("VDUSE_IOTLB_DEREG_UMEM", Vduse.VDUSE_IOTLB_DEREG_UMEM);
+        t.Const("VDUSE_IOTLB_GET_INFO", Vduse.VDUSE_IOTLB_GET_INFO);
+
+        // linux/vduse.h other constants
+        t.Const("VDUSE_BASE", Vduse.VDUSE_BASE);
+        t.Const("VDUSE_API_VERSION", Vduse.VDUSE_API_VERSION);
+        t.Const("VDUSE_NAME_MAX", vduse_dev_config.VDUSE_NAME_MAX);
+        t.Const("VDUSE_GET_VQ_STATE", Vduse.VDUSE_GET_VQ_STATE);
+        t.Const("VDUSE_SET_STATUS", Vduse.VDUSE_SET_STATUS);
+        t.Const("VDUSE_UPDATE_IOTLB", Vduse.VDUSE_UPDATE_IOTLB);
+        t.Const("VDUSE_ACCESS_RO", Vduse.VDUSE_ACCESS_RO);
+        t.Const("VDUSE_ACCESS_WO", Vduse.VDUSE_ACCESS_WO);
+        t.Const("VDUSE_ACCESS_RW", Vduse.VDUSE_ACCESS_RW);
+        t.Const("VDUSE_REQ_RESULT_OK", vduse_dev_response.VDUSE_REQ_RESULT_OK);
+        t.Const("VDUSE_REQ_RESULT_FAILED", vduse_dev_response.VDUSE_REQ_RESULT_FAILED);
+        t.Const("VDUSE_EVENTFD_DEASSIGN", vduse_vq_eventfd.VDUSE_EVENTFD_DEASSIGN);
+        t.Const("VDUSE_IOVA_CAP_UMEM", vduse_iova_info.VDUSE_IOVA_CAP_UMEM);
+
+        // linux/virtio_ids.h, virtio_config.h, virtio_ring.h
+        t.Const("VIRTIO_ID_BLOCK", Virtio.VIRTIO_ID_BLOCK);
+        t.Const("VIRTIO_CONFIG_S_ACKNOWLEDGE", Virtio.VIRTIO_CONFIG_S_ACKNOWLEDGE);
+        t.Const("VIRTIO_CONFIG_S_DRIVER", Virtio.VIRTIO_CONFIG_S_DRIVER);
+        t.Const("VIRTIO_CONFIG_S_DRIVER_OK", Virtio.VIRTIO_CONFIG_S_DRIVER_OK);
+        t.Const("VIRTIO_CONFIG_S_FEATURES_OK", Virtio.VIRTIO_CONFIG_S_FEATURES_OK);
+        t.Const("VIRTIO_CONFIG_S_NEEDS_RESET", Virtio.VIRTIO_CONFIG_S_NEEDS_RESET);
+        t.Const("VIRTIO_CONFIG_S_FAILED", Virtio.VIRTIO_CONFIG_S_FAILED);
+        t.Const("VIRTIO_RING_F_INDIRECT_DESC", Virtio.VIRTIO_RING_F_INDIRECT_DESC);
+        t.Const("VIRTIO_RING_F_EVENT_IDX", Virtio.VIRTIO_RING_F_EVENT_IDX);
+        t.Const("VIRTIO_F_VERSION_1", Virtio.VIRTIO_F_VERSION_1);
+        t.Const("VIRTIO_F_ACCESS_PLATFORM", Virtio.VIRTIO_F_ACCESS_PLATFORM);
+        t.Const("VIRTIO_F_RING_PACKED", Virtio.VIRTIO_F_RING_PACKED);
+        t.Const("VRING_DESC_F_NEXT", Virtio.VRING_DESC_F_NEXT);
+        t.Const("VRING_DESC_F_WRITE", Virtio.VRING_DESC_F_WRITE);
+        t.Const("VRING_DESC_F_INDIRECT", Virtio.VRING_DESC_F_INDIRECT);
+        t.Const("VRING_USED_F_NO_NOTIFY", Virtio.VRING_USED_F_NO_NOTIFY);
+        t.Const("VRING_AVAIL_F_NO_INTERRUPT", Virtio.VRING_AVAIL_F_NO_INTERRUPT);
+
+        // linux/virtio_blk.h
+        t.Const("VIRTIO_BLK_F_SIZE_MAX", VirtioBlk.VIRTIO_BLK_F_SIZE_MAX);
+        t.Const("VIRTIO_BLK_F_SEG_MAX", VirtioBlk.VIRTIO_BLK_F_SEG_MAX);
+        t.Const("VIRTIO_BLK_F_GEOMETRY", VirtioBlk.VIRTIO_BLK_F_GEOMETRY);
+        t.Const("VIRTIO_BLK_F_RO", VirtioBlk.VIRTIO_BLK_F_RO);
+        t.Const("VIRTIO_BLK_F_BLK_SIZE", VirtioBlk.VIRTIO_BLK_F_BLK_SIZE);
+        t.Const("VIRTIO_BLK_F_FLUSH", VirtioBlk.VIRTIO_BLK_F_FLUSH);
+        t.Const("VIRTIO_BLK_F_TOPOLOGY", VirtioBlk.VIRTIO_BLK_F_TOPOLOGY);
+        t.Const("VIRTIO_BLK_F_CONFIG_WCE", VirtioBlk.VIRTIO_BLK_F_CONFIG_WCE);
+        t.Const("VIRTIO_BLK_F_MQ", VirtioBlk.VIRTIO_BLK_F_MQ);
+        t.Const("VIRTIO_BLK_F_DISCARD", VirtioBlk.VIRTIO_BLK_F_DISCARD);
+        t.Const("VIRTIO_BLK_F_WRITE_ZEROES", VirtioBlk.VIRTIO_BLK_F_WRITE_ZEROES);
+        t.Const("VIRTIO_BLK_T_IN", VirtioBlk.VIRTIO_BLK_T_IN);
+        t.Const("VIRTIO_BLK_T_OUT", VirtioBlk.VIRTIO_BLK_T_OUT);
+        t.Const("VIRTIO_BLK_T_FLUSH", VirtioBlk.VIRTIO_BLK_T_FLUSH);
+        t.Const("VIRTIO_BLK_T_GET_ID", VirtioBlk.VIRTIO_BLK_T_GET_ID);
+        t.Const("VIRTIO_BLK_T_DISCARD", VirtioBlk.VIRTIO_BLK_T_DISCARD);
+        t.Const("VIRTIO_BLK_T_WRITE_ZEROES", VirtioBlk.VIRTIO_BLK_T_WRITE_ZEROES);
+        t.Const("VIRTIO_BLK_S_OK", VirtioBlk.VIRTIO_BLK_S_OK);
+        t.Const("VIRTIO_BLK_S_IOERR", VirtioBlk.VIRTIO_BLK_S_IOERR);
+        t.Const("VIRTIO_BLK_S_UNSUPP", VirtioBlk.VIRTIO_BLK_S_UNSUPP);
+        t.Const("VIRTIO_BLK_ID_BYTES", VirtioBlk.VIRTIO_BLK_ID_BYTES);
+
+        // linux/netlink.h, linux/genetlink.h, linux/vdpa.h
+        t.Const("AF_NETLINK", Netlink.AF_NETLINK);
+        t.Const("NETLINK_GENERIC", Netlink.NETLINK_GENERIC);
+        t.Const("NLM_F_REQUEST", Netlink.NLM_F_REQUEST);
+        t.Const("NLM_F_ACK", Netlink.NLM_F_ACK);
+        t.Const("NLMSG_ERROR", Netlink.NLMSG_ERROR);
+        t.Const("NLMSG_DONE", Netlink.NLMSG_DONE);
+        t.Const("NLMSG_ALIGNTO", Netlink.NLMSG_ALIGNTO);
+        t.Const("NLA_ALIGNTO", Netlink.NLMSG_ALIGNTO);
+        t.Const("GENL_ID_CTRL", Netlink.GENL_ID_CTRL);
+        t.Const("CTRL_CMD_GETFAMILY", Netlink.CTRL_CMD_GETFAMILY);
+        t.Const("CTRL_ATTR_FAMILY_ID", Netlink.CTRL_ATTR_FAMILY_ID);
+        t.Const("CTRL_ATTR_FAMILY_NAME", Netlink.CTRL_ATTR_FAMILY_NAME);
+        t.Const("VDPA_GENL_NAME", Netlink.VDPA_GENL_NAME);
+        t.Const("VDPA_GENL_VERSION", Netlink.VDPA_GENL_VERSION);
+        t.Const("VDPA_CMD_DEV_NEW", Netlink.VDPA_CMD_DEV_NEW);
+        t.Const("VDPA_CMD_DEV_DEL", Netlink.VDPA_CMD_DEV_DEL);
+        t.Const("VDPA_CMD_DEV_GET", Netlink.VDPA_CMD_DEV_GET);
+        t.Const("VDPA_ATTR_MGMTDEV_BUS_NAME", Netlink.VDPA_ATTR_MGMTDEV_BUS_NAME);
+        t.Const("VDPA_ATTR_MGMTDEV_DEV_NAME", Netlink.VDPA_ATTR_MGMTDEV_DEV_NAME);
+        t.Const("VDPA_ATTR_DEV_NAME", Netlink.VDPA_ATTR_DEV_NAME);
+
+        // libc: fcntl.h, sys/mman.h, sys/eventfd.h, poll.h, sys/socket.h, sys/syscall.h
+        t.Const("O_RDONLY", Libc.O_RDONLY);
+        t.Const("O_WRONLY", Libc.O_WRONLY);
+        t.Const("O_RDWR", Libc.O_RDWR);
+        t.Const("O_CREAT", Libc.O_CREAT);
+        t.Const("O_NONBLOCK", Libc.O_NONBLOCK);
+        t.Const("O_CLOEXEC", Libc.O_CLOEXEC);
+        t.Const("PROT_READ", Libc.PROT_READ);
+        t.Const("PROT_WRITE", Libc.PROT_WRITE);
+        t.Const("MAP_SHARED", Libc.MAP_SHARED);
+        t.Const("MAP_PRIVATE", Libc.MAP_PRIVATE);
+        t.Const("MAP_ANONYMOUS", Libc.MAP_ANONYMOUS);
+        t.Const("MAP_NORESERVE", Libc.MAP_NORESERVE);
+        t.Const("EFD_CLOEXEC", Libc.EFD_CLOEXEC);
+        t.Const("EFD_NONBLOCK", Libc.EFD_NONBLOCK);
+        t.Const("POLLIN", Libc.POLLIN);
+        t.Const("POLLERR", Libc.POLLERR);
+        t.Const("POLLHUP", Libc.POLLHUP);
+        t.Const("SOCK_RAW", Libc.SOCK_RAW);
+        t.Const("SOCK_CLOEXEC", Libc.SOCK_CLOEXEC);
+        t.Const("SOL_SOCKET", Libc.SOL_SOCKET);
+        t.Const("SO_RCVTIMEO", Libc.SO_RCVTIMEO);
+        t.Const("SYS_gettid", Libc.SYS_gettid);
+
+        // errno.h
+        t.Const("EPERM", Errno.EPERM);
+        t.Const("ENOENT", Errno.ENOENT);
+        t.Const("EINTR", Errno.EINTR);
+        t.Const("EIO", Errno.EIO);
+        t.Const("EBADF", Errno.EBADF);
+        t.Const("EAGAIN", Errno.EAGAIN);
+        t.Const("ENOMEM", Errno.ENOMEM);
+        t.Const("EACCES", Errno.EACCES);
+        t.Const("EFAULT", Errno.EFAULT);
+        t.Const("EBUSY", Errno.EBUSY);
+        t.Const("EEXIST", Errno.EEXIST);
+        t.Const("ENODEV", Errno.ENODEV);
+        t.Const("EINVAL", Errno.EINVAL);
+        t.Const("ENOSPC", Errno.ENOSPC);
+        t.Const("ENOTTY", Errno.ENOTTY);
+        t.Const("ENOSYS", Errno.ENOSYS);
+        t.Const("EOPNOTSUPP", Errno.EOPNOTSUPP);
+        t.Const("ETIMEDOUT", Errno.ETIMEDOUT);
+    }
+}

@@ -1,0 +1,516 @@
+/*
+ * ABI probe for tests/VduseAot.Interop.Tests: prints "KEY VALUE" lines describing the machine's
+ * kernel uapi and libc headers, which AbiTests compares against the C# mirrors in
+ * src/VduseAot.Interop. Keys:
+ *   STRUCT@size                 sizeof(struct STRUCT)
+ *   STRUCT.FIELD@offset         offsetof(struct STRUCT, c-member)
+ *   STRUCT.FIELD@size           sizeof(c-member)
+ *   NAME                        a macro or enum constant
+ * FIELD is the C# field name; where C and C# spell a field differently (anonymous unions, nested
+ * geometry, unused1[3]) the mapping is written out below. A value of MISSING means this header
+ * lacks the item (an older kernel); the test skips C# keys equal to or below that key, unless the
+ * item is core.
+ */
+#define _GNU_SOURCE
+#include <stddef.h>
+#include <stdio.h>
+#include <errno.h>
+#include <linux/ioctl.h>
+#include <linux/vduse.h>
+#include <linux/virtio_ring.h>
+#include <linux/virtio_blk.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+#include <linux/netlink.h>
+#include <linux/genetlink.h>
+#include <linux/vdpa.h>
+#include <poll.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#define MEMBER_SIZE(T, m) sizeof(((T *)0)->m)
+
+/* sizeof(struct T), under the C# type name CS. */
+#define SIZE(CS, T) printf("%s@size %zu\n", CS, sizeof(T))
+/* A field whose C member designator is M and whose size is that of member SM (differs for unions). */
+#define FIELD_AS(CS, CSF, T, M, SM) \
+    printf("%s.%s@offset %zu\n%s.%s@size %zu\n", CS, CSF, (size_t)offsetof(T, M), CS, CSF, MEMBER_SIZE(T, SM))
+/* A field spelled the same in C and C#. */
+#define FIELD(CS, T, M) FIELD_AS(CS, #M, T, M, M)
+/* An integer macro or enum constant. */
+#define CONST(NAME) printf("%s %lld\n", #NAME, (long long)(NAME))
+#define MISSING(KEY) printf("%s MISSING\n", KEY)
+
+int main(void)
+{
+    /* ---- linux/vduse.h structs ---- */
+#define S struct vduse_dev_config
+    SIZE("vduse_dev_config", S);
+    FIELD("vduse_dev_config", S, name);
+    FIELD("vduse_dev_config", S, vendor_id);
+    FIELD("vduse_dev_config", S, device_id);
+    FIELD("vduse_dev_config", S, features);
+    FIELD("vduse_dev_config", S, vq_num);
+    FIELD("vduse_dev_config", S, vq_align);
+    FIELD("vduse_dev_config", S, reserved);
+    FIELD("vduse_dev_config", S, config_size);
+#undef S
+
+#define S struct vduse_iotlb_entry
+    SIZE("vduse_iotlb_entry", S);
+    FIELD("vduse_iotlb_entry", S, offset);
+    FIELD("vduse_iotlb_entry", S, start);
+    FIELD("vduse_iotlb_entry", S, last);
+    FIELD("vduse_iotlb_entry", S, perm);
+#undef S
+
+#define S struct vduse_config_data
+    SIZE("vduse_config_data", S);
+    FIELD("vduse_config_data", S, offset);
+    FIELD("vduse_config_data", S, length);
+#undef S
+
+#define S struct vduse_vq_config
+    SIZE("vduse_vq_config", S);
+    FIELD("vduse_vq_config", S, index);
+    FIELD("vduse_vq_config", S, max_size);
+    FIELD("vduse_vq_config", S, reserved);
+#undef S
+
+#define S struct vduse_vq_state_split
+    SIZE("vduse_vq_state_split", S);
+    FIELD("vduse_vq_state_split", S, avail_index);
+#undef S
+
+#define S struct vduse_vq_state_packed
+    SIZE("vduse_vq_state_packed", S);
+    FIELD("vduse_vq_state_packed", S, last_avail_counter);
+    FIELD("vduse_vq_state_packed", S, last_avail_idx);
+    FIELD("vduse_vq_state_packed", S, last_used_counter);
+    FIELD("vduse_vq_state_packed", S, last_used_idx);
+#undef S
+
+    /* The anonymous union { split; packed; } is C# field `state`; its size is that of its largest member. */
+#define S struct vduse_vq_info
+    SIZE("vduse_vq_info", S);
+    FIELD("vduse_vq_info", S, index);
+    FIELD("vduse_vq_info", S, num);
+    FIELD("vduse_vq_info", S, desc_addr);
+    FIELD("vduse_vq_info", S, driver_addr);
+    FIELD("vduse_vq_info", S, device_addr);
+    FIELD_AS("vduse_vq_info", "state", S, split, packed);
+    FIELD_AS("vduse_vq_info", "state.split", S, split, split);
+    FIELD_AS("vduse_vq_info", "state.packed", S, packed, packed);
+    FIELD("vduse_vq_info", S, ready);
+#undef S
+
+#define S struct vduse_vq_eventfd
+    SIZE("vduse_vq_eventfd", S);
+    FIELD("vduse_vq_eventfd", S, index);
+    FIELD("vduse_vq_eventfd", S, fd);
+#undef S
+
+#ifdef VDUSE_IOTLB_REG_UMEM
+#define S struct vduse_iova_umem
+    SIZE("vduse_iova_umem", S);
+    FIELD("vduse_iova_umem", S, uaddr);
+    FIELD("vduse_iova_umem", S, iova);
+    FIELD("vduse_iova_umem", S, size);
+    FIELD("vduse_iova_umem", S, reserved);
+#undef S
+#else
+    MISSING("vduse_iova_umem");
+#endif
+
+#ifdef VDUSE_IOTLB_GET_INFO
+#define S struct vduse_iova_info
+    SIZE("vduse_iova_info", S);
+    FIELD("vduse_iova_info", S, start);
+    FIELD("vduse_iova_info", S, last);
+    FIELD("vduse_iova_info", S, capability);
+    FIELD("vduse_iova_info", S, reserved);
+#undef S
+#else
+    MISSING("vduse_iova_info");
+#endif
+
+#define S struct vduse_vq_state
+    SIZE("vduse_vq_state", S);
+    FIELD("vduse_vq_state", S, index);
+    FIELD_AS("vduse_vq_state", "state", S, split, packed);
+    FIELD_AS("vduse_vq_state", "state.split", S, split, split);
+    FIELD_AS("vduse_vq_state", "state.packed", S, packed, packed);
+#undef S
+
+#define S struct vduse_iova_range
+    SIZE("vduse_iova_range", S);
+    FIELD("vduse_iova_range", S, start);
+    FIELD("vduse_iova_range", S, last);
+#undef S
+
+    /* The anonymous union { vq_state; s; iova; padding[32]; } is C# field `payload`. */
+#define S struct vduse_dev_request
+    SIZE("vduse_dev_request", S);
+    FIELD("vduse_dev_request", S, type);
+    FIELD("vduse_dev_request", S, request_id);
+    FIELD("vduse_dev_request", S, reserved);
+    FIELD_AS("vduse_dev_request", "payload", S, vq_state, padding);
+    FIELD_AS("vduse_dev_request", "payload.vq_state", S, vq_state, vq_state);
+    FIELD_AS("vduse_dev_request", "payload.status", S, s.status, s.status);
+    FIELD_AS("vduse_dev_request", "payload.iova", S, iova, iova);
+#undef S
+
+#define S struct vduse_dev_response
+    SIZE("vduse_dev_response", S);
+    FIELD("vduse_dev_response", S, request_id);
+    FIELD("vduse_dev_response", S, result);
+    FIELD("vduse_dev_response", S, reserved);
+    FIELD_AS("vduse_dev_response", "payload", S, vq_state, padding);
+    FIELD_AS("vduse_dev_response", "payload.vq_state", S, vq_state, vq_state);
+#undef S
+
+    /* ---- linux/virtio_ring.h, linux/virtio_blk.h structs ---- */
+#define S struct vring_desc
+    SIZE("vring_desc", S);
+    FIELD("vring_desc", S, addr);
+    FIELD("vring_desc", S, len);
+    FIELD("vring_desc", S, flags);
+    FIELD("vring_desc", S, next);
+#undef S
+
+#define S struct vring_avail
+    SIZE("vring_avail", S);
+    FIELD("vring_avail", S, flags);
+    FIELD("vring_avail", S, idx);
+#undef S
+
+#define S struct vring_used_elem
+    SIZE("vring_used_elem", S);
+    FIELD("vring_used_elem", S, id);
+    FIELD("vring_used_elem", S, len);
+#undef S
+
+#define S struct vring_used
+    SIZE("vring_used", S);
+    FIELD("vring_used", S, flags);
+    FIELD("vring_used", S, idx);
+#undef S
+
+    /*
+     * The C# struct stops at secure_erase_sector_alignment. Headers from 6.3 on append the zoned
+     * block (added together with VIRTIO_BLK_F_ZONED); there the C# size must equal offsetof(zoned).
+     */
+#define S struct virtio_blk_config
+#ifdef VIRTIO_BLK_F_ZONED
+    printf("virtio_blk_config@size %zu\n", (size_t)offsetof(S, zoned));
+#else
+    SIZE("virtio_blk_config", S);
+#endif
+    FIELD("virtio_blk_config", S, capacity);
+    FIELD("virtio_blk_config", S, size_max);
+    FIELD("virtio_blk_config", S, seg_max);
+    FIELD_AS("virtio_blk_config", "geometry_cylinders", S, geometry.cylinders, geometry.cylinders);
+    FIELD_AS("virtio_blk_config", "geometry_heads", S, geometry.heads, geometry.heads);
+    FIELD_AS("virtio_blk_config", "geometry_sectors", S, geometry.sectors, geometry.sectors);
+    FIELD("virtio_blk_config", S, blk_size);
+    FIELD("virtio_blk_config", S, physical_block_exp);
+    FIELD("virtio_blk_config", S, alignment_offset);
+    FIELD("virtio_blk_config", S, min_io_size);
+    FIELD("virtio_blk_config", S, opt_io_size);
+    FIELD("virtio_blk_config", S, wce);
+    FIELD("virtio_blk_config", S, unused);
+    FIELD("virtio_blk_config", S, num_queues);
+    FIELD("virtio_blk_config", S, max_discard_sectors);
+    FIELD("virtio_blk_config", S, max_discard_seg);
+    FIELD("virtio_blk_config", S, discard_sector_alignment);
+    FIELD("virtio_blk_config", S, max_write_zeroes_sectors);
+    FIELD("virtio_blk_config", S, max_write_zeroes_seg);
+    FIELD("virtio_blk_config", S, write_zeroes_may_unmap);
+#ifdef VIRTIO_BLK_F_SECURE_ERASE
+    FIELD_AS("virtio_blk_config", "unused1_0", S, unused1[0], unused1[0]);
+    FIELD_AS("virtio_blk_config", "unused1_1", S, unused1[1], unused1[1]);
+    FIELD_AS("virtio_blk_config", "unused1_2", S, unused1[2], unused1[2]);
+    FIELD("virtio_blk_config", S, max_secure_erase_sectors);
+    FIELD("virtio_blk_config", S, max_secure_erase_seg);
+    FIELD("virtio_blk_config", S, secure_erase_sector_alignment);
+#else
+    MISSING("virtio_blk_config.unused1_0");
+    MISSING("virtio_blk_config.unused1_1");
+    MISSING("virtio_blk_config.unused1_2");
+    MISSING("virtio_blk_config.max_secure_erase_sectors");
+    MISSING("virtio_blk_config.max_secure_erase_seg");
+    MISSING("virtio_blk_config.secure_erase_sector_alignment");
+#endif
+#undef S
+
+#define S struct virtio_blk_outhdr
+    SIZE("virtio_blk_outhdr", S);
+    FIELD("virtio_blk_outhdr", S, type);
+    FIELD("virtio_blk_outhdr", S, ioprio);
+    FIELD("virtio_blk_outhdr", S, sector);
+#undef S
+
+#define S struct virtio_blk_discard_write_zeroes
+    SIZE("virtio_blk_discard_write_zeroes", S);
+    FIELD("virtio_blk_discard_write_zeroes", S, sector);
+    FIELD("virtio_blk_discard_write_zeroes", S, num_sectors);
+    FIELD("virtio_blk_discard_write_zeroes", S, flags);
+#undef S
+
+    /* ---- netlink and libc structs ---- */
+#define S struct nlmsghdr
+    SIZE("nlmsghdr", S);
+    FIELD("nlmsghdr", S, nlmsg_len);
+    FIELD("nlmsghdr", S, nlmsg_type);
+    FIELD("nlmsghdr", S, nlmsg_flags);
+    FIELD("nlmsghdr", S, nlmsg_seq);
+    FIELD("nlmsghdr", S, nlmsg_pid);
+#undef S
+
+#define S struct genlmsghdr
+    SIZE("genlmsghdr", S);
+    FIELD("genlmsghdr", S, cmd);
+    FIELD("genlmsghdr", S, version);
+    FIELD("genlmsghdr", S, reserved);
+#undef S
+
+#define S struct nlattr
+    SIZE("nlattr", S);
+    FIELD("nlattr", S, nla_len);
+    FIELD("nlattr", S, nla_type);
+#undef S
+
+#define S struct nlmsgerr
+    SIZE("nlmsgerr", S);
+    FIELD("nlmsgerr", S, error);
+    FIELD("nlmsgerr", S, msg);
+#undef S
+
+#define S struct sockaddr_nl
+    SIZE("sockaddr_nl", S);
+    FIELD("sockaddr_nl", S, nl_family);
+    FIELD("sockaddr_nl", S, nl_pad);
+    FIELD("sockaddr_nl", S, nl_pid);
+    FIELD("sockaddr_nl", S, nl_groups);
+#undef S
+
+#define S struct pollfd
+    SIZE("pollfd", S);
+    FIELD("pollfd", S, fd);
+    FIELD("pollfd", S, events);
+    FIELD("pollfd", S, revents);
+#undef S
+
+    /* ---- ioctl encoding (asm-generic/ioctl.h) ---- */
+    CONST(_IOC_NONE);
+    CONST(_IOC_WRITE);
+    CONST(_IOC_READ);
+
+    /* ---- VDUSE ioctls; each guarded so an older header reports it MISSING instead of failing ---- */
+#ifdef VDUSE_GET_API_VERSION
+    CONST(VDUSE_GET_API_VERSION);
+#else
+    MISSING("VDUSE_GET_API_VERSION");
+#endif
+#ifdef VDUSE_SET_API_VERSION
+    CONST(VDUSE_SET_API_VERSION);
+#else
+    MISSING("VDUSE_SET_API_VERSION");
+#endif
+#ifdef VDUSE_CREATE_DEV
+    CONST(VDUSE_CREATE_DEV);
+#else
+    MISSING("VDUSE_CREATE_DEV");
+#endif
+#ifdef VDUSE_DESTROY_DEV
+    CONST(VDUSE_DESTROY_DEV);
+#else
+    MISSING("VDUSE_DESTROY_DEV");
+#endif
+#ifdef VDUSE_IOTLB_GET_FD
+    CONST(VDUSE_IOTLB_GET_FD);
+#else
+    MISSING("VDUSE_IOTLB_GET_FD");
+#endif
+#ifdef VDUSE_DEV_GET_FEATURES
+    CONST(VDUSE_DEV_GET_FEATURES);
+#else
+    MISSING("VDUSE_DEV_GET_FEATURES");
+#endif
+#ifdef VDUSE_DEV_SET_CONFIG
+    CONST(VDUSE_DEV_SET_CONFIG);
+#else
+    MISSING("VDUSE_DEV_SET_CONFIG");
+#endif
+#ifdef VDUSE_DEV_INJECT_CONFIG_IRQ
+    CONST(VDUSE_DEV_INJECT_CONFIG_IRQ);
+#else
+    MISSING("VDUSE_DEV_INJECT_CONFIG_IRQ");
+#endif
+#ifdef VDUSE_VQ_SETUP
+    CONST(VDUSE_VQ_SETUP);
+#else
+    MISSING("VDUSE_VQ_SETUP");
+#endif
+#ifdef VDUSE_VQ_GET_INFO
+    CONST(VDUSE_VQ_GET_INFO);
+#else
+    MISSING("VDUSE_VQ_GET_INFO");
+#endif
+#ifdef VDUSE_VQ_SETUP_KICKFD
+    CONST(VDUSE_VQ_SETUP_KICKFD);
+#else
+    MISSING("VDUSE_VQ_SETUP_KICKFD");
+#endif
+#ifdef VDUSE_VQ_INJECT_IRQ
+    CONST(VDUSE_VQ_INJECT_IRQ);
+#else
+    MISSING("VDUSE_VQ_INJECT_IRQ");
+#endif
+#ifdef VDUSE_IOTLB_REG_UMEM
+    CONST(VDUSE_IOTLB_REG_UMEM);
+#else
+    MISSING("VDUSE_IOTLB_REG_UMEM");
+#endif
+#ifdef VDUSE_IOTLB_DEREG_UMEM
+    CONST(VDUSE_IOTLB_DEREG_UMEM);
+#else
+    MISSING("VDUSE_IOTLB_DEREG_UMEM");
+#endif
+#ifdef VDUSE_IOTLB_GET_INFO
+    CONST(VDUSE_IOTLB_GET_INFO);
+#else
+    MISSING("VDUSE_IOTLB_GET_INFO");
+#endif
+
+    /* ---- other VDUSE constants ---- */
+    CONST(VDUSE_BASE);
+    CONST(VDUSE_API_VERSION);
+    CONST(VDUSE_NAME_MAX);
+    CONST(VDUSE_GET_VQ_STATE);
+    CONST(VDUSE_SET_STATUS);
+    CONST(VDUSE_UPDATE_IOTLB);
+    CONST(VDUSE_ACCESS_RO);
+    CONST(VDUSE_ACCESS_WO);
+    CONST(VDUSE_ACCESS_RW);
+    CONST(VDUSE_REQ_RESULT_OK);
+    CONST(VDUSE_REQ_RESULT_FAILED);
+    CONST(VDUSE_EVENTFD_DEASSIGN);
+#ifdef VDUSE_IOVA_CAP_UMEM
+    CONST(VDUSE_IOVA_CAP_UMEM);
+#else
+    MISSING("VDUSE_IOVA_CAP_UMEM");
+#endif
+
+    /* ---- virtio ---- */
+    CONST(VIRTIO_ID_BLOCK);
+    CONST(VIRTIO_CONFIG_S_ACKNOWLEDGE);
+    CONST(VIRTIO_CONFIG_S_DRIVER);
+    CONST(VIRTIO_CONFIG_S_DRIVER_OK);
+    CONST(VIRTIO_CONFIG_S_FEATURES_OK);
+    CONST(VIRTIO_CONFIG_S_NEEDS_RESET);
+    CONST(VIRTIO_CONFIG_S_FAILED);
+    CONST(VIRTIO_RING_F_INDIRECT_DESC);
+    CONST(VIRTIO_RING_F_EVENT_IDX);
+    CONST(VIRTIO_F_VERSION_1);
+    CONST(VIRTIO_F_ACCESS_PLATFORM);
+    CONST(VIRTIO_F_RING_PACKED);
+    CONST(VRING_DESC_F_NEXT);
+    CONST(VRING_DESC_F_WRITE);
+    CONST(VRING_DESC_F_INDIRECT);
+    CONST(VRING_USED_F_NO_NOTIFY);
+    CONST(VRING_AVAIL_F_NO_INTERRUPT);
+
+    /* ---- virtio-blk ---- */
+    CONST(VIRTIO_BLK_F_SIZE_MAX);
+    CONST(VIRTIO_BLK_F_SEG_MAX);
+    CONST(VIRTIO_BLK_F_GEOMETRY);
+    CONST(VIRTIO_BLK_F_RO);
+    CONST(VIRTIO_BLK_F_BLK_SIZE);
+    CONST(VIRTIO_BLK_F_FLUSH);
+    CONST(VIRTIO_BLK_F_TOPOLOGY);
+    CONST(VIRTIO_BLK_F_CONFIG_WCE);
+    CONST(VIRTIO_BLK_F_MQ);
+    CONST(VIRTIO_BLK_F_DISCARD);
+    CONST(VIRTIO_BLK_F_WRITE_ZEROES);
+    CONST(VIRTIO_BLK_T_IN);
+    CONST(VIRTIO_BLK_T_OUT);
+    CONST(VIRTIO_BLK_T_FLUSH);
+    CONST(VIRTIO_BLK_T_GET_ID);
+    CONST(VIRTIO_BLK_T_DISCARD);
+    CONST(VIRTIO_BLK_T_WRITE_ZEROES);
+    CONST(VIRTIO_BLK_S_OK);
+    CONST(VIRTIO_BLK_S_IOERR);
+    CONST(VIRTIO_BLK_S_UNSUPP);
+    CONST(VIRTIO_BLK_ID_BYTES);
+
+    /* ---- netlink, generic netlink, vdpa ---- */
+    CONST(AF_NETLINK);
+    CONST(NETLINK_GENERIC);
+    CONST(NLM_F_REQUEST);
+    CONST(NLM_F_ACK);
+    CONST(NLMSG_ERROR);
+    CONST(NLMSG_DONE);
+    CONST(NLMSG_ALIGNTO);
+    CONST(NLA_ALIGNTO);
+    CONST(GENL_ID_CTRL);
+    CONST(CTRL_CMD_GETFAMILY);
+    CONST(CTRL_ATTR_FAMILY_ID);
+    CONST(CTRL_ATTR_FAMILY_NAME);
+    printf("VDPA_GENL_NAME %s\n", VDPA_GENL_NAME);
+    CONST(VDPA_GENL_VERSION);
+    CONST(VDPA_CMD_DEV_NEW);
+    CONST(VDPA_CMD_DEV_DEL);
+    CONST(VDPA_CMD_DEV_GET);
+    CONST(VDPA_ATTR_MGMTDEV_BUS_NAME);
+    CONST(VDPA_ATTR_MGMTDEV_DEV_NAME);
+    CONST(VDPA_ATTR_DEV_NAME);
+
+    /* ---- libc ---- */
+    CONST(O_RDONLY);
+    CONST(O_WRONLY);
+    CONST(O_RDWR);
+    CONST(O_CREAT);
+    CONST(O_NONBLOCK);
+    CONST(O_CLOEXEC);
+    CONST(PROT_READ);
+    CONST(PROT_WRITE);
+    CONST(MAP_SHARED);
+    CONST(MAP_PRIVATE);
+    CONST(MAP_ANONYMOUS);
+    CONST(MAP_NORESERVE);
+    CONST(EFD_CLOEXEC);
+    CONST(EFD_NONBLOCK);
+    CONST(POLLIN);
+    CONST(POLLERR);
+    CONST(POLLHUP);
+    CONST(SOCK_RAW);
+    CONST(SOCK_CLOEXEC);
+    CONST(SOL_SOCKET);
+    CONST(SO_RCVTIMEO);
+    CONST(SYS_gettid);
+
+    /* ---- errno ---- */
+    CONST(EPERM);
+    CONST(ENOENT);
+    CONST(EINTR);
+    CONST(EIO);
+    CONST(EBADF);
+    CONST(EAGAIN);
+    CONST(ENOMEM);
+    CONST(EACCES);
+    CONST(EFAULT);
+    CONST(EBUSY);
+    CONST(EEXIST);
+    CONST(ENODEV);
+    CONST(EINVAL);
+    CONST(ENOSPC);
+    CONST(ENOTTY);
+    CONST(ENOSYS);
+    CONST(EOPNOTSUPP);
+    CONST(ETIMEDOUT);
+    return 0;
+}
