@@ -82,8 +82,9 @@ qemu_rc=${PIPESTATUS[0]}
 set -e
 elapsed=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 
-# Serial console lines end in CR LF.
-clean=$(tr -d '\r' <"$log")
+# Serial console lines end in CR LF, and the firmware's terminal escapes
+# (ESC c, ESC [ ... ) stick to the first guest line.
+clean=$(tr -d '\r' <"$log" | sed -E 's/\x1b(\[[0-9;?]*[A-Za-z]|[a-zA-Z])//g')
 booted=$(sed -n 's/^=== VMTEST BOOTED .*uptime=\([0-9.]*\)s.*/\1/p' <<<"$clean" | head -n1)
 echo >&2
 echo "run.sh: qemu exit $qemu_rc after ${elapsed}s wall; guest reached init at ${booted:-?}s uptime" >&2

@@ -206,8 +206,8 @@ internal static class AbiTable
     private static void Constants(CSharpAbi t)
     {
         t.Constants(typeof(Ioctl));
-        t.Constants(typeof(Vduse));
-        t.Constants(typeof(Virtio));
+        t.Constants(typeof(VduseUapi));
+        t.Constants(typeof(VirtioConstants));
         t.Constants(typeof(VirtioBlk));
         t.Constants(typeof(Netlink));
         t.Constants(typeof(Libc));
@@ -223,55 +223,55 @@ internal static class AbiTable
         t.Const("_IOC_READ", Ioctl.IOC_READ);
 
         // linux/vduse.h ioctls
-        t.Const("VDUSE_GET_API_VERSION", Vduse.VDUSE_GET_API_VERSION);
-        t.Const("VDUSE_SET_API_VERSION", Vduse.VDUSE_SET_API_VERSION);
-        t.Const("VDUSE_CREATE_DEV", Vduse.VDUSE_CREATE_DEV);
-        t.Const("VDUSE_DESTROY_DEV", Vduse.VDUSE_DESTROY_DEV);
-        t.Const("VDUSE_IOTLB_GET_FD", Vduse.VDUSE_IOTLB_GET_FD);
-        t.Const("VDUSE_DEV_GET_FEATURES", Vduse.VDUSE_DEV_GET_FEATURES);
-        t.Const("VDUSE_DEV_SET_CONFIG", Vduse.VDUSE_DEV_SET_CONFIG);
-        t.Const("VDUSE_DEV_INJECT_CONFIG_IRQ", Vduse.VDUSE_DEV_INJECT_CONFIG_IRQ);
-        t.Const("VDUSE_VQ_SETUP", Vduse.VDUSE_VQ_SETUP);
-        t.Const("VDUSE_VQ_GET_INFO", Vduse.VDUSE_VQ_GET_INFO);
-        t.Const("VDUSE_VQ_SETUP_KICKFD", Vduse.VDUSE_VQ_SETUP_KICKFD);
-        t.Const("VDUSE_VQ_INJECT_IRQ", Vduse.VDUSE_VQ_INJECT_IRQ);
-        t.Const("VDUSE_IOTLB_REG_UMEM", Vduse.VDUSE_IOTLB_REG_UMEM);
-        t.Const("VDUSE_IOTLB_DEREG_UMEM", Vduse.VDUSE_IOTLB_DEREG_UMEM);
-        t.Const("VDUSE_IOTLB_GET_INFO", Vduse.VDUSE_IOTLB_GET_INFO);
+        t.Const("VDUSE_GET_API_VERSION", VduseUapi.VDUSE_GET_API_VERSION);
+        t.Const("VDUSE_SET_API_VERSION", VduseUapi.VDUSE_SET_API_VERSION);
+        t.Const("VDUSE_CREATE_DEV", VduseUapi.VDUSE_CREATE_DEV);
+        t.Const("VDUSE_DESTROY_DEV", VduseUapi.VDUSE_DESTROY_DEV);
+        t.Const("VDUSE_IOTLB_GET_FD", VduseUapi.VDUSE_IOTLB_GET_FD);
+        t.Const("VDUSE_DEV_GET_FEATURES", VduseUapi.VDUSE_DEV_GET_FEATURES);
+        t.Const("VDUSE_DEV_SET_CONFIG", VduseUapi.VDUSE_DEV_SET_CONFIG);
+        t.Const("VDUSE_DEV_INJECT_CONFIG_IRQ", VduseUapi.VDUSE_DEV_INJECT_CONFIG_IRQ);
+        t.Const("VDUSE_VQ_SETUP", VduseUapi.VDUSE_VQ_SETUP);
+        t.Const("VDUSE_VQ_GET_INFO", VduseUapi.VDUSE_VQ_GET_INFO);
+        t.Const("VDUSE_VQ_SETUP_KICKFD", VduseUapi.VDUSE_VQ_SETUP_KICKFD);
+        t.Const("VDUSE_VQ_INJECT_IRQ", VduseUapi.VDUSE_VQ_INJECT_IRQ);
+        t.Const("VDUSE_IOTLB_REG_UMEM", VduseUapi.VDUSE_IOTLB_REG_UMEM);
+        t.Const("VDUSE_IOTLB_DEREG_UMEM", VduseUapi.VDUSE_IOTLB_DEREG_UMEM);
+        t.Const("VDUSE_IOTLB_GET_INFO", VduseUapi.VDUSE_IOTLB_GET_INFO);
 
         // linux/vduse.h other constants
-        t.Const("VDUSE_BASE", Vduse.VDUSE_BASE);
-        t.Const("VDUSE_API_VERSION", Vduse.VDUSE_API_VERSION);
+        t.Const("VDUSE_BASE", VduseUapi.VDUSE_BASE);
+        t.Const("VDUSE_API_VERSION", VduseUapi.VDUSE_API_VERSION);
         t.Const("VDUSE_NAME_MAX", vduse_dev_config.VDUSE_NAME_MAX);
-        t.Const("VDUSE_GET_VQ_STATE", Vduse.VDUSE_GET_VQ_STATE);
-        t.Const("VDUSE_SET_STATUS", Vduse.VDUSE_SET_STATUS);
-        t.Const("VDUSE_UPDATE_IOTLB", Vduse.VDUSE_UPDATE_IOTLB);
-        t.Const("VDUSE_ACCESS_RO", Vduse.VDUSE_ACCESS_RO);
-        t.Const("VDUSE_ACCESS_WO", Vduse.VDUSE_ACCESS_WO);
-        t.Const("VDUSE_ACCESS_RW", Vduse.VDUSE_ACCESS_RW);
+        t.Const("VDUSE_GET_VQ_STATE", VduseUapi.VDUSE_GET_VQ_STATE);
+        t.Const("VDUSE_SET_STATUS", VduseUapi.VDUSE_SET_STATUS);
+        t.Const("VDUSE_UPDATE_IOTLB", VduseUapi.VDUSE_UPDATE_IOTLB);
+        t.Const("VDUSE_ACCESS_RO", VduseUapi.VDUSE_ACCESS_RO);
+        t.Const("VDUSE_ACCESS_WO", VduseUapi.VDUSE_ACCESS_WO);
+        t.Const("VDUSE_ACCESS_RW", VduseUapi.VDUSE_ACCESS_RW);
         t.Const("VDUSE_REQ_RESULT_OK", vduse_dev_response.VDUSE_REQ_RESULT_OK);
         t.Const("VDUSE_REQ_RESULT_FAILED", vduse_dev_response.VDUSE_REQ_RESULT_FAILED);
         t.Const("VDUSE_EVENTFD_DEASSIGN", vduse_vq_eventfd.VDUSE_EVENTFD_DEASSIGN);
         t.Const("VDUSE_IOVA_CAP_UMEM", vduse_iova_info.VDUSE_IOVA_CAP_UMEM);
 
         // linux/virtio_ids.h, virtio_config.h, virtio_ring.h
-        t.Const("VIRTIO_ID_BLOCK", Virtio.VIRTIO_ID_BLOCK);
-        t.Const("VIRTIO_CONFIG_S_ACKNOWLEDGE", Virtio.VIRTIO_CONFIG_S_ACKNOWLEDGE);
-        t.Const("VIRTIO_CONFIG_S_DRIVER", Virtio.VIRTIO_CONFIG_S_DRIVER);
-        t.Const("VIRTIO_CONFIG_S_DRIVER_OK", Virtio.VIRTIO_CONFIG_S_DRIVER_OK);
-        t.Const("VIRTIO_CONFIG_S_FEATURES_OK", Virtio.VIRTIO_CONFIG_S_FEATURES_OK);
-        t.Const("VIRTIO_CONFIG_S_NEEDS_RESET", Virtio.VIRTIO_CONFIG_S_NEEDS_RESET);
-        t.Const("VIRTIO_CONFIG_S_FAILED", Virtio.VIRTIO_CONFIG_S_FAILED);
-        t.Const("VIRTIO_RING_F_INDIRECT_DESC", Virtio.VIRTIO_RING_F_INDIRECT_DESC);
-        t.Const("VIRTIO_RING_F_EVENT_IDX", Virtio.VIRTIO_RING_F_EVENT_IDX);
-        t.Const("VIRTIO_F_VERSION_1", Virtio.VIRTIO_F_VERSION_1);
-        t.Const("VIRTIO_F_ACCESS_PLATFORM", Virtio.VIRTIO_F_ACCESS_PLATFORM);
-        t.Const("VIRTIO_F_RING_PACKED", Virtio.VIRTIO_F_RING_PACKED);
-        t.Const("VRING_DESC_F_NEXT", Virtio.VRING_DESC_F_NEXT);
-        t.Const("VRING_DESC_F_WRITE", Virtio.VRING_DESC_F_WRITE);
-        t.Const("VRING_DESC_F_INDIRECT", Virtio.VRING_DESC_F_INDIRECT);
-        t.Const("VRING_USED_F_NO_NOTIFY", Virtio.VRING_USED_F_NO_NOTIFY);
-        t.Const("VRING_AVAIL_F_NO_INTERRUPT", Virtio.VRING_AVAIL_F_NO_INTERRUPT);
+        t.Const("VIRTIO_ID_BLOCK", VirtioConstants.VIRTIO_ID_BLOCK);
+        t.Const("VIRTIO_CONFIG_S_ACKNOWLEDGE", VirtioConstants.VIRTIO_CONFIG_S_ACKNOWLEDGE);
+        t.Const("VIRTIO_CONFIG_S_DRIVER", VirtioConstants.VIRTIO_CONFIG_S_DRIVER);
+        t.Const("VIRTIO_CONFIG_S_DRIVER_OK", VirtioConstants.VIRTIO_CONFIG_S_DRIVER_OK);
+        t.Const("VIRTIO_CONFIG_S_FEATURES_OK", VirtioConstants.VIRTIO_CONFIG_S_FEATURES_OK);
+        t.Const("VIRTIO_CONFIG_S_NEEDS_RESET", VirtioConstants.VIRTIO_CONFIG_S_NEEDS_RESET);
+        t.Const("VIRTIO_CONFIG_S_FAILED", VirtioConstants.VIRTIO_CONFIG_S_FAILED);
+        t.Const("VIRTIO_RING_F_INDIRECT_DESC", VirtioConstants.VIRTIO_RING_F_INDIRECT_DESC);
+        t.Const("VIRTIO_RING_F_EVENT_IDX", VirtioConstants.VIRTIO_RING_F_EVENT_IDX);
+        t.Const("VIRTIO_F_VERSION_1", VirtioConstants.VIRTIO_F_VERSION_1);
+        t.Const("VIRTIO_F_ACCESS_PLATFORM", VirtioConstants.VIRTIO_F_ACCESS_PLATFORM);
+        t.Const("VIRTIO_F_RING_PACKED", VirtioConstants.VIRTIO_F_RING_PACKED);
+        t.Const("VRING_DESC_F_NEXT", VirtioConstants.VRING_DESC_F_NEXT);
+        t.Const("VRING_DESC_F_WRITE", VirtioConstants.VRING_DESC_F_WRITE);
+        t.Const("VRING_DESC_F_INDIRECT", VirtioConstants.VRING_DESC_F_INDIRECT);
+        t.Const("VRING_USED_F_NO_NOTIFY", VirtioConstants.VRING_USED_F_NO_NOTIFY);
+        t.Const("VRING_AVAIL_F_NO_INTERRUPT", VirtioConstants.VRING_AVAIL_F_NO_INTERRUPT);
 
         // linux/virtio_blk.h
         t.Const("VIRTIO_BLK_F_SIZE_MAX", VirtioBlk.VIRTIO_BLK_F_SIZE_MAX);
@@ -343,23 +343,23 @@ internal static class AbiTable
         t.Const("SYS_gettid", Libc.SYS_gettid);
 
         // errno.h
-        t.Const("EPERM", Errno.EPERM);
-        t.Const("ENOENT", Errno.ENOENT);
-        t.Const("EINTR", Errno.EINTR);
-        t.Const("EIO", Errno.EIO);
-        t.Const("EBADF", Errno.EBADF);
-        t.Const("EAGAIN", Errno.EAGAIN);
-        t.Const("ENOMEM", Errno.ENOMEM);
-        t.Const("EACCES", Errno.EACCES);
-        t.Const("EFAULT", Errno.EFAULT);
-        t.Const("EBUSY", Errno.EBUSY);
-        t.Const("EEXIST", Errno.EEXIST);
-        t.Const("ENODEV", Errno.ENODEV);
-        t.Const("EINVAL", Errno.EINVAL);
-        t.Const("ENOSPC", Errno.ENOSPC);
-        t.Const("ENOTTY", Errno.ENOTTY);
-        t.Const("ENOSYS", Errno.ENOSYS);
-        t.Const("EOPNOTSUPP", Errno.EOPNOTSUPP);
-        t.Const("ETIMEDOUT", Errno.ETIMEDOUT);
+        t.ConstErrno("EPERM", Errno.EPERM);
+        t.ConstErrno("ENOENT", Errno.ENOENT);
+        t.ConstErrno("EINTR", Errno.EINTR);
+        t.ConstErrno("EIO", Errno.EIO);
+        t.ConstErrno("EBADF", Errno.EBADF);
+        t.ConstErrno("EAGAIN", Errno.EAGAIN);
+        t.ConstErrno("ENOMEM", Errno.ENOMEM);
+        t.ConstErrno("EACCES", Errno.EACCES);
+        t.ConstErrno("EFAULT", Errno.EFAULT);
+        t.ConstErrno("EBUSY", Errno.EBUSY);
+        t.ConstErrno("EEXIST", Errno.EEXIST);
+        t.ConstErrno("ENODEV", Errno.ENODEV);
+        t.ConstErrno("EINVAL", Errno.EINVAL);
+        t.ConstErrno("ENOSPC", Errno.ENOSPC);
+        t.ConstErrno("ENOTTY", Errno.ENOTTY);
+        t.ConstErrno("ENOSYS", Errno.ENOSYS);
+        t.ConstErrno("EOPNOTSUPP", Errno.EOPNOTSUPP);
+        t.ConstErrno("ETIMEDOUT", Errno.ETIMEDOUT);
     }
 }

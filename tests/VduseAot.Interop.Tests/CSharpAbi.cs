@@ -131,7 +131,7 @@ internal sealed class CSharpAbi
     }
 
     /// <summary>An errno value under its C name.</summary>
-    public void Const(string key, Errno value, [CallerArgumentExpression(nameof(value))] string expression = "")
+    public void ConstErrno(string key, Errno value, [CallerArgumentExpression(nameof(value))] string expression = "")
     {
         Add(key, (int)value);
         covered.Add(expression);

@@ -1,7 +1,7 @@
 namespace VduseAot.Interop;
 
 /// <summary>VDUSE ioctl numbers, request types and constants from include/uapi/linux/vduse.h.</summary>
-public static unsafe class Vduse
+public static unsafe class VduseUapi
 {
     /// <summary>VDUSE_BASE, the ioctl type byte.</summary>
     public const uint VDUSE_BASE = 0x81;

@@ -1,0 +1,269 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+using VduseAot.Block;
+using VduseAot.Interop;
+
+namespace VduseAot.Vduse;
+
+/// <summary>
+/// The control thread: answers the kernel's messages on /dev/vduse/$NAME (GET_VQ_STATE, SET_STATUS,
+/// UPDATE_IOTLB) promptly, and starts and stops the queue workers. It never does block I/O: the kernel
+/// marks the device broken when a message waits 30 s.
+/// </summary>
+internal sealed unsafe class ControlLoop
+{
+    private readonly string _name;
+    private readonly int _deviceFd;
+    private readonly ushort _queues;
+    private readonly BlkExecutor _executor;
+    private readonly int _stopFd;
+    private readonly Thread _thread;
+    private readonly QueueWorker?[] _workers;
+    private readonly ushort[] _lastAvail;
+    private byte _status;
+
+    public ControlLoop(string name, int deviceFd, ushort queues, BlkExecutor executor)
+    {
+        _name = name;
+        _deviceFd = deviceFd;
+        _queues = queues;
+        _executor = executor;
+        _workers = new QueueWorker?[queues];
+        _lastAvail = new ushort[queues];
+        _stopFd = EventFd.Create();
+        _thread = new Thread(Run) { IsBackground = true, Name = "vduse-control" };
+    }
+
+    /// <summary>Set when the thread died; the daemon exits with it.</summary>
+    public Exception? Failure { get; private set; }
+
+    /// <summary>Signalled when the thread ends, for the main thread's wait.</summary>
+    public ManualResetEventSlim Ended { get; } = new();
+
+    /// <summary>The workers currently serving, for stats.</summary>
+    public QueueWorker?[] Workers => _workers;
+
+    public void Start() => _thread.Start();
+
+    /// <summary>Stops the thread and every worker.</summary>
+    public void Stop()
+    {
+        EventFd.Signal(_stopFd);
+        if (_thread.IsAlive)
+        {
+            _thread.Join();
+        }
+
+        StopWorkers();
+        _ = Libc.close(_stopFd);
+    }
+
+    private void Run()
+    {
+        try
+        {
+            Loop();
+        }
+        catch (Exception e)
+        {
+            Failure = e;
+            Log.Write(LogLevel.Error, _name, "control thread failed: " + e.Message);
+        }
+        finally
+        {
+            Ended.Set();
+        }
+    }
+
+    private void Loop()
+    {
+        pollfd* fds = stackalloc pollfd[2];
+        fds[0] = new pollfd { fd = _deviceFd, events = Libc.POLLIN };
+        fds[1] = new pollfd { fd = _stopFd, events = Libc.POLLIN };
+        vduse_dev_request request;
+        while (true)
+        {
+            fds[0].revents = 0;
+            fds[1].revents = 0;
+            if (Libc.poll(fds, 2, -1) < 0)
+            {
+                Errno e = ErrnoExtensions.Last();
+                if (e == Errno.EINTR)
+                {
+                    continue;
+                }
+
+                throw new VduseException("poll on the device failed: " + e.Describe());
+            }
+
+            if (fds[1].revents != 0)
+            {
+                return;
+            }
+
+            while (true)
+            {
+                nint n = Libc.read(_deviceFd, &request, (nuint)sizeof(vduse_dev_request));
+                if (n < 0)
+                {
+                    Errno e = ErrnoExtensions.Last();
+                    if (e == Errno.EAGAIN)
+                    {
+                        break;
+                    }
+
+                    if (e == Errno.EINTR)
+                    {
+                        continue;
+                    }
+
+                    throw new VduseException("reading a control message failed: " + e.Describe());
+                }
+
+                if (n != sizeof(vduse_dev_request))
+                {
+                    throw new VduseException("short control message (" + n + " bytes)");
+                }
+
+                Answer(in request);
+            }
+        }
+    }
+
+    private void Answer(in vduse_dev_request request)
+    {
+        vduse_dev_response response = default;
+        response.request_id = request.request_id;
+        response.result = vduse_dev_response.VDUSE_REQ_RESULT_OK;
+        switch (request.type)
+        {
+            case VduseUapi.VDUSE_GET_VQ_STATE:
+                uint index = request.payload.vq_state.index;
+                response.payload.vq_state.index = index;
+                if (index < _queues)
+                {
+                    QueueWorker? w = _workers[index];
+                    response.payload.vq_state.state.split.avail_index = w != null ? w.LastAvailIndex : _lastAvail[index];
+                }
+                else
+                {
+                    response.result = vduse_dev_response.VDUSE_REQ_RESULT_FAILED;
+                }
+
+                break;
+            case VduseUapi.VDUSE_SET_STATUS:
+                if (!SetStatus(request.payload.status))
+                {
+                    response.result = vduse_dev_response.VDUSE_REQ_RESULT_FAILED;
+                }
+
+                break;
+            case VduseUapi.VDUSE_UPDATE_IOTLB:
+                Log.Write(LogLevel.Debug, _name, "IOTLB update 0x" + request.payload.iova.start.ToString("x", System.Globalization.CultureInfo.InvariantCulture)
+                    + "-0x" + request.payload.iova.last.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
+                RemapWorkers();
+                break;
+            default:
+                Log.Write(LogLevel.Warn, _name, "unknown control message type " + request.type);
+                response.result = vduse_dev_response.VDUSE_REQ_RESULT_FAILED;
+                break;
+        }
+
+        if (Libc.write(_deviceFd, &response, (nuint)sizeof(vduse_dev_response)) != sizeof(vduse_dev_response))
+        {
+            Log.Write(LogLevel.Warn, _name, "answering control message " + request.request_id + " failed: " + ErrnoExtensions.Last().Describe());
+        }
+    }
+
+    private bool SetStatus(byte status)
+    {
+        byte old = _status;
+        _status = status;
+        Log.Write(LogLevel.Debug, _name, "status 0x" + status.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+        if (status == 0)
+        {
+            // Reset: finish the current batches, drop the mappings, forget the negotiated state.
+            StopWorkers();
+            Array.Clear(_lastAvail);
+            return true;
+        }
+
+        bool wasOk = (old & VirtioConstants.VIRTIO_CONFIG_S_DRIVER_OK) != 0;
+        bool isOk = (status & VirtioConstants.VIRTIO_CONFIG_S_DRIVER_OK) != 0;
+        if (isOk && !wasOk)
+        {
+            return StartWorkers();
+        }
+
+        return true;
+    }
+
+    private bool StartWorkers()
+    {
+        ulong features = 0;
+        if (Libc.ioctl(_deviceFd, VduseUapi.VDUSE_DEV_GET_FEATURES, &features) < 0)
+        {
+            Log.Write(LogLevel.Error, _name, "VDUSE_DEV_GET_FEATURES failed: " + ErrnoExtensions.Last().Describe());
+            return false;
+        }
+
+        Log.Write(LogLevel.Info, _name, "driver ready, features 0x" + features.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
+        for (uint i = 0; i < _queues; i++)
+        {
+            vduse_vq_info info = new() { index = i };
+            if (Libc.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_GET_INFO, &info) < 0)
+            {
+                Log.Write(LogLevel.Error, _name, "VDUSE_VQ_GET_INFO " + i + " failed: " + ErrnoExtensions.Last().Describe());
+                return false;
+            }
+
+            if (info.ready == 0)
+            {
+                Log.Write(LogLevel.Info, _name, "queue " + i + " not enabled by the driver");
+                continue;
+            }
+
+            var worker = new QueueWorker(_name, _deviceFd, in info, _executor);
+            worker.Start();
+            _workers[i] = worker;
+        }
+
+        return true;
+    }
+
+    private void StopWorkers()
+    {
+        for (int i = 0; i < _workers.Length; i++)
+        {
+            QueueWorker? w = _workers[i];
+            if (w != null)
+            {
+                w.Stop();
+                _lastAvail[i] = w.LastAvailIndex;
+                _workers[i] = null;
+            }
+        }
+    }
+
+    private void RemapWorkers()
+    {
+        Span<int> epochs = stackalloc int[_workers.Length];
+        for (int i = 0; i < _workers.Length; i++)
+        {
+            epochs[i] = _workers[i]?.RequestRemap() ?? 0;
+        }
+
+        // Answer only once no worker holds a mapping of the old range, or after a bounded wait
+        // (a worker stuck in backend I/O must not make the kernel give up on the whole device).
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < _workers.Length; i++)
+        {
+            QueueWorker? w = _workers[i];
+            while (w != null && !w.RemapDone(epochs[i]) && clock.ElapsedMilliseconds < 5000)
+            {
+                Thread.Sleep(1);
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using VduseAot.Interop;
+
+namespace VduseAot.Vduse;
+
+/// <summary>eventfd helpers: a counter the kernel (kicks) or another thread (wake-ups) can signal.</summary>
+public static unsafe class EventFd
+{
+    /// <summary>Creates a non-blocking, close-on-exec eventfd.</summary>
+    public static int Create()
+    {
+        int fd = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+        if (fd < 0)
+        {
+            throw new VduseException("eventfd failed: " + ErrnoExtensions.Last().Describe());
+        }
+
+        return fd;
+    }
+
+    /// <summary>Adds one to the counter, waking a poller.</summary>
+    public static void Signal(int fd)
+    {
+        ulong one = 1;
+        _ = Libc.write(fd, &one, sizeof(ulong));
+    }
+
+    /// <summary>Resets the counter; returns true when it was non-zero.</summary>
+    public static bool Drain(int fd)
+    {
+        ulong value;
+        return Libc.read(fd, &value, sizeof(ulong)) == sizeof(ulong);
+    }
+}

@@ -1,0 +1,82 @@
+using System;
+using System.Reflection;
+using VduseAot.Vduse;
+
+namespace VduseAot;
+
+/// <summary>Entry point: verb dispatch and the exit-status contract (0 ok, 1 runtime error, 2 usage error).</summary>
+public static class Program
+{
+    /// <summary>Usage text printed by --help.</summary>
+    public const string Usage = """
+        vduse-blk: serve a virtio-blk disk to the Linux kernel through VDUSE.
+
+        Usage:
+          vduse-blk serve --name NAME --ram SIZE [options]
+          vduse-blk --help | --version
+
+        serve options:
+          --name NAME                 device name: /dev/vduse/NAME and vdpa device NAME
+          --ram SIZE                  serve a RAM disk of SIZE bytes (K, M, G, T suffixes: powers of 1024)
+          --queues N                  virtqueues (default 1)
+          --queue-size N              ring entries per queue, a power of two (default 256)
+          --read-only                 offer VIRTIO_BLK_F_RO and refuse writes
+          --logical-block-size 512|4096
+          --serial TEXT               GET_ID answer, at most 20 bytes
+          --no-attach                 create the VDUSE device but do not attach it to the vDPA bus
+
+        Once the block device exists, serve prints one line: ready NAME /dev/vdX
+        (with --no-attach: created NAME /dev/vduse/NAME).
+
+        Signals: SIGTERM or SIGINT detach and destroy the device, then exit 0.
+        Exit status: 0 success, 1 runtime error (the message says what to do), 2 usage error.
+        Needs the kernel modules vduse, vdpa, virtio_vdpa and virtio_blk, and root.
+        """;
+
+    /// <summary>Runs the command line and returns the exit status.</summary>
+    public static int Main(string[] args)
+    {
+        try
+        {
+            return Run(args);
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine("vduse-blk: " + e.Message);
+            return 2;
+        }
+        catch (VduseException e)
+        {
+            Console.Error.WriteLine("vduse-blk: " + e.Message);
+            return 1;
+        }
+    }
+
+    private static int Run(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            throw new UsageException("no command given (try: vduse-blk --help)");
+        }
+
+        switch (args[0])
+        {
+            case "--help":
+            case "-h":
+            case "help":
+                Console.Out.Write(Usage);
+                Console.Out.WriteLine();
+                return 0;
+            case "--version":
+                Console.Out.WriteLine("vduse-blk " + Version());
+                return 0;
+            case "serve":
+                return ServeCommand.Run(ServeOptions.Parse(args.AsSpan(1).ToArray()));
+            default:
+                throw new UsageException("unknown command '" + args[0] + "' (try: vduse-blk --help)");
+        }
+    }
+
+    private static string Version() =>
+        typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+}

@@ -1,0 +1,145 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using VduseAot.Block;
+
+namespace VduseAot;
+
+/// <summary>The parsed `serve` command line.</summary>
+public sealed partial class ServeOptions
+{
+    /// <summary>Device name (/dev/vduse/NAME, vdpa device NAME).</summary>
+    public string Name { get; private set; } = "";
+
+    /// <summary>Geometry and identity of the block device.</summary>
+    public BlkDeviceOptions Device { get; } = new();
+
+    /// <summary>False with --no-attach: create the VDUSE device but leave the vDPA bus alone.</summary>
+    public bool Attach { get; private set; } = true;
+
+    /// <summary>Parses the arguments after `serve`. Throws <see cref="UsageException"/> with a one-line reason.</summary>
+    public static ServeOptions Parse(IReadOnlyList<string> args)
+    {
+        var o = new ServeOptions();
+        bool haveRam = false;
+        for (int i = 0; i < args.Count; i++)
+        {
+            string a = args[i];
+            switch (a)
+            {
+                case "--name":
+                    o.Name = Value(args, ref i);
+                    break;
+                case "--ram":
+                    o.Device.CapacityBytes = Size(a, Value(args, ref i));
+                    haveRam = true;
+                    break;
+                case "--queues":
+                    o.Device.Queues = (ushort)Number(a, Value(args, ref i), 1, 64);
+                    break;
+                case "--queue-size":
+                    uint qs = Number(a, Value(args, ref i), 2, 32768);
+                    if ((qs & (qs - 1)) != 0)
+                    {
+                        throw new UsageException("--queue-size " + qs + " is not a power of two (try 128, 256 or 1024)");
+                    }
+
+                    o.Device.QueueSize = (ushort)qs;
+                    break;
+                case "--read-only":
+                    o.Device.ReadOnly = true;
+                    break;
+                case "--logical-block-size":
+                    uint lbs = Number(a, Value(args, ref i), 512, 4096);
+                    if (lbs != 512 && lbs != 4096)
+                    {
+                        throw new UsageException("--logical-block-size must be 512 or 4096, not " + lbs);
+                    }
+
+                    o.Device.LogicalBlockSize = lbs;
+                    break;
+                case "--serial":
+                    o.Device.Serial = Value(args, ref i);
+                    if (System.Text.Encoding.UTF8.GetByteCount(o.Device.Serial) > 20)
+                    {
+                        throw new UsageException("--serial is longer than 20 bytes (virtio-blk's ID field)");
+                    }
+
+                    break;
+                case "--no-attach":
+                    o.Attach = false;
+                    break;
+                default:
+                    throw new UsageException("unknown option '" + a + "' for serve (see vduse-blk --help)");
+            }
+        }
+
+        o.Validate(haveRam);
+        return o;
+    }
+
+    private void Validate(bool haveRam)
+    {
+        if (Name.Length == 0)
+        {
+            throw new UsageException("serve needs --name NAME");
+        }
+
+        if (Name.Length > 255 || !NamePattern().IsMatch(Name))
+        {
+            throw new UsageException("--name '" + Name + "' must be 1-255 characters of letters, digits, '-', '_' and '.'");
+        }
+
+        if (QueueDirPattern().IsMatch(Name))
+        {
+            throw new UsageException("--name '" + Name + "' clashes with the kernel's per-queue sysfs directories (vqN): pick another name");
+        }
+
+        if (!haveRam)
+        {
+            throw new UsageException("serve needs a backend: --ram SIZE");
+        }
+
+        if (Device.CapacityBytes == 0 || Device.CapacityBytes % Device.LogicalBlockSize != 0)
+        {
+            throw new UsageException("size " + Device.CapacityBytes + " is not a positive multiple of the logical block size " + Device.LogicalBlockSize);
+        }
+    }
+
+    private static string Value(IReadOnlyList<string> args, ref int i)
+    {
+        if (i + 1 >= args.Count)
+        {
+            throw new UsageException(args[i] + " needs a value");
+        }
+
+        return args[++i];
+    }
+
+    private static ulong Size(string option, string text)
+    {
+        if (!SizeText.TryParse(text, out ulong bytes))
+        {
+            throw new UsageException(option + " '" + text + "' is not a size (a number with an optional K, M, G or T suffix)");
+        }
+
+        return bytes;
+    }
+
+    private static uint Number(string option, string text, uint min, uint max)
+    {
+        if (!uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out uint n) || n < min || n > max)
+        {
+            throw new UsageException(option + " '" + text + "' must be a number from " + min + " to " + max);
+        }
+
+        return n;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
+    private static partial Regex NamePattern();
+
+    [GeneratedRegex("^vq[0-9]+$")]
+    private static partial Regex QueueDirPattern();
+}

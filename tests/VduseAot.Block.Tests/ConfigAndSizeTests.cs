@@ -1,0 +1,131 @@
+using VduseAot.Interop;
+using Xunit;
+
+namespace VduseAot.Block.Tests;
+
+public sealed class BlkConfigSpaceTests
+{
+    private static bool Has(ulong features, int bit) => (features & (1UL << bit)) != 0;
+
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(true, 1)]
+    [InlineData(false, 4)]
+    [InlineData(true, 2)]
+    public void Features_always_offer_the_base_set_and_never_config_wce(bool readOnly, int queues)
+    {
+        ulong f = BlkConfigSpace.Features(new BlkDeviceOptions { CapacityBytes = 1 << 20, ReadOnly = readOnly, Queues = (ushort)queues });
+        Assert.True(Has(f, 32), "VIRTIO_F_VERSION_1");
+        Assert.True(Has(f, 33), "VIRTIO_F_ACCESS_PLATFORM");
+        Assert.True(Has(f, VirtioBlk.VIRTIO_BLK_F_FLUSH));
+        Assert.True(Has(f, VirtioBlk.VIRTIO_BLK_F_BLK_SIZE));
+        Assert.True(Has(f, VirtioBlk.VIRTIO_BLK_F_SEG_MAX));
+        Assert.True(Has(f, VirtioBlk.VIRTIO_BLK_F_SIZE_MAX));
+        Assert.True(Has(f, VirtioBlk.VIRTIO_BLK_F_TOPOLOGY));
+        Assert.False(Has(f, 11), "VIRTIO_BLK_F_CONFIG_WCE");
+        Assert.Equal(readOnly, Has(f, VirtioBlk.VIRTIO_BLK_F_RO));
+        Assert.Equal(queues > 1, Has(f, VirtioBlk.VIRTIO_BLK_F_MQ));
+
+        // Not implemented, so never offered: ring features and unimplemented commands.
+        Assert.False(Has(f, VirtioConstants.VIRTIO_F_RING_PACKED));
+        Assert.False(Has(f, 28), "VIRTIO_RING_F_INDIRECT_DESC");
+        Assert.False(Has(f, 29), "VIRTIO_RING_F_EVENT_IDX");
+        Assert.False(Has(f, VirtioBlk.VIRTIO_BLK_F_DISCARD));
+        Assert.False(Has(f, VirtioBlk.VIRTIO_BLK_F_WRITE_ZEROES));
+        Assert.False(Has(f, VirtioBlk.VIRTIO_BLK_F_GEOMETRY));
+    }
+
+    [Theory]
+    [InlineData(1UL << 20, 512u, 1, 256)]
+    [InlineData(64UL << 30, 4096u, 4, 128)]
+    [InlineData(512UL, 512u, 16, 1024)]
+    public void Config_space_reflects_the_options(ulong bytes, uint blockSize, int queues, int queueSize)
+    {
+        var o = new BlkDeviceOptions { CapacityBytes = bytes, LogicalBlockSize = blockSize, Queues = (ushort)queues, QueueSize = (ushort)queueSize };
+        virtio_blk_config c = BlkConfigSpace.Build(o);
+        Assert.Equal(bytes / 512, c.capacity);
+        Assert.Equal(blockSize, c.blk_size);
+        Assert.Equal((uint)queueSize - 2, c.seg_max);
+        Assert.Equal((uint)queueSize - 2, BlkConfigSpace.SegMax(o));
+        Assert.Equal(BlkConfigSpace.SizeMax, c.size_max);
+        Assert.True(c.size_max >= 4096);
+        Assert.Equal((ushort)queues, c.num_queues);
+        Assert.Equal(0, c.wce);
+        Assert.True(c.min_io_size >= 1);
+    }
+}
+
+public sealed class SizeTextTests
+{
+    [Theory]
+    [InlineData("64M", 64UL << 20)]
+    [InlineData("1G", 1UL << 30)]
+    [InlineData("2T", 2UL << 40)]
+    [InlineData("4096", 4096UL)]
+    [InlineData("1k", 1024UL)]
+    [InlineData("1K", 1024UL)]
+    [InlineData("512m", 512UL << 20)]
+    [InlineData("16777215T", 16777215UL << 40)] // the largest T value that fits
+    [InlineData("18446744073709551615", ulong.MaxValue)]
+    public void Parses_valid_sizes(string text, ulong expected)
+    {
+        Assert.True(SizeText.TryParse(text, out ulong bytes));
+        Assert.Equal(expected, bytes);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("M")]
+    [InlineData("-1")]
+    [InlineData("-1G")]
+    [InlineData("+1G")]
+    [InlineData("1.5G")]
+    [InlineData("12X")]
+    [InlineData("99999999999T")]
+    [InlineData("16777216T")]
+    [InlineData("18446744073709551616")]
+    [InlineData(" 64M")]
+    [InlineData("64 M")]
+    [InlineData("64MB")]
+    [InlineData("0x40")]
+    public void Rejects_invalid_sizes(string text)
+    {
+        Assert.False(SizeText.TryParse(text, out ulong bytes));
+        Assert.Equal(0UL, bytes);
+    }
+
+    [Theory]
+    [InlineData(0UL, "0 B")]
+    [InlineData(512UL, "512 B")]
+    [InlineData(1536UL, "1.5 KiB")]
+    [InlineData(64UL << 20, "64 MiB")]
+    [InlineData(1UL << 30, "1 GiB")]
+    [InlineData(2UL << 40, "2 TiB")]
+    [InlineData(3UL << 50, "3 PiB")]
+    public void Formats_readably(ulong bytes, string expected) => Assert.Equal(expected, SizeText.Format(bytes));
+
+    [Theory]
+    [InlineData("64M")]
+    [InlineData("1G")]
+    [InlineData("2T")]
+    [InlineData("1k")]
+    [InlineData("300")]
+    public void Format_round_trips_through_parse(string text)
+    {
+        Assert.True(SizeText.TryParse(text, out ulong bytes));
+        string shown = SizeText.Format(bytes);                  // "64 MiB"
+        string back = shown.Replace(" B", "", System.StringComparison.Ordinal)
+            .Replace("iB", "", System.StringComparison.Ordinal)
+            .Replace(" ", "", System.StringComparison.Ordinal); // "64M"
+        Assert.True(SizeText.TryParse(back, out ulong again), back);
+        Assert.Equal(bytes, again);
+    }
+
+    [Fact]
+    public void Ram_backend_describes_itself_with_format()
+    {
+        using var b = new RamBackend(64UL << 20, false);
+        Assert.Equal("ram 64 MiB", b.Describe());
+        Assert.Equal(64UL << 20, b.CapacityBytes);
+    }
+}
