@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# All tests: installs what a fresh machine lacks, builds the static binary, runs the analyzers with
+# warnings as errors, the unit tests, and the VDUSE scenarios inside a QEMU VM.
+# Usage: scripts/test.sh [--no-vm]   (--no-vm is for quick local loops; CI always runs the VM)
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+run_vm=1
+[[ ${1:-} == --no-vm ]] && run_vm=0
+
+# Host tools: gcc + kernel headers for the ABI test, file for the static-binary check; the VM's
+# own dependencies (qemu, busybox, fio, e2fsprogs) come from scripts/vm/install-deps.sh.
+need=()
+command -v cc >/dev/null || need+=(gcc)
+[[ -f /usr/include/linux/vduse.h ]] || need+=(linux-libc-dev)
+command -v file >/dev/null || need+=(file)
+if ((${#need[@]})); then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+scripts/vm/install-deps.sh
+
+scripts/build.sh
+
+# Analyzers (nullable, trim, AOT, CA rules) with warnings as errors across every project.
+dotnet build VduseAot.sln -c Release -nologo -v quiet -warnaserror
+
+passed=0 failed=0
+log=$(mktemp)
+set +e
+dotnet test VduseAot.sln -c Release --no-build -nologo 2>&1 | tee "$log"
+unit_rc=${PIPESTATUS[0]}
+set -e
+while read -r f p; do
+  failed=$((failed + f)); passed=$((passed + p))
+done < <(sed -n -E 's/.*(Passed|Failed)! +- +Failed: +([0-9]+), +Passed: +([0-9]+).*/\2 \3/p' "$log")
+rm -f "$log"
+if ((passed == 0)); then
+  echo "test.sh: the unit tests ran nothing" >&2
+  failed=$((failed + 1))
+fi
+
+vm_rc=0
+if ((run_vm)); then
+  vm_log=$(mktemp)
+  set +e
+  scripts/vm/run.sh --binary artifacts/vduse-blk --scenarios all 2>&1 | tee "$vm_log"
+  vm_rc=${PIPESTATUS[0]}
+  set -e
+  vp=$(tr -d '\r' <"$vm_log" | grep -c '^=== PASS ' || true)
+  vf=$(tr -d '\r' <"$vm_log" | grep -c '^=== FAIL ' || true)
+  rm -f "$vm_log"
+  passed=$((passed + vp)); failed=$((failed + vf))
+  ((vm_rc == 0)) || ((vf > 0)) || failed=$((failed + 1))
+fi
+
+echo "total: $passed passed, $failed failed"
+((unit_rc == 0 && vm_rc == 0 && failed == 0))

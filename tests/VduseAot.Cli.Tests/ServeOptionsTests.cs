@@ -1,0 +1,56 @@
+using VduseAot;
+using Xunit;
+
+namespace VduseAot.Cli.Tests;
+
+public class ServeOptionsTests
+{
+    private static ServeOptions Parse(params string[] args) => ServeOptions.Parse(args);
+
+    [Fact]
+    public void ParsesEveryOption()
+    {
+        ServeOptions o = Parse("--name", "disk0", "--ram", "64M", "--queues", "4", "--queue-size", "512",
+            "--read-only", "--logical-block-size", "4096", "--serial", "SER-1", "--no-attach");
+        Assert.Equal("disk0", o.Name);
+        Assert.Equal(64UL << 20, o.Device.CapacityBytes);
+        Assert.Equal(4, o.Device.Queues);
+        Assert.Equal(512, o.Device.QueueSize);
+        Assert.True(o.Device.ReadOnly);
+        Assert.Equal(4096u, o.Device.LogicalBlockSize);
+        Assert.Equal("SER-1", o.Device.Serial);
+        Assert.False(o.Attach);
+    }
+
+    [Fact]
+    public void DefaultsMatchTheContract()
+    {
+        ServeOptions o = Parse("--name", "d", "--ram", "1G");
+        Assert.Equal(1, o.Device.Queues);
+        Assert.Equal(256, o.Device.QueueSize);
+        Assert.Equal(512u, o.Device.LogicalBlockSize);
+        Assert.False(o.Device.ReadOnly);
+        Assert.True(o.Attach);
+    }
+
+    [Theory]
+    [InlineData("needs --name", "--ram", "1M")]
+    [InlineData("needs a backend", "--name", "d")]
+    [InlineData("is not a size", "--name", "d", "--ram", "12Q")]
+    [InlineData("not a power of two", "--name", "d", "--ram", "1M", "--queue-size", "100")]
+    [InlineData("must be a number from 1 to 64", "--name", "d", "--ram", "1M", "--queues", "0")]
+    [InlineData("must be 512 or 4096", "--name", "d", "--ram", "1M", "--logical-block-size", "1024")]
+    [InlineData("longer than 20 bytes", "--name", "d", "--ram", "1M", "--serial", "123456789012345678901")]
+    [InlineData("unknown option '--bogus'", "--name", "d", "--ram", "1M", "--bogus")]
+    [InlineData("--name needs a value", "--ram", "1M", "--name")]
+    [InlineData("clashes with the kernel's per-queue", "--name", "vq3", "--ram", "1M")]
+    [InlineData("must be 1-255 characters", "--name", "a/b", "--ram", "1M")]
+    [InlineData("not a positive multiple of the logical block size", "--name", "d", "--ram", "1000")]
+    [InlineData("not a positive multiple of the logical block size", "--name", "d", "--ram", "6K", "--logical-block-size", "4096")]
+    public void RejectsBadInputWithOneLine(string expected, params string[] args)
+    {
+        UsageException e = Assert.Throws<UsageException>(() => Parse(args));
+        Assert.Contains(expected, e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+    }
+}

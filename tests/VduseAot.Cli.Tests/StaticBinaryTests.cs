@@ -1,0 +1,105 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using Xunit;
+
+namespace VduseAot.Cli.Tests;
+
+/// <summary>
+/// Runs artifacts/vduse-blk inside a chroot that holds only the binary: no libc, no /dev, no /proc.
+/// That is what a FROM scratch container gives it. Needs root (chroot) and scripts/build.sh first.
+/// </summary>
+public sealed class StaticBinaryTests : IDisposable
+{
+    private readonly string _root;
+
+    public StaticBinaryTests()
+    {
+        string binary = FindBinary();
+        _root = Path.Combine(Path.GetTempPath(), "vduse-empty-root-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_root);
+        File.Copy(binary, Path.Combine(_root, "vduse-blk"));
+        Assert.Single(Directory.GetFileSystemEntries(_root));
+    }
+
+    public void Dispose() => Directory.Delete(_root, true);
+
+    private static string FindBinary()
+    {
+        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d != null; d = d.Parent)
+        {
+            string candidate = Path.Combine(d.FullName, "artifacts", "vduse-blk");
+            if (File.Exists(Path.Combine(d.FullName, "VduseAot.sln")))
+            {
+                Assert.True(File.Exists(candidate), "artifacts/vduse-blk is missing: run scripts/build.sh before the tests");
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException("repository root (VduseAot.sln) not found above " + AppContext.BaseDirectory);
+    }
+
+    private (int Code, string Out, string Err) RunInEmptyRoot(params string[] args)
+    {
+        var psi = new ProcessStartInfo("chroot") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(_root);
+        psi.ArgumentList.Add("/vduse-blk");
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using Process p = Process.Start(psi)!;
+        string stdout = p.StandardOutput.ReadToEnd();
+        string stderr = p.StandardError.ReadToEnd();
+        Assert.True(p.WaitForExit(30000), "vduse-blk did not exit");
+        return (p.ExitCode, stdout, stderr);
+    }
+
+    [Fact]
+    public void HelpWorksInAnEmptyRoot()
+    {
+        (int code, string stdout, string stderr) = RunInEmptyRoot("--help");
+        Assert.True(code == 0, "exit " + code + ": " + stderr);
+        Assert.Contains("vduse-blk serve --name NAME --ram SIZE", stdout);
+        Assert.Contains("ready NAME /dev/vdX", stdout);
+    }
+
+    [Fact]
+    public void VersionWorksInAnEmptyRoot()
+    {
+        (int code, string stdout, _) = RunInEmptyRoot("--version");
+        Assert.Equal(0, code);
+        Assert.Matches(@"^vduse-blk \d+\.\d+\.\d+", stdout);
+    }
+
+    [Fact]
+    public void UsageErrorExitsTwoWithOneLine()
+    {
+        (int code, string stdout, string stderr) = RunInEmptyRoot("serve", "--name", "d", "--ram", "lots");
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Equal("vduse-blk: --ram 'lots' is not a size (a number with an optional K, M, G or T suffix)", stderr.TrimEnd('\n'));
+    }
+
+    [Fact]
+    public void MissingVduseModuleIsARuntimeErrorThatNamesTheModule()
+    {
+        // The empty root has no /dev at all, exactly like a host without the vduse module loaded.
+        (int code, _, string stderr) = RunInEmptyRoot("serve", "--name", "d", "--ram", "1M");
+        Assert.Equal(1, code);
+        Assert.Contains("/dev/vduse/control does not exist: load the vduse kernel module (modprobe vduse)", stderr);
+        Assert.Single(stderr.TrimEnd('\n').Split('\n'));
+    }
+
+    [Fact]
+    public void TheBinaryIsStaticallyLinked()
+    {
+        var psi = new ProcessStartInfo("file", "-b " + Path.Combine(_root, "vduse-blk")) { RedirectStandardOutput = true };
+        using Process p = Process.Start(psi)!;
+        string text = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.Contains("statically linked", text);
+        Assert.Contains("x86-64", text);
+    }
+}
