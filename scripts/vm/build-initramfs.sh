@@ -60,7 +60,7 @@ copy_libs() { # binary [stub-dir]
     if ! ldd "$bin" >/dev/null 2>&1; then
         return 0
     fi
-    while IFS= read -r line; do
+    while read -r line; do # read strips ldd's leading tab
         lib=""
         case "$line" in
             *'=> not found'*) echo "build-initramfs: $bin: $line" >&2; return 1 ;;

@@ -9,7 +9,7 @@ public static class BlkConfigSpace
     public const uint SizeMax = 1u << 20;
 
     /// <summary>Segments a request may have: the queue minus header and status descriptors.</summary>
-    public static uint SegMax(BlkDeviceOptions options) => (uint)options.QueueSize - 2;
+    public static uint SegMax(BlkDeviceOptions options) => options.QueueSize > 2 ? (uint)options.QueueSize - 2 : 1u;
 
     /// <summary>
     /// Features offered. VDUSE requires VERSION_1 and ACCESS_PLATFORM and rejects CONFIG_WCE for block

@@ -15,8 +15,9 @@ public sealed class BlkExecutor
     public BlkExecutor(IBlockBackend backend, string serial)
     {
         Backend = backend;
-        int n = System.Text.Encoding.UTF8.GetBytes(serial.AsSpan(0, Math.Min(serial.Length, VirtioBlk.VIRTIO_BLK_ID_BYTES)), _serial);
-        _ = n;
+        // Truncate by bytes, not characters: the ID field is 20 bytes of whatever encoding.
+        byte[] utf8 = System.Text.Encoding.UTF8.GetBytes(serial);
+        utf8.AsSpan(0, Math.Min(utf8.Length, _serial.Length)).CopyTo(_serial);
     }
 
     /// <summary>The storage.</summary>
@@ -99,7 +100,9 @@ public sealed class BlkExecutor
     private bool InRange(BlkRequest request)
     {
         ulong capacity = Backend.CapacityBytes;
-        if (request.DataBytes % VirtioBlk.SECTOR_SIZE != 0 || request.Sector > capacity / VirtioBlk.SECTOR_SIZE)
+        // The used length is 32 bits: a request of 4 GiB or more cannot be reported, so it is refused.
+        if (request.DataBytes % VirtioBlk.SECTOR_SIZE != 0 || request.DataBytes >= uint.MaxValue
+            || request.Sector > capacity / VirtioBlk.SECTOR_SIZE)
         {
             return false;
         }

@@ -62,21 +62,20 @@ public sealed unsafe class BlkQueue<TMem>
             status = VirtioBlk.VIRTIO_BLK_S_IOERR;
         }
 
-        if (status == VirtioBlk.VIRTIO_BLK_S_IOERR)
-        {
-            Stats.IoErrors++;
-        }
-        else if (status == VirtioBlk.VIRTIO_BLK_S_UNSUPP)
-        {
-            Stats.Unsupported++;
-        }
-
         Stats.Requests++;
         uint usedLength = 0;
         if (_request.Status != null)
         {
             *_request.Status = status;
             usedLength = written + 1;
+            if (status == VirtioBlk.VIRTIO_BLK_S_IOERR)
+            {
+                Stats.IoErrors++;
+            }
+            else if (status == VirtioBlk.VIRTIO_BLK_S_UNSUPP)
+            {
+                Stats.Unsupported++;
+            }
         }
 
         Ring.AddUsed(_chain.Head, usedLength);

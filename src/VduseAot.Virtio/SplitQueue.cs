@@ -67,6 +67,10 @@ public sealed unsafe class SplitQueue<TMem>
         _used = (vring_used*)MapRing(usedIova, usedBytes, true);
         if (_desc == null || _avail == null || _used == null)
         {
+            _desc = null;
+            _avail = null;
+            _used = null;
+            BrokenReason = "rings not mapped";
             return "a ring area is not mapped contiguously (desc 0x" + descIova.ToString("x", System.Globalization.CultureInfo.InvariantCulture)
                 + ", avail 0x" + availIova.ToString("x", System.Globalization.CultureInfo.InvariantCulture)
                 + ", used 0x" + usedIova.ToString("x", System.Globalization.CultureInfo.InvariantCulture) + ")";
@@ -94,6 +98,11 @@ public sealed unsafe class SplitQueue<TMem>
     /// <summary>True when the driver has published chains not popped yet.</summary>
     public bool HasAvailable()
     {
+        if (_avail == null)
+        {
+            return false;
+        }
+
         if (_availCache != _lastAvail)
         {
             return true;

@@ -153,6 +153,29 @@ public sealed unsafe class BlkQueueTests
     }
 
     [Fact]
+    public void Header_sharing_a_descriptor_with_the_first_data_piece()
+    {
+        using var rig = new BlkRig();
+
+        // [header + 512 data] then [1024 data]: the 16-byte skip applies to the first descriptor only.
+        ulong a = rig.Buffer(16 + 512, 16);
+        BinaryPrimitives.WriteUInt32LittleEndian(rig.Ram.Span(a, 4), OUT);
+        BinaryPrimitives.WriteUInt64LittleEndian(rig.Ram.Span(a + 8, 8), 60);
+        rig.Fill(a + 16, 512, 4);
+        ulong b = rig.Buffer(1024, 512);
+        rig.Fill(b, 1024, 6);
+        ulong status = StatusByte(rig);
+        ushort head = rig.Driver.AddChain(new Buf(a, 16 + 512, false), new Buf(b, 1024, false), new Buf(status, 1, true));
+        Assert.Equal([new UsedEntry(head, 1)], rig.Run());
+        Assert.Equal(OK, rig.Ram.Span(status, 1)[0]);
+        Assert.Equal(1536UL, rig.Stats.BytesWritten);
+
+        byte[] back = rig.ReadSectors(60, 1536);
+        Assert.True(rig.Ram.Span(a + 16, 512).SequenceEqual(back.AsSpan(0, 512)));
+        Assert.True(rig.Ram.Span(b, 1024).SequenceEqual(back.AsSpan(512)));
+    }
+
+    [Fact]
     public void Last_sector_is_reachable()
     {
         using var rig = new BlkRig();

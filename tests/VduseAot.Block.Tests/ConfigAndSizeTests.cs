@@ -53,6 +53,17 @@ public sealed class BlkConfigSpaceTests
         Assert.Equal(0, c.wce);
         Assert.True(c.min_io_size >= 1);
     }
+
+    [Fact]
+    public void Seg_max_never_exceeds_the_descriptors_a_queue_has()
+    {
+        // Every power of two is a legal queue size (BlkDeviceOptions.QueueSize); seg_max must not wrap around.
+        for (int size = 1; size <= 32768; size *= 2)
+        {
+            var o = new BlkDeviceOptions { CapacityBytes = 1 << 20, QueueSize = (ushort)size };
+            Assert.True(BlkConfigSpace.SegMax(o) <= (uint)size, "queue size " + size + " gives seg_max " + BlkConfigSpace.SegMax(o));
+        }
+    }
 }
 
 public sealed class SizeTextTests

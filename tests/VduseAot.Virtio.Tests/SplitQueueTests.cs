@@ -70,6 +70,27 @@ public sealed unsafe class SplitQueueTests
     }
 
     [Fact]
+    public void After_a_failed_start_the_queue_serves_nothing_and_does_not_touch_null_rings()
+    {
+        using var ram = new GuestRam(1 << 20);
+        var driver = new SplitDriver(ram, 8);
+        ram.Protect(driver.UsedIova, 8, readOnly: false);
+        var q = new SplitQueue<FakeGuestMemory>(ram.Memory, 8);
+        Assert.NotNull(q.Start(driver.DescIova, driver.AvailIova, driver.UsedIova, 0));
+        driver.AddChain(new Buf(ram.Alloc(16), 16, false));
+        driver.Publish();
+
+        // A caller that ignores the error text must not get a NullReferenceException (or worse, in
+        // Native AOT, a read through a null-based pointer); the queue should report itself broken.
+        var chain = new DescriptorChain(8);
+        bool popped = true;
+        Exception? thrown = Record.Exception(() => popped = q.TryPop(chain));
+        Assert.Null(thrown);
+        Assert.False(popped);
+        Assert.NotNull(q.BrokenReason);
+    }
+
+    [Fact]
     public void Start_accepts_read_only_desc_and_avail_rings()
     {
         using var ram = new GuestRam(1 << 20);
