@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace VduseAot.Interop.Tests;
 
 /// <summary>
@@ -196,6 +198,94 @@ internal static class AbiTable
         t.Field<sockaddr_nl>(nameof(sockaddr_nl.nl_pid));
         t.Field<sockaddr_nl>(nameof(sockaddr_nl.nl_groups));
 
+        // linux/io_uring.h. The C# sqe declares the anonymous unions' members it uses as explicit-offset
+        // fields; each is compared with the C member of the same name.
+        t.Struct<io_sqring_offsets>();
+        t.Field<io_sqring_offsets>(nameof(io_sqring_offsets.head));
+        t.Field<io_sqring_offsets>(nameof(io_sqring_offsets.tail));
+        t.Field<io_sqring_offsets>(nameof(io_sqring_offsets.ring_mask));
+        t.Field<io_sqring_offsets>(nameof(io_sqring_offsets.ring_entries));
+        t.Field<io_sqring_offsets>(nameof(io_sqring_offsets.flags));
+        t.Field<io_sqring_offsets>(nameof(io_sqring_offsets.dropped));
+        t.Field<io_sqring_offsets>(nameof(io_sqring_offsets.array));
+        t.Field<io_sqring_offsets>(nameof(io_sqring_offsets.resv1));
+        t.Field<io_sqring_offsets>(nameof(io_sqring_offsets.resv2));
+
+        t.Struct<io_cqring_offsets>();
+        t.Field<io_cqring_offsets>(nameof(io_cqring_offsets.head));
+        t.Field<io_cqring_offsets>(nameof(io_cqring_offsets.tail));
+        t.Field<io_cqring_offsets>(nameof(io_cqring_offsets.ring_mask));
+        t.Field<io_cqring_offsets>(nameof(io_cqring_offsets.ring_entries));
+        t.Field<io_cqring_offsets>(nameof(io_cqring_offsets.overflow));
+        t.Field<io_cqring_offsets>(nameof(io_cqring_offsets.cqes));
+        t.Field<io_cqring_offsets>(nameof(io_cqring_offsets.flags));
+        t.Field<io_cqring_offsets>(nameof(io_cqring_offsets.resv1));
+        t.Field<io_cqring_offsets>(nameof(io_cqring_offsets.resv2));
+
+        t.Struct<io_uring_params>();
+        t.Field<io_uring_params>(nameof(io_uring_params.sq_entries));
+        t.Field<io_uring_params>(nameof(io_uring_params.cq_entries));
+        t.Field<io_uring_params>(nameof(io_uring_params.flags));
+        t.Field<io_uring_params>(nameof(io_uring_params.sq_thread_cpu));
+        t.Field<io_uring_params>(nameof(io_uring_params.sq_thread_idle));
+        t.Field<io_uring_params>(nameof(io_uring_params.features));
+        t.Field<io_uring_params>(nameof(io_uring_params.wq_fd));
+        t.Field<io_uring_params>(nameof(io_uring_params.resv));
+        t.Field<io_uring_params>(nameof(io_uring_params.sq_off));
+        t.Field<io_uring_params>(nameof(io_uring_params.cq_off));
+
+        t.Struct<io_uring_sqe>();
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.opcode));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.flags));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.ioprio));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.fd));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.off));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.addr2));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.cmd_op));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.addr));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.len));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.rw_flags));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.fsync_flags));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.poll32_events));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.cancel_flags));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.uring_cmd_flags));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.user_data));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.buf_index));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.buf_group));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.personality));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.splice_fd_in));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.file_index));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.addr3));
+
+        t.Struct<io_uring_cqe>();
+        t.Field<io_uring_cqe>(nameof(io_uring_cqe.user_data));
+        t.Field<io_uring_cqe>(nameof(io_uring_cqe.res));
+        t.Field<io_uring_cqe>(nameof(io_uring_cqe.flags));
+
+        t.Struct<io_uring_probe_op>();
+        t.Field<io_uring_probe_op>(nameof(io_uring_probe_op.op));
+        t.Field<io_uring_probe_op>(nameof(io_uring_probe_op.resv));
+        t.Field<io_uring_probe_op>(nameof(io_uring_probe_op.flags));
+        t.Field<io_uring_probe_op>(nameof(io_uring_probe_op.resv2));
+
+        // The flexible ops[] tail must start right after the C# struct, where IoUring.Probe reads it.
+        t.Struct<io_uring_probe>();
+        t.Field<io_uring_probe>(nameof(io_uring_probe.last_op));
+        t.Field<io_uring_probe>(nameof(io_uring_probe.ops_len));
+        t.Field<io_uring_probe>(nameof(io_uring_probe.resv));
+        t.Field<io_uring_probe>(nameof(io_uring_probe.resv2));
+        t.Const("io_uring_probe.ops@offset", Unsafe.SizeOf<io_uring_probe>());
+
+        t.Struct<io_uring_files_update>();
+        t.Field<io_uring_files_update>(nameof(io_uring_files_update.offset));
+        t.Field<io_uring_files_update>(nameof(io_uring_files_update.resv));
+        t.Field<io_uring_files_update>(nameof(io_uring_files_update.fds));
+
+        // sys/uio.h
+        t.Struct<iovec>();
+        t.Field<iovec>(nameof(iovec.iov_base));
+        t.Field<iovec>(nameof(iovec.iov_len));
+
         // poll.h
         t.Struct<pollfd>();
         t.Field<pollfd>(nameof(pollfd.fd));
@@ -212,6 +302,7 @@ internal static class AbiTable
         t.Constants(typeof(Netlink));
         t.Constants(typeof(Libc));
         t.Constants(typeof(Errno));
+        t.Constants(typeof(IoUringUapi));
 
         t.Exclude("VirtioBlk.SECTOR_SIZE", "the virtio spec's fixed 512-byte sector; no uapi header defines it");
         t.Exclude("Libc.MAP_FAILED", "a pointer, (void*)-1, not an integer constant");
@@ -318,7 +409,76 @@ internal static class AbiTable
         t.Const("VDPA_ATTR_MGMTDEV_DEV_NAME", Netlink.VDPA_ATTR_MGMTDEV_DEV_NAME);
         t.Const("VDPA_ATTR_DEV_NAME", Netlink.VDPA_ATTR_DEV_NAME);
 
-        // libc: fcntl.h, sys/mman.h, sys/eventfd.h, poll.h, sys/socket.h, sys/syscall.h
+        // linux/io_uring.h
+        t.Const("IORING_SETUP_IOPOLL", IoUringUapi.IORING_SETUP_IOPOLL);
+        t.Const("IORING_SETUP_SQPOLL", IoUringUapi.IORING_SETUP_SQPOLL);
+        t.Const("IORING_SETUP_SQ_AFF", IoUringUapi.IORING_SETUP_SQ_AFF);
+        t.Const("IORING_SETUP_CQSIZE", IoUringUapi.IORING_SETUP_CQSIZE);
+        t.Const("IORING_SETUP_CLAMP", IoUringUapi.IORING_SETUP_CLAMP);
+        t.Const("IORING_SETUP_ATTACH_WQ", IoUringUapi.IORING_SETUP_ATTACH_WQ);
+        t.Const("IORING_SETUP_R_DISABLED", IoUringUapi.IORING_SETUP_R_DISABLED);
+        t.Const("IORING_SETUP_SUBMIT_ALL", IoUringUapi.IORING_SETUP_SUBMIT_ALL);
+        t.Const("IORING_SETUP_COOP_TASKRUN", IoUringUapi.IORING_SETUP_COOP_TASKRUN);
+        t.Const("IORING_SETUP_TASKRUN_FLAG", IoUringUapi.IORING_SETUP_TASKRUN_FLAG);
+        t.Const("IORING_SETUP_SQE128", IoUringUapi.IORING_SETUP_SQE128);
+        t.Const("IORING_SETUP_CQE32", IoUringUapi.IORING_SETUP_CQE32);
+        t.Const("IORING_SETUP_SINGLE_ISSUER", IoUringUapi.IORING_SETUP_SINGLE_ISSUER);
+        t.Const("IORING_SETUP_DEFER_TASKRUN", IoUringUapi.IORING_SETUP_DEFER_TASKRUN);
+        t.Const("IORING_ENTER_GETEVENTS", IoUringUapi.IORING_ENTER_GETEVENTS);
+        t.Const("IORING_ENTER_SQ_WAKEUP", IoUringUapi.IORING_ENTER_SQ_WAKEUP);
+        t.Const("IORING_ENTER_SQ_WAIT", IoUringUapi.IORING_ENTER_SQ_WAIT);
+        t.Const("IORING_ENTER_EXT_ARG", IoUringUapi.IORING_ENTER_EXT_ARG);
+        t.Const("IORING_ENTER_REGISTERED_RING", IoUringUapi.IORING_ENTER_REGISTERED_RING);
+        t.Const("IORING_OFF_SQ_RING", IoUringUapi.IORING_OFF_SQ_RING);
+        t.Const("IORING_OFF_CQ_RING", IoUringUapi.IORING_OFF_CQ_RING);
+        t.Const("IORING_OFF_SQES", IoUringUapi.IORING_OFF_SQES);
+        t.Const("IORING_FEAT_SINGLE_MMAP", IoUringUapi.IORING_FEAT_SINGLE_MMAP);
+        t.Const("IORING_FEAT_NODROP", IoUringUapi.IORING_FEAT_NODROP);
+        t.Const("IORING_FEAT_SUBMIT_STABLE", IoUringUapi.IORING_FEAT_SUBMIT_STABLE);
+        t.Const("IORING_FEAT_RW_CUR_POS", IoUringUapi.IORING_FEAT_RW_CUR_POS);
+        t.Const("IORING_FEAT_CUR_PERSONALITY", IoUringUapi.IORING_FEAT_CUR_PERSONALITY);
+        t.Const("IORING_FEAT_FAST_POLL", IoUringUapi.IORING_FEAT_FAST_POLL);
+        t.Const("IORING_FEAT_POLL_32BITS", IoUringUapi.IORING_FEAT_POLL_32BITS);
+        t.Const("IORING_FEAT_SQPOLL_NONFIXED", IoUringUapi.IORING_FEAT_SQPOLL_NONFIXED);
+        t.Const("IORING_FEAT_EXT_ARG", IoUringUapi.IORING_FEAT_EXT_ARG);
+        t.Const("IORING_FEAT_NATIVE_WORKERS", IoUringUapi.IORING_FEAT_NATIVE_WORKERS);
+        t.Const("IORING_SQ_NEED_WAKEUP", IoUringUapi.IORING_SQ_NEED_WAKEUP);
+        t.Const("IORING_SQ_CQ_OVERFLOW", IoUringUapi.IORING_SQ_CQ_OVERFLOW);
+        t.Const("IORING_SQ_TASKRUN", IoUringUapi.IORING_SQ_TASKRUN);
+        t.Const("IORING_OP_NOP", IoUringUapi.IORING_OP_NOP);
+        t.Const("IORING_OP_READV", IoUringUapi.IORING_OP_READV);
+        t.Const("IORING_OP_WRITEV", IoUringUapi.IORING_OP_WRITEV);
+        t.Const("IORING_OP_FSYNC", IoUringUapi.IORING_OP_FSYNC);
+        t.Const("IORING_OP_READ_FIXED", IoUringUapi.IORING_OP_READ_FIXED);
+        t.Const("IORING_OP_WRITE_FIXED", IoUringUapi.IORING_OP_WRITE_FIXED);
+        t.Const("IORING_OP_POLL_ADD", IoUringUapi.IORING_OP_POLL_ADD);
+        t.Const("IORING_OP_ASYNC_CANCEL", IoUringUapi.IORING_OP_ASYNC_CANCEL);
+        t.Const("IORING_OP_FALLOCATE", IoUringUapi.IORING_OP_FALLOCATE);
+        t.Const("IORING_OP_READ", IoUringUapi.IORING_OP_READ);
+        t.Const("IORING_OP_WRITE", IoUringUapi.IORING_OP_WRITE);
+        t.Const("IORING_OP_URING_CMD", IoUringUapi.IORING_OP_URING_CMD);
+        t.Const("IOSQE_FIXED_FILE", IoUringUapi.IOSQE_FIXED_FILE);
+        t.Const("IOSQE_IO_DRAIN", IoUringUapi.IOSQE_IO_DRAIN);
+        t.Const("IOSQE_IO_LINK", IoUringUapi.IOSQE_IO_LINK);
+        t.Const("IOSQE_IO_HARDLINK", IoUringUapi.IOSQE_IO_HARDLINK);
+        t.Const("IOSQE_ASYNC", IoUringUapi.IOSQE_ASYNC);
+        t.Const("IOSQE_BUFFER_SELECT", IoUringUapi.IOSQE_BUFFER_SELECT);
+        t.Const("IOSQE_CQE_SKIP_SUCCESS", IoUringUapi.IOSQE_CQE_SKIP_SUCCESS);
+        t.Const("IORING_FSYNC_DATASYNC", IoUringUapi.IORING_FSYNC_DATASYNC);
+        t.Const("IORING_ASYNC_CANCEL_ALL", IoUringUapi.IORING_ASYNC_CANCEL_ALL);
+        t.Const("IORING_CQE_F_BUFFER", IoUringUapi.IORING_CQE_F_BUFFER);
+        t.Const("IORING_CQE_F_MORE", IoUringUapi.IORING_CQE_F_MORE);
+        t.Const("IORING_REGISTER_BUFFERS", IoUringUapi.IORING_REGISTER_BUFFERS);
+        t.Const("IORING_UNREGISTER_BUFFERS", IoUringUapi.IORING_UNREGISTER_BUFFERS);
+        t.Const("IORING_REGISTER_FILES", IoUringUapi.IORING_REGISTER_FILES);
+        t.Const("IORING_UNREGISTER_FILES", IoUringUapi.IORING_UNREGISTER_FILES);
+        t.Const("IORING_REGISTER_EVENTFD", IoUringUapi.IORING_REGISTER_EVENTFD);
+        t.Const("IORING_UNREGISTER_EVENTFD", IoUringUapi.IORING_UNREGISTER_EVENTFD);
+        t.Const("IORING_REGISTER_FILES_UPDATE", IoUringUapi.IORING_REGISTER_FILES_UPDATE);
+        t.Const("IORING_REGISTER_PROBE", IoUringUapi.IORING_REGISTER_PROBE);
+        t.Const("IO_URING_OP_SUPPORTED", IoUringUapi.IO_URING_OP_SUPPORTED);
+
+        // libc: fcntl.h, linux/falloc.h, sys/mman.h, sys/eventfd.h, poll.h, sys/socket.h, sys/syscall.h
         t.Const("O_RDONLY", Libc.O_RDONLY);
         t.Const("O_WRONLY", Libc.O_WRONLY);
         t.Const("O_RDWR", Libc.O_RDWR);
@@ -341,6 +501,13 @@ internal static class AbiTable
         t.Const("SOL_SOCKET", Libc.SOL_SOCKET);
         t.Const("SO_RCVTIMEO", Libc.SO_RCVTIMEO);
         t.Const("SYS_gettid", Libc.SYS_gettid);
+        t.Const("SYS_io_uring_setup", Libc.SYS_io_uring_setup);
+        t.Const("SYS_io_uring_enter", Libc.SYS_io_uring_enter);
+        t.Const("SYS_io_uring_register", Libc.SYS_io_uring_register);
+        t.Const("MAP_POPULATE", Libc.MAP_POPULATE);
+        t.Const("FALLOC_FL_KEEP_SIZE", Libc.FALLOC_FL_KEEP_SIZE);
+        t.Const("FALLOC_FL_PUNCH_HOLE", Libc.FALLOC_FL_PUNCH_HOLE);
+        t.Const("FALLOC_FL_ZERO_RANGE", Libc.FALLOC_FL_ZERO_RANGE);
 
         // errno.h
         t.ConstErrno("EPERM", Errno.EPERM);

@@ -24,12 +24,15 @@
 #include <linux/netlink.h>
 #include <linux/genetlink.h>
 #include <linux/vdpa.h>
+#include <linux/io_uring.h>
+#include <linux/falloc.h>
 #include <poll.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 
 #define MEMBER_SIZE(T, m) sizeof(((T *)0)->m)
 
@@ -304,6 +307,131 @@ int main(void)
     FIELD("pollfd", S, revents);
 #undef S
 
+    /* ---- linux/io_uring.h structs ---- */
+    /*
+     * Linux 6.5 renamed io_sqring_offsets.resv2 and io_cqring_offsets.resv2 to user_addr (with
+     * IORING_SETUP_NO_MMAP); the C# mirrors keep the 6.1 name, so newer headers map user_addr to resv2.
+     */
+#ifdef IORING_SETUP_NO_MMAP
+#define RING_RESV2 user_addr
+#else
+#define RING_RESV2 resv2
+#endif
+#define S struct io_sqring_offsets
+    SIZE("io_sqring_offsets", S);
+    FIELD("io_sqring_offsets", S, head);
+    FIELD("io_sqring_offsets", S, tail);
+    FIELD("io_sqring_offsets", S, ring_mask);
+    FIELD("io_sqring_offsets", S, ring_entries);
+    FIELD("io_sqring_offsets", S, flags);
+    FIELD("io_sqring_offsets", S, dropped);
+    FIELD("io_sqring_offsets", S, array);
+    FIELD("io_sqring_offsets", S, resv1);
+    FIELD_AS("io_sqring_offsets", "resv2", S, RING_RESV2, RING_RESV2);
+#undef S
+
+#define S struct io_cqring_offsets
+    SIZE("io_cqring_offsets", S);
+    FIELD("io_cqring_offsets", S, head);
+    FIELD("io_cqring_offsets", S, tail);
+    FIELD("io_cqring_offsets", S, ring_mask);
+    FIELD("io_cqring_offsets", S, ring_entries);
+    FIELD("io_cqring_offsets", S, overflow);
+    FIELD("io_cqring_offsets", S, cqes);
+    FIELD("io_cqring_offsets", S, flags);
+    FIELD("io_cqring_offsets", S, resv1);
+    FIELD_AS("io_cqring_offsets", "resv2", S, RING_RESV2, RING_RESV2);
+#undef S
+#undef RING_RESV2
+
+#define S struct io_uring_params
+    SIZE("io_uring_params", S);
+    FIELD("io_uring_params", S, sq_entries);
+    FIELD("io_uring_params", S, cq_entries);
+    FIELD("io_uring_params", S, flags);
+    FIELD("io_uring_params", S, sq_thread_cpu);
+    FIELD("io_uring_params", S, sq_thread_idle);
+    FIELD("io_uring_params", S, features);
+    FIELD("io_uring_params", S, wq_fd);
+    FIELD("io_uring_params", S, resv);
+    FIELD("io_uring_params", S, sq_off);
+    FIELD("io_uring_params", S, cq_off);
+#undef S
+
+    /* The C# struct declares the anonymous unions' members it uses as fields at the same offsets. */
+#define S struct io_uring_sqe
+    SIZE("io_uring_sqe", S);
+    FIELD("io_uring_sqe", S, opcode);
+    FIELD("io_uring_sqe", S, flags);
+    FIELD("io_uring_sqe", S, ioprio);
+    FIELD("io_uring_sqe", S, fd);
+    FIELD("io_uring_sqe", S, off);
+    FIELD("io_uring_sqe", S, addr2);
+#ifdef IORING_SETUP_SQE128
+    FIELD("io_uring_sqe", S, cmd_op);
+#else
+    MISSING("io_uring_sqe.cmd_op");
+#endif
+    FIELD("io_uring_sqe", S, addr);
+    FIELD("io_uring_sqe", S, len);
+    FIELD("io_uring_sqe", S, rw_flags);
+    FIELD("io_uring_sqe", S, fsync_flags);
+    FIELD("io_uring_sqe", S, poll32_events);
+    FIELD("io_uring_sqe", S, cancel_flags);
+#ifdef IORING_URING_CMD_FIXED
+    FIELD("io_uring_sqe", S, uring_cmd_flags);
+#else
+    MISSING("io_uring_sqe.uring_cmd_flags");
+#endif
+    FIELD("io_uring_sqe", S, user_data);
+    FIELD("io_uring_sqe", S, buf_index);
+    FIELD("io_uring_sqe", S, buf_group);
+    FIELD("io_uring_sqe", S, personality);
+    FIELD("io_uring_sqe", S, splice_fd_in);
+    FIELD("io_uring_sqe", S, file_index);
+    FIELD("io_uring_sqe", S, addr3);
+#undef S
+
+    /* With CQE32-capable headers cqe ends in a flexible big_cqe[], which sizeof does not count. */
+#define S struct io_uring_cqe
+    SIZE("io_uring_cqe", S);
+    FIELD("io_uring_cqe", S, user_data);
+    FIELD("io_uring_cqe", S, res);
+    FIELD("io_uring_cqe", S, flags);
+#undef S
+
+#define S struct io_uring_probe_op
+    SIZE("io_uring_probe_op", S);
+    FIELD("io_uring_probe_op", S, op);
+    FIELD("io_uring_probe_op", S, resv);
+    FIELD("io_uring_probe_op", S, flags);
+    FIELD("io_uring_probe_op", S, resv2);
+#undef S
+
+    /* sizeof excludes the flexible ops[] tail, as does the C# struct. */
+#define S struct io_uring_probe
+    SIZE("io_uring_probe", S);
+    FIELD("io_uring_probe", S, last_op);
+    FIELD("io_uring_probe", S, ops_len);
+    FIELD("io_uring_probe", S, resv);
+    FIELD("io_uring_probe", S, resv2);
+    /* IoUring.Probe reads ops[] right after sizeof(struct io_uring_probe). */
+    printf("io_uring_probe.ops@offset %zu\n", (size_t)offsetof(S, ops));
+#undef S
+
+#define S struct io_uring_files_update
+    SIZE("io_uring_files_update", S);
+    FIELD("io_uring_files_update", S, offset);
+    FIELD("io_uring_files_update", S, resv);
+    FIELD("io_uring_files_update", S, fds);
+#undef S
+
+#define S struct iovec
+    SIZE("iovec", S);
+    FIELD("iovec", S, iov_base);
+    FIELD("iovec", S, iov_len);
+#undef S
+
     /* ---- ioctl encoding (asm-generic/ioctl.h) ---- */
     CONST(_IOC_NONE);
     CONST(_IOC_WRITE);
@@ -469,6 +597,122 @@ int main(void)
     CONST(VDPA_ATTR_MGMTDEV_DEV_NAME);
     CONST(VDPA_ATTR_DEV_NAME);
 
+    /* ---- linux/io_uring.h constants; macros newer than 5.10 are guarded, enum values cannot be ---- */
+    CONST(IORING_SETUP_IOPOLL);
+    CONST(IORING_SETUP_SQPOLL);
+    CONST(IORING_SETUP_SQ_AFF);
+    CONST(IORING_SETUP_CQSIZE);
+    CONST(IORING_SETUP_CLAMP);
+    CONST(IORING_SETUP_ATTACH_WQ);
+    CONST(IORING_SETUP_R_DISABLED);
+#ifdef IORING_SETUP_SUBMIT_ALL
+    CONST(IORING_SETUP_SUBMIT_ALL);
+#else
+    MISSING("IORING_SETUP_SUBMIT_ALL");
+#endif
+#ifdef IORING_SETUP_COOP_TASKRUN
+    CONST(IORING_SETUP_COOP_TASKRUN);
+    CONST(IORING_SETUP_TASKRUN_FLAG);
+    CONST(IORING_SQ_TASKRUN);
+#else
+    MISSING("IORING_SETUP_COOP_TASKRUN");
+    MISSING("IORING_SETUP_TASKRUN_FLAG");
+    MISSING("IORING_SQ_TASKRUN");
+#endif
+#ifdef IORING_SETUP_SQE128
+    CONST(IORING_SETUP_SQE128);
+    CONST(IORING_SETUP_CQE32);
+#else
+    MISSING("IORING_SETUP_SQE128");
+    MISSING("IORING_SETUP_CQE32");
+#endif
+#ifdef IORING_SETUP_SINGLE_ISSUER
+    CONST(IORING_SETUP_SINGLE_ISSUER);
+#else
+    MISSING("IORING_SETUP_SINGLE_ISSUER");
+#endif
+#ifdef IORING_SETUP_DEFER_TASKRUN
+    CONST(IORING_SETUP_DEFER_TASKRUN);
+#else
+    MISSING("IORING_SETUP_DEFER_TASKRUN");
+#endif
+    CONST(IORING_ENTER_GETEVENTS);
+    CONST(IORING_ENTER_SQ_WAKEUP);
+    CONST(IORING_ENTER_SQ_WAIT);
+#ifdef IORING_ENTER_EXT_ARG
+    CONST(IORING_ENTER_EXT_ARG);
+#else
+    MISSING("IORING_ENTER_EXT_ARG");
+#endif
+#ifdef IORING_ENTER_REGISTERED_RING
+    CONST(IORING_ENTER_REGISTERED_RING);
+#else
+    MISSING("IORING_ENTER_REGISTERED_RING");
+#endif
+    CONST(IORING_OFF_SQ_RING);
+    CONST(IORING_OFF_CQ_RING);
+    CONST(IORING_OFF_SQES);
+    CONST(IORING_FEAT_SINGLE_MMAP);
+    CONST(IORING_FEAT_NODROP);
+    CONST(IORING_FEAT_SUBMIT_STABLE);
+    CONST(IORING_FEAT_RW_CUR_POS);
+    CONST(IORING_FEAT_CUR_PERSONALITY);
+    CONST(IORING_FEAT_FAST_POLL);
+    CONST(IORING_FEAT_POLL_32BITS);
+    CONST(IORING_FEAT_SQPOLL_NONFIXED);
+#ifdef IORING_FEAT_EXT_ARG
+    CONST(IORING_FEAT_EXT_ARG);
+#else
+    MISSING("IORING_FEAT_EXT_ARG");
+#endif
+#ifdef IORING_FEAT_NATIVE_WORKERS
+    CONST(IORING_FEAT_NATIVE_WORKERS);
+#else
+    MISSING("IORING_FEAT_NATIVE_WORKERS");
+#endif
+    CONST(IORING_SQ_NEED_WAKEUP);
+    CONST(IORING_SQ_CQ_OVERFLOW);
+    CONST(IORING_OP_NOP);
+    CONST(IORING_OP_READV);
+    CONST(IORING_OP_WRITEV);
+    CONST(IORING_OP_FSYNC);
+    CONST(IORING_OP_READ_FIXED);
+    CONST(IORING_OP_WRITE_FIXED);
+    CONST(IORING_OP_POLL_ADD);
+    CONST(IORING_OP_ASYNC_CANCEL);
+    CONST(IORING_OP_FALLOCATE);
+    CONST(IORING_OP_READ);
+    CONST(IORING_OP_WRITE);
+    CONST(IORING_OP_URING_CMD);
+    CONST(IOSQE_FIXED_FILE);
+    CONST(IOSQE_IO_DRAIN);
+    CONST(IOSQE_IO_LINK);
+    CONST(IOSQE_IO_HARDLINK);
+    CONST(IOSQE_ASYNC);
+    CONST(IOSQE_BUFFER_SELECT);
+#ifdef IOSQE_CQE_SKIP_SUCCESS
+    CONST(IOSQE_CQE_SKIP_SUCCESS);
+#else
+    MISSING("IOSQE_CQE_SKIP_SUCCESS");
+#endif
+    CONST(IORING_FSYNC_DATASYNC);
+#ifdef IORING_ASYNC_CANCEL_ALL
+    CONST(IORING_ASYNC_CANCEL_ALL);
+#else
+    MISSING("IORING_ASYNC_CANCEL_ALL");
+#endif
+    CONST(IORING_CQE_F_BUFFER);
+    CONST(IORING_CQE_F_MORE);
+    CONST(IORING_REGISTER_BUFFERS);
+    CONST(IORING_UNREGISTER_BUFFERS);
+    CONST(IORING_REGISTER_FILES);
+    CONST(IORING_UNREGISTER_FILES);
+    CONST(IORING_REGISTER_EVENTFD);
+    CONST(IORING_UNREGISTER_EVENTFD);
+    CONST(IORING_REGISTER_FILES_UPDATE);
+    CONST(IORING_REGISTER_PROBE);
+    CONST(IO_URING_OP_SUPPORTED);
+
     /* ---- libc ---- */
     CONST(O_RDONLY);
     CONST(O_WRONLY);
@@ -492,6 +736,19 @@ int main(void)
     CONST(SOL_SOCKET);
     CONST(SO_RCVTIMEO);
     CONST(SYS_gettid);
+#ifdef SYS_io_uring_setup
+    CONST(SYS_io_uring_setup);
+    CONST(SYS_io_uring_enter);
+    CONST(SYS_io_uring_register);
+#else
+    MISSING("SYS_io_uring_setup");
+    MISSING("SYS_io_uring_enter");
+    MISSING("SYS_io_uring_register");
+#endif
+    CONST(MAP_POPULATE);
+    CONST(FALLOC_FL_KEEP_SIZE);
+    CONST(FALLOC_FL_PUNCH_HOLE);
+    CONST(FALLOC_FL_ZERO_RANGE);
 
     /* ---- errno ---- */
     CONST(EPERM);
