@@ -5,10 +5,12 @@
 #
 # Usage: run.sh --binary PATH [--scenarios a,b|all] [--smp N] [--mem MB]
 #               [--timeout SEC] [--scenario-timeout SEC] [--extra DIR] [--shell]
+#               [--mttcg]
 #   --timeout           whole VM run, qemu is killed after it (default 1800)
 #   --scenario-timeout  per-scenario guard inside the guest (default 600)
 #   --extra DIR         copied over the initramfs root (see build-initramfs.sh)
 #   --shell             interactive shell on the console after the scenarios
+#   --mttcg             one host thread per vCPU (faster, but see below: flaky)
 # Cache: ${VDUSE_VM_CACHE:-<repo>/.cache/vm}; console log: <cache>/console.log
 set -euo pipefail
 
@@ -18,10 +20,11 @@ export VDUSE_VM_CACHE=${VDUSE_VM_CACHE:-$repo/.cache/vm}
 cache=$VDUSE_VM_CACHE
 
 usage() {
-    sed -n 's/^# \{0,1\}//; 6,12p' "${BASH_SOURCE[0]}" >&2
+    sed -n 's/^# \{0,1\}//; 6,14p' "${BASH_SOURCE[0]}" >&2
     exit 2
 }
 binary="" scenarios=all smp=2 mem=2048 timeout=1800 scenario_timeout=600 extra="" shell=0
+tcg_thread=single
 while (($#)); do
     case "$1" in
         --binary) binary=${2:?}; shift 2 ;;
@@ -32,6 +35,7 @@ while (($#)); do
         --scenario-timeout) scenario_timeout=${2:?}; shift 2 ;;
         --extra) extra=${2:?}; shift 2 ;;
         --shell) shell=1; shift ;;
+        --mttcg) tcg_thread=multi; shift ;;
         -h | --help) usage ;;
         *) echo "run.sh: unknown argument $1" >&2; usage ;;
     esac
@@ -58,17 +62,21 @@ build_args=(--binary "$binary" --out "$initrd")
 [[ -n $extra ]] && build_args+=(--extra "$extra")
 "$here/build-initramfs.sh" "${build_args[@]}"
 
-# clearcpuid=cx16: this host's QEMU 7.2 TCG intermittently corrupts the guest
-# kernel's SLUB fast path (per-CPU cmpxchg16b): double faults in __kmalloc and
-# random oopses in ~15-25% of boots.  Clearing the bit for the kernel only
-# (userspace CPUID still shows cx16, which NativeAOT code may require) made
-# the boots clean.
+# Two QEMU 7.2 TCG problems made ~20% of boots oops (measured over 15-40 boots
+# each; 40 of 40 clean with both workarounds):
+# - clearcpuid=cx16: the guest kernel's SLUB per-CPU cmpxchg16b fast path gets
+#   corrupted (double faults in __kmalloc), with one vCPU too.  This hides the
+#   bit from the kernel only; userspace CPUID still shows cx16 (NativeAOT code
+#   may require it).
+# - thread=single: with one host thread per vCPU (MTTCG) a vCPU can run a
+#   stale translation of code another vCPU just live-patched (int3 oopses in
+#   static-key sites).  Round-robin vCPUs still give the guest 2+ CPUs.
 append="console=ttyS0 quiet panic=-1 clearcpuid=cx16"
 append+=" vmtest.scenarios=$scenarios vmtest.timeout=$scenario_timeout"
 ((shell)) && append+=" vmtest.shell=1"
 
 qemu=(
-    qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem"
+    qemu-system-x86_64 -accel "tcg,thread=$tcg_thread" -cpu max -smp "$smp" -m "$mem"
     -nographic -no-reboot -nic none
     -kernel "$cache/vmlinuz" -initrd "$initrd" -append "$append"
 )

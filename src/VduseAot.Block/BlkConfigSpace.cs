@@ -31,6 +31,16 @@ public static class BlkConfigSpace
             f |= Bit(VirtioBlk.VIRTIO_BLK_F_MQ);
         }
 
+        if ((options.Features & BlkBackendFeatures.Discard) != 0)
+        {
+            f |= Bit(VirtioBlk.VIRTIO_BLK_F_DISCARD);
+        }
+
+        if ((options.Features & BlkBackendFeatures.WriteZeroes) != 0)
+        {
+            f |= Bit(VirtioBlk.VIRTIO_BLK_F_WRITE_ZEROES);
+        }
+
         return f;
     }
 
@@ -46,6 +56,12 @@ public static class BlkConfigSpace
         min_io_size = 1,
         opt_io_size = 0,
         num_queues = options.Queues,
+        max_discard_sectors = BlkLimits.MaxZeroingSectors,
+        max_discard_seg = BlkLimits.MaxZeroingSegments,
+        discard_sector_alignment = options.LogicalBlockSize / VirtioBlk.SECTOR_SIZE,
+        max_write_zeroes_sectors = BlkLimits.MaxZeroingSectors,
+        max_write_zeroes_seg = BlkLimits.MaxZeroingSegments,
+        write_zeroes_may_unmap = 1,
     };
 
     private static ulong Bit(int bit) => 1UL << bit;

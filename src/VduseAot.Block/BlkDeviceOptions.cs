@@ -18,6 +18,9 @@ public sealed class BlkDeviceOptions
     /// <summary>Offer VIRTIO_BLK_F_RO and refuse writes.</summary>
     public bool ReadOnly { get; set; }
 
+    /// <summary>Optional commands offered (what the backend serves).</summary>
+    public BlkBackendFeatures Features { get; set; }
+
     /// <summary>GET_ID answer, at most 20 bytes.</summary>
     public string Serial { get; set; } = "";
 }

@@ -1,27 +1,42 @@
+using System;
 using VduseAot.Interop;
+using VduseAot.Uring;
 using VduseAot.Virtio;
 
 namespace VduseAot.Block;
 
 /// <summary>
-/// One virtio-blk request queue: pops chains from a split ring, parses and executes them, writes the
-/// status byte and returns them on the used ring. Owned by one thread; allocates only in its constructor.
+/// One virtio-blk request queue: pops chains from a split ring into request slots, parses, checks
+/// and starts them; requests the backend finishes at once complete immediately, the rest complete
+/// when their io_uring completion is passed to <see cref="OnCompletion"/>, in any order. Owned by one
+/// thread; allocates only in its constructor.
 /// </summary>
-public sealed unsafe class BlkQueue<TMem>
+public sealed unsafe class BlkQueue<TMem> : IDisposable
     where TMem : struct, IGuestMemory
 {
-    private readonly DescriptorChain _chain;
-    private readonly BlkRequest _request;
+    private const int SlotBits = 16;
     private readonly BlkExecutor _executor;
+    private readonly IBlockQueueIo _io;
+    private readonly BlkSlot[] _slots;
+    private readonly ushort[] _free;
+    private int _freeCount;
 
-    /// <summary>Creates a queue over <paramref name="ring"/> that runs requests through <paramref name="executor"/>.</summary>
-    public BlkQueue(SplitQueue<TMem> ring, BlkExecutor executor)
+    /// <summary>Creates a queue over <paramref name="ring"/>; <paramref name="uring"/> is the thread's io_uring (null: synchronous backends only).</summary>
+    public BlkQueue(SplitQueue<TMem> ring, BlkExecutor executor, IoUring? uring = null)
     {
         Ring = ring;
         _executor = executor;
-        int maxSegments = 2 * ring.Size + 8;
-        _chain = new DescriptorChain(maxSegments);
-        _request = new BlkRequest(maxSegments);
+        _io = executor.Backend.OpenQueue(uring);
+        int maxSegments = (2 * ring.Size) + 8;
+        _slots = new BlkSlot[ring.Size];
+        _free = new ushort[ring.Size];
+        for (int i = 0; i < ring.Size; i++)
+        {
+            _slots[i] = new BlkSlot((ushort)i, maxSegments, BlkLimits.MaxZeroingSegments);
+            _free[i] = (ushort)(ring.Size - 1 - i);
+        }
+
+        _freeCount = ring.Size;
     }
 
     /// <summary>The virtqueue.</summary>
@@ -30,54 +45,113 @@ public sealed unsafe class BlkQueue<TMem>
     /// <summary>Counters.</summary>
     public BlkQueueStats Stats { get; } = new();
 
+    /// <summary>Requests started and not yet completed.</summary>
+    public int InFlight => _slots.Length - _freeCount;
+
+    /// <summary>The io_uring user_data for operation <paramref name="tag"/> of slot <paramref name="slot"/>.</summary>
+    public static ulong UserData(ushort slot, uint tag) => slot | ((ulong)tag << SlotBits);
+
     /// <summary>
-    /// Serves up to <paramref name="budget"/> chains, publishes them with one used-index store and
-    /// returns how many were completed. The caller interrupts the driver when this returns non-zero
-    /// and <see cref="SplitQueue{TMem}.DriverWantsInterrupt"/> agrees.
+    /// Pops and starts up to <paramref name="budget"/> chains, then publishes every completion so far
+    /// with one used-index store. Returns the number of chains popped.
     /// </summary>
     public int Process(int budget)
     {
-        int done = 0;
-        while (done < budget && Ring.TryPop(_chain))
+        int popped = 0;
+        while (popped < budget && _freeCount > 0)
         {
-            Complete();
-            done++;
+            BlkSlot slot = _slots[_free[_freeCount - 1]];
+            if (!Ring.TryPop(slot.Chain))
+            {
+                break;
+            }
+
+            _freeCount--;
+            popped++;
+            Start(slot);
         }
 
         Ring.PublishUsed();
-        return done;
+        return popped;
     }
 
-    private void Complete()
+    private void Start(BlkSlot slot)
     {
-        byte status;
-        uint written = 0;
-        if (_request.Parse(_chain))
-        {
-            status = _executor.Execute(_request, Stats, out written);
-        }
-        else
+        if (!slot.Request.Parse(slot.Chain))
         {
             Stats.Malformed++;
-            status = VirtioBlk.VIRTIO_BLK_S_IOERR;
+            Finish(slot, VirtioBlk.VIRTIO_BLK_S_IOERR);
+            return;
         }
 
+        byte status = _executor.Start(slot, _io);
+        if (status != BlkStatus.Pending)
+        {
+            Finish(slot, status);
+        }
+    }
+
+    /// <summary>Handles an io_uring completion whose user_data came from <see cref="UserData"/>; the caller publishes.</summary>
+    public void OnCompletion(ulong userData, int result)
+    {
+        BlkSlot slot = _slots[(int)(userData & ((1UL << SlotBits) - 1))];
+        byte status = _io.Complete(slot, (uint)(userData >> SlotBits), result);
+        if (status != BlkStatus.Pending)
+        {
+            Finish(slot, status);
+        }
+    }
+
+    private void Finish(BlkSlot slot, byte status)
+    {
+        BlkRequest request = slot.Request;
         Stats.Requests++;
         uint usedLength = 0;
-        if (_request.Status != null)
+        if (request.Status != null)
         {
-            *_request.Status = status;
-            usedLength = written + 1;
-            if (status == VirtioBlk.VIRTIO_BLK_S_IOERR)
-            {
-                Stats.IoErrors++;
-            }
-            else if (status == VirtioBlk.VIRTIO_BLK_S_UNSUPP)
-            {
-                Stats.Unsupported++;
-            }
+            *request.Status = status;
+            usedLength = slot.Written + 1;
+            Count(request, status);
         }
 
-        Ring.AddUsed(_chain.Head, usedLength);
+        Ring.AddUsed(slot.Chain.Head, usedLength);
+        _free[_freeCount++] = slot.Index;
     }
+
+    private void Count(BlkRequest request, byte status)
+    {
+        if (status == VirtioBlk.VIRTIO_BLK_S_IOERR)
+        {
+            Stats.IoErrors++;
+            return;
+        }
+
+        if (status == VirtioBlk.VIRTIO_BLK_S_UNSUPP)
+        {
+            Stats.Unsupported++;
+            return;
+        }
+
+        switch (request.Type)
+        {
+            case VirtioBlk.VIRTIO_BLK_T_IN:
+                Stats.Reads++;
+                Stats.BytesRead += request.DataBytes;
+                break;
+            case VirtioBlk.VIRTIO_BLK_T_OUT:
+                Stats.Writes++;
+                Stats.BytesWritten += request.DataBytes;
+                break;
+            case VirtioBlk.VIRTIO_BLK_T_FLUSH:
+                Stats.Flushes++;
+                break;
+            case VirtioBlk.VIRTIO_BLK_T_DISCARD:
+            case VirtioBlk.VIRTIO_BLK_T_WRITE_ZEROES:
+                Stats.Zeroings++;
+                break;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _io.Dispose();
 }

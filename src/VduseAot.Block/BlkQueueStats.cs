@@ -11,6 +11,8 @@ public sealed class BlkQueueStats
     public ulong Writes;
     /// <summary>Flushes completed.</summary>
     public ulong Flushes;
+    /// <summary>DISCARD and WRITE_ZEROES completed.</summary>
+    public ulong Zeroings;
     /// <summary>Bytes read by the driver.</summary>
     public ulong BytesRead;
     /// <summary>Bytes written by the driver.</summary>

@@ -22,7 +22,7 @@ public sealed unsafe class BlkRequest
     /// <summary>First 512-byte sector.</summary>
     public ulong Sector { get; private set; }
 
-    /// <summary>Data segments (readable for OUT, writable for IN and GET_ID).</summary>
+    /// <summary>Data segments (readable for OUT, DISCARD, WRITE_ZEROES; writable for IN and GET_ID).</summary>
     public IoSegment[] Data { get; }
 
     /// <summary>Valid entries in <see cref="Data"/>.</summary>
@@ -77,6 +77,8 @@ public sealed unsafe class BlkRequest
         switch (Type)
         {
             case VirtioBlk.VIRTIO_BLK_T_OUT:
+            case VirtioBlk.VIRTIO_BLK_T_DISCARD:
+            case VirtioBlk.VIRTIO_BLK_T_WRITE_ZEROES:
                 return TakeData(readable, HeaderBytes, chain.ReadableBytes - HeaderBytes);
             case VirtioBlk.VIRTIO_BLK_T_IN:
             case VirtioBlk.VIRTIO_BLK_T_GET_ID:

@@ -1,12 +1,23 @@
 using System;
-using VduseAot.Virtio;
+using VduseAot.Uring;
 
 namespace VduseAot.Block;
 
+/// <summary>Optional virtio-blk commands a backend can serve.</summary>
+[Flags]
+public enum BlkBackendFeatures
+{
+    /// <summary>Only read, write, flush.</summary>
+    None = 0,
+    /// <summary>VIRTIO_BLK_T_DISCARD.</summary>
+    Discard = 1,
+    /// <summary>VIRTIO_BLK_T_WRITE_ZEROES.</summary>
+    WriteZeroes = 2,
+}
+
 /// <summary>
-/// Storage behind a virtio-blk device. Offsets and lengths are in bytes and already checked against
-/// <see cref="CapacityBytes"/>. Methods return a VIRTIO_BLK_S_* status. Implementations are driven by
-/// one queue thread at a time per instance unless they say otherwise.
+/// Storage behind a virtio-blk device, shared by all queues. Each queue thread opens its own
+/// <see cref="IBlockQueueIo"/> so nothing on the request path is shared between threads.
 /// </summary>
 public interface IBlockBackend : IDisposable
 {
@@ -16,15 +27,35 @@ public interface IBlockBackend : IDisposable
     /// <summary>True when writes must be refused (VIRTIO_BLK_F_RO).</summary>
     bool ReadOnly { get; }
 
-    /// <summary>Short text for logs and `list`: "ram 64 MiB".</summary>
+    /// <summary>Optional commands served.</summary>
+    BlkBackendFeatures Features { get; }
+
+    /// <summary>Short text for logs: "ram 64 MiB", "file /srv/disk.img (direct)".</summary>
     string Describe();
 
-    /// <summary>Fills <paramref name="destination"/> from <paramref name="offset"/>.</summary>
-    byte Read(ulong offset, ReadOnlySpan<IoSegment> destination);
+    /// <summary>
+    /// Opens the per-queue I/O path, called on the queue's own thread. <paramref name="ring"/> is that
+    /// thread's io_uring, or null in tests; backends that need it throw when it is null.
+    /// </summary>
+    IBlockQueueIo OpenQueue(IoUring? ring);
+}
 
-    /// <summary>Stores <paramref name="source"/> at <paramref name="offset"/>.</summary>
-    byte Write(ulong offset, ReadOnlySpan<IoSegment> source);
+/// <summary>
+/// A queue's I/O path into the backend. Requests arrive validated (range, permission, ranges for
+/// DISCARD/WRITE_ZEROES). Methods return a VIRTIO_BLK_S_* status, or <see cref="BlkStatus.Pending"/>
+/// when the work went to the kernel; its completion is later passed to <see cref="Complete"/>.
+/// </summary>
+public interface IBlockQueueIo : IDisposable
+{
+    /// <summary>Starts an IN (read into the slot's iovecs) or OUT.</summary>
+    byte StartTransfer(BlkSlot slot, bool write);
 
-    /// <summary>Makes completed writes durable.</summary>
-    byte Flush();
+    /// <summary>Starts a FLUSH.</summary>
+    byte StartFlush(BlkSlot slot);
+
+    /// <summary>Starts a DISCARD or WRITE_ZEROES over <see cref="BlkSlot.Ranges"/>.</summary>
+    byte StartZeroing(BlkSlot slot, bool discard);
+
+    /// <summary>Handles one kernel completion (<paramref name="tag"/> as submitted, <paramref name="result"/> the cqe res).</summary>
+    byte Complete(BlkSlot slot, uint tag, int result);
 }

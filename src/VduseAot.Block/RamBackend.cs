@@ -1,14 +1,13 @@
 using System;
 using System.Runtime.InteropServices;
-using VduseAot.Interop;
-using VduseAot.Virtio;
+using VduseAot.Uring;
 
 namespace VduseAot.Block;
 
 /// <summary>
 /// A disk held in process memory. Zeroed allocation lets the C library take fresh pages from the
-/// kernel lazily, so an unwritten 1 TiB RAM disk costs nothing until used. Safe for several queue
-/// threads at once: they touch disjoint or guest-ordered ranges and the guest orders overlapping I/O.
+/// kernel lazily, so an unwritten RAM disk costs little until used. Queue threads share the memory:
+/// the guest orders overlapping I/O itself, as it must for any disk.
 /// </summary>
 public sealed unsafe class RamBackend : IBlockBackend
 {
@@ -29,41 +28,30 @@ public sealed unsafe class RamBackend : IBlockBackend
     public bool ReadOnly { get; }
 
     /// <inheritdoc />
+    public BlkBackendFeatures Features => BlkBackendFeatures.Discard | BlkBackendFeatures.WriteZeroes;
+
+    /// <inheritdoc />
     public string Describe() => "ram " + SizeText.Format(CapacityBytes);
 
     /// <inheritdoc />
-    public byte Read(ulong offset, ReadOnlySpan<IoSegment> destination)
-    {
-        byte* from = _data + offset;
-        foreach (IoSegment s in destination)
-        {
-            Buffer.MemoryCopy(from, s.Host, s.Length, s.Length);
-            from += s.Length;
-        }
-
-        return VirtioBlk.VIRTIO_BLK_S_OK;
-    }
-
-    /// <inheritdoc />
-    public byte Write(ulong offset, ReadOnlySpan<IoSegment> source)
-    {
-        byte* to = _data + offset;
-        foreach (IoSegment s in source)
-        {
-            Buffer.MemoryCopy(s.Host, to, s.Length, s.Length);
-            to += s.Length;
-        }
-
-        return VirtioBlk.VIRTIO_BLK_S_OK;
-    }
-
-    /// <inheritdoc />
-    public byte Flush() => VirtioBlk.VIRTIO_BLK_S_OK;
+    public IBlockQueueIo OpenQueue(IoUring? ring) => new Io(this);
 
     /// <inheritdoc />
     public void Dispose()
     {
         NativeMemory.Free(_data);
         _data = null;
+    }
+
+    private sealed class Io(RamBackend owner) : SyncQueueIo
+    {
+        protected override void Load(ulong offset, byte* destination, uint length) =>
+            Buffer.MemoryCopy(owner._data + offset, destination, length, length);
+
+        protected override void Store(ulong offset, byte* source, uint length) =>
+            Buffer.MemoryCopy(source, owner._data + offset, length, length);
+
+        protected override void Zero(ulong offset, ulong length) =>
+            NativeMemory.Clear(owner._data + offset, (nuint)length);
     }
 }

@@ -287,6 +287,9 @@ internal static class AbiTable
         t.Field<iovec>(nameof(iovec.iov_len));
 
         // poll.h
+        t.Struct<stat>();
+        t.Field<stat>(nameof(stat.st_mode));
+        t.Field<stat>(nameof(stat.st_size));
         t.Struct<pollfd>();
         t.Field<pollfd>(nameof(pollfd.fd));
         t.Field<pollfd>(nameof(pollfd.events));
@@ -296,6 +299,7 @@ internal static class AbiTable
     private static void Constants(CSharpAbi t)
     {
         t.Constants(typeof(Ioctl));
+        t.Constants(typeof(BlockIoctl));
         t.Constants(typeof(VduseUapi));
         t.Constants(typeof(VirtioConstants));
         t.Constants(typeof(VirtioBlk));
@@ -485,6 +489,13 @@ internal static class AbiTable
         t.Const("O_CREAT", Libc.O_CREAT);
         t.Const("O_NONBLOCK", Libc.O_NONBLOCK);
         t.Const("O_CLOEXEC", Libc.O_CLOEXEC);
+        t.Const("O_DIRECT", Libc.O_DIRECT);
+        t.Const("S_IFMT", Libc.S_IFMT);
+        t.Const("S_IFREG", Libc.S_IFREG);
+        t.Const("S_IFBLK", Libc.S_IFBLK);
+        t.Const("BLKGETSIZE64", BlockIoctl.BLKGETSIZE64);
+        t.Const("BLKSSZGET", BlockIoctl.BLKSSZGET);
+        t.Const("BLKDISCARD", BlockIoctl.BLKDISCARD);
         t.Const("PROT_READ", Libc.PROT_READ);
         t.Const("PROT_WRITE", Libc.PROT_WRITE);
         t.Const("MAP_SHARED", Libc.MAP_SHARED);

@@ -33,6 +33,8 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/stat.h>
+#include <linux/fs.h>
 
 #define MEMBER_SIZE(T, m) sizeof(((T *)0)->m)
 
@@ -298,6 +300,12 @@ int main(void)
     FIELD("sockaddr_nl", S, nl_pad);
     FIELD("sockaddr_nl", S, nl_pid);
     FIELD("sockaddr_nl", S, nl_groups);
+#undef S
+
+#define S struct stat
+    SIZE("stat", S);
+    FIELD("stat", S, st_mode);
+    FIELD("stat", S, st_size);
 #undef S
 
 #define S struct pollfd
@@ -720,6 +728,13 @@ int main(void)
     CONST(O_CREAT);
     CONST(O_NONBLOCK);
     CONST(O_CLOEXEC);
+    CONST(O_DIRECT);
+    CONST(S_IFMT);
+    CONST(S_IFREG);
+    CONST(S_IFBLK);
+    CONST(BLKGETSIZE64);
+    CONST(BLKSSZGET);
+    CONST(BLKDISCARD);
     CONST(PROT_READ);
     CONST(PROT_WRITE);
     CONST(MAP_SHARED);

@@ -23,7 +23,11 @@ fail() {
 # Running and not a zombie (an exited background child stays a zombie until
 # waited for, and kill -0 would still succeed on it).
 proc_alive() {
-    [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status"
+    # ash may reap a finished child at any moment (its status stays in the
+    # job table for "wait"), so a vanished /proc entry means "not alive".
+    _st=$(grep '^State:' "/proc/$1/status" 2>/dev/null) || return 1
+    case "$_st" in *Z* | *X*) return 1 ;; esac
+    return 0
 }
 
 daemon_stderr() {
