@@ -14,7 +14,6 @@ namespace VduseAot.Block;
 public sealed unsafe class BlkQueue<TMem> : IDisposable
     where TMem : struct, IGuestMemory
 {
-    private const int SlotBits = 16;
     private readonly BlkExecutor _executor;
     private readonly IBlockQueueIo _io;
     private readonly BlkSlot[] _slots;
@@ -47,9 +46,6 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable
 
     /// <summary>Requests started and not yet completed.</summary>
     public int InFlight => _slots.Length - _freeCount;
-
-    /// <summary>The io_uring user_data for operation <paramref name="tag"/> of slot <paramref name="slot"/>.</summary>
-    public static ulong UserData(ushort slot, uint tag) => slot | ((ulong)tag << SlotBits);
 
     /// <summary>
     /// Pops and starts up to <paramref name="budget"/> chains, then publishes every completion so far
@@ -91,11 +87,11 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable
         }
     }
 
-    /// <summary>Handles an io_uring completion whose user_data came from <see cref="UserData"/>; the caller publishes.</summary>
+    /// <summary>Handles an io_uring completion whose user_data came from <see cref="BlkQueueUserDataCodec"/>; the caller publishes.</summary>
     public void OnCompletion(ulong userData, int result)
     {
-        BlkSlot slot = _slots[(int)(userData & ((1UL << SlotBits) - 1))];
-        byte status = _io.Complete(slot, (uint)(userData >> SlotBits), result);
+        BlkSlot slot = _slots[BlkQueueUserDataCodec.Slot(userData)];
+        byte status = _io.Complete(slot, BlkQueueUserDataCodec.Tag(userData), result);
         if (status != BlkStatus.Pending)
         {
             Finish(slot, status);

@@ -35,6 +35,8 @@ public enum Errno
     EINVAL = 22,
     /// <summary>ENOSPC.</summary>
     ENOSPC = 28,
+    /// <summary>EROFS.</summary>
+    EROFS = 30,
     /// <summary>ENOTTY.</summary>
     ENOTTY = 25,
     /// <summary>ENOSYS.</summary>

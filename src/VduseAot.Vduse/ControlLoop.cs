@@ -17,14 +17,16 @@ internal sealed unsafe class ControlLoop
     private readonly int _deviceFd;
     private readonly ushort _queues;
     private readonly BlkExecutor _executor;
+    private readonly DataPlaneOptions _dataPlane;
     private readonly int _stopFd;
     private readonly Thread _thread;
     private readonly QueueWorker?[] _workers;
     private readonly ushort[] _lastAvail;
     private byte _status;
 
-    public ControlLoop(string name, int deviceFd, ushort queues, BlkExecutor executor)
+    public ControlLoop(string name, int deviceFd, ushort queues, BlkExecutor executor, DataPlaneOptions dataPlane)
     {
+        _dataPlane = dataPlane;
         _name = name;
         _deviceFd = deviceFd;
         _queues = queues;
@@ -224,7 +226,7 @@ internal sealed unsafe class ControlLoop
                 continue;
             }
 
-            var worker = new QueueWorker(_name, _deviceFd, in info, _executor);
+            var worker = new QueueWorker(_name, _deviceFd, in info, _executor, _dataPlane);
             worker.Start();
             _workers[i] = worker;
         }

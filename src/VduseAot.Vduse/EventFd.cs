@@ -5,10 +5,13 @@ namespace VduseAot.Vduse;
 /// <summary>eventfd helpers: a counter the kernel (kicks) or another thread (wake-ups) can signal.</summary>
 public static unsafe class EventFd
 {
-    /// <summary>Creates a non-blocking, close-on-exec eventfd.</summary>
-    public static int Create()
+    /// <summary>
+    /// Creates a close-on-exec eventfd. Queue threads read theirs through io_uring, which needs a
+    /// blocking one (io_uring fails a read on an O_NONBLOCK file with EAGAIN instead of waiting).
+    /// </summary>
+    public static int Create(bool nonBlocking = true)
     {
-        int fd = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+        int fd = Libc.eventfd(0, Libc.EFD_CLOEXEC | (nonBlocking ? Libc.EFD_NONBLOCK : 0));
         if (fd < 0)
         {
             throw new VduseException("eventfd failed: " + ErrnoExtensions.Last().Describe());

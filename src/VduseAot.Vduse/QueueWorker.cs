@@ -1,23 +1,32 @@
+using System;
 using System.Threading;
 using VduseAot.Block;
 using VduseAot.Interop;
+using VduseAot.Uring;
 using VduseAot.Virtio;
 
 namespace VduseAot.Vduse;
 
 /// <summary>
-/// The thread that serves one virtqueue between DRIVER_OK and reset: waits on the kick eventfd, runs
-/// every available request, publishes the used ring once per batch and injects one interrupt per batch.
-/// It owns its IOTLB cache and ring state; the control thread talks to it only through
-/// <see cref="Stop"/>, <see cref="RequestRemap"/> and the wake eventfd.
+/// The thread that serves one virtqueue between DRIVER_OK and reset. It owns its IOTLB cache, its ring
+/// state and its io_uring, which carries the backend's I/O and also the reads of the kick and wake
+/// eventfds, so the thread sleeps in exactly one place (io_uring_enter) whatever it waits for. Each
+/// pass pops every available chain, starts it, reaps completions, publishes the used ring once and
+/// injects at most one interrupt. The control thread talks to it only through <see cref="Stop"/>,
+/// <see cref="RequestRemap"/> and the wake eventfd.
 /// </summary>
-public sealed unsafe class QueueWorker
+public sealed unsafe partial class QueueWorker
 {
+    private const ulong KickTag = 1UL << 63;
+    private const ulong WakeTag = KickTag | 1;
+    private const int ReapBatch = 64;
+
     private readonly string _device;
     private readonly int _deviceFd;
     private readonly uint _index;
     private readonly vduse_vq_info _info;
     private readonly BlkExecutor _executor;
+    private readonly DataPlaneOptions _dataPlane;
     private readonly int _kickFd;
     private readonly int _wakeFd;
     private readonly Thread _thread;
@@ -27,16 +36,17 @@ public sealed unsafe class QueueWorker
     private int _lastAvail;
 
     /// <summary>Creates (does not start) the worker for queue <paramref name="info"/>.index.</summary>
-    public QueueWorker(string device, int deviceFd, in vduse_vq_info info, BlkExecutor executor)
+    public QueueWorker(string device, int deviceFd, in vduse_vq_info info, BlkExecutor executor, DataPlaneOptions dataPlane)
     {
+        _dataPlane = dataPlane;
         _device = device;
         _deviceFd = deviceFd;
         _index = info.index;
         _info = info;
         _executor = executor;
         _lastAvail = info.state.split.avail_index;
-        _kickFd = EventFd.Create();
-        _wakeFd = EventFd.Create();
+        _kickFd = EventFd.Create(nonBlocking: false);
+        _wakeFd = EventFd.Create(nonBlocking: false);
         _thread = new Thread(Run) { IsBackground = true, Name = "vq" + info.index.ToString(System.Globalization.CultureInfo.InvariantCulture) };
     }
 
@@ -69,7 +79,7 @@ public sealed unsafe class QueueWorker
     /// <summary>True once the thread has handled remap request <paramref name="epoch"/> (or has exited).</summary>
     public bool RemapDone(int epoch) => Volatile.Read(ref _remapAcked) >= epoch || !_thread.IsAlive;
 
-    /// <summary>Stops the thread after its current batch and waits for it; the kick eventfd is released.</summary>
+    /// <summary>Stops the thread once its in-flight requests completed, waits for it, releases the kick eventfd.</summary>
     public void Stop()
     {
         _stop = true;
@@ -88,8 +98,13 @@ public sealed unsafe class QueueWorker
     private void Run()
     {
         var cache = new IotlbCache(_deviceFd);
+        IoUring? uring = null;
+        BlkQueue<IotlbMemory>? queue = null;
         try
         {
+            // Created on this thread: SINGLE_ISSUER binds the ring to its creator.
+            uint entries = Math.Max(64u, Math.Min(4096u, 2 * _info.num));
+            uring = new IoUring(entries, _dataPlane.RingOptions());
             var ring = new SplitQueue<IotlbMemory>(new IotlbMemory(cache), (ushort)_info.num);
             string? error = ring.Start(_info.desc_addr, _info.driver_addr, _info.device_addr, _info.state.split.avail_index);
             if (error != null)
@@ -98,78 +113,19 @@ public sealed unsafe class QueueWorker
                 return;
             }
 
-            var queue = new BlkQueue<IotlbMemory>(ring, _executor);
+            queue = new BlkQueue<IotlbMemory>(ring, _executor, uring);
             Stats = queue.Stats;
-            Serve(queue, cache);
+            Serve(queue, uring, cache);
+        }
+        catch (Exception e)
+        {
+            Log.Write(LogLevel.Error, _device, "queue " + _index + " stopped: " + e.Message);
         }
         finally
         {
+            queue?.Dispose();
+            uring?.Dispose();
             cache.Clear();
         }
-    }
-
-    private void Serve(BlkQueue<IotlbMemory> queue, IotlbCache cache)
-    {
-        SplitQueue<IotlbMemory> ring = queue.Ring;
-        uint index = _index;
-        pollfd* fds = stackalloc pollfd[2];
-        fds[0] = new pollfd { fd = _kickFd, events = Libc.POLLIN };
-        fds[1] = new pollfd { fd = _wakeFd, events = Libc.POLLIN };
-        bool reportedBroken = false;
-        while (!_stop)
-        {
-            int done = queue.Process(ring.Size);
-            Volatile.Write(ref _lastAvail, ring.LastAvailIndex);
-            if (done > 0)
-            {
-                if (ring.DriverWantsInterrupt())
-                {
-                    _ = Libc.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_INJECT_IRQ, &index);
-                }
-
-                continue;
-            }
-
-            if (ring.BrokenReason != null && !reportedBroken)
-            {
-                reportedBroken = true;
-                Log.Write(LogLevel.Error, _device, "queue " + _index + " stopped: " + ring.BrokenReason + "; it resumes after the driver resets the device");
-            }
-
-            // Nothing available: sleep until the driver kicks or the control thread wakes us. A kick
-            // that raced with the empty check above left the eventfd non-zero, so poll returns at once.
-            int n = Libc.poll(fds, 2, -1);
-            if (n < 0)
-            {
-                continue;
-            }
-
-            EventFd.Drain(_kickFd);
-            if (EventFd.Drain(_wakeFd))
-            {
-                Remap(ring, cache);
-            }
-        }
-    }
-
-    private void Remap(SplitQueue<IotlbMemory> ring, IotlbCache cache)
-    {
-        int epoch = Volatile.Read(ref _remapEpoch);
-        if (epoch == Volatile.Read(ref _remapAcked))
-        {
-            return;
-        }
-
-        // The used ring was published at the end of the last batch, so restarting from the shared
-        // indexes loses nothing; only the host pointers change.
-        cache.Clear();
-        string? error = ring.Start(_info.desc_addr, _info.driver_addr, _info.device_addr, ring.LastAvailIndex);
-        if (error != null)
-        {
-            Log.Write(LogLevel.Error, _device, "queue " + _index + " lost its rings after an IOTLB update: " + error);
-            _stop = true;
-        }
-
-        Volatile.Write(ref _remapAcked, epoch);
     }
 }

@@ -17,6 +17,7 @@ public sealed unsafe class VduseBlkDevice : IDisposable
     private readonly string _name;
     private readonly BlkDeviceOptions _options;
     private readonly BlkExecutor _executor;
+    private readonly DataPlaneOptions _dataPlane;
     private VduseControl? _control;
     private VdpaNetlink? _netlink;
     private ControlLoop? _loop;
@@ -25,8 +26,9 @@ public sealed unsafe class VduseBlkDevice : IDisposable
     private bool _attached;
 
     /// <summary>Describes (does not create) device <paramref name="name"/> serving <paramref name="backend"/>.</summary>
-    public VduseBlkDevice(string name, BlkDeviceOptions options, IBlockBackend backend)
+    public VduseBlkDevice(string name, BlkDeviceOptions options, IBlockBackend backend, DataPlaneOptions dataPlane)
     {
+        _dataPlane = dataPlane;
         _name = name;
         _options = options;
         _executor = new BlkExecutor(backend, options.Serial);
@@ -67,7 +69,7 @@ public sealed unsafe class VduseBlkDevice : IDisposable
             }
         }
 
-        _loop = new ControlLoop(_name, _deviceFd, _options.Queues, _executor);
+        _loop = new ControlLoop(_name, _deviceFd, _options.Queues, _executor, _dataPlane);
         _loop.Start();
         Log.Write(LogLevel.Info, _name, "created " + DevicePath + " (" + _executor.Backend.Describe() + ", " + _options.Queues + " queue(s) of " + _options.QueueSize + ")");
     }

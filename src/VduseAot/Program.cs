@@ -12,18 +12,23 @@ public static class Program
         vduse-blk: serve a virtio-blk disk to the Linux kernel through VDUSE.
 
         Usage:
-          vduse-blk serve --name NAME --ram SIZE [options]
+          vduse-blk serve --name NAME (--ram SIZE | --file PATH [--size SIZE] [--direct] | --null SIZE) [options]
           vduse-blk --help | --version
 
         serve options:
           --name NAME                 device name: /dev/vduse/NAME and vdpa device NAME
           --ram SIZE                  serve a RAM disk of SIZE bytes (K, M, G, T suffixes: powers of 1024)
+          --file PATH                 serve a regular file or a block device through io_uring
+            --size SIZE               capacity; a regular file is created or extended to it
+            --direct                  open with O_DIRECT (the page cache is bypassed)
+          --null SIZE                 reads return zeroes, writes are dropped (for benchmarks)
           --queues N                  virtqueues (default 1)
           --queue-size N              ring entries per queue, a power of two (default 256)
           --read-only                 offer VIRTIO_BLK_F_RO and refuse writes
           --logical-block-size 512|4096
           --serial TEXT               GET_ID answer, at most 20 bytes
           --no-attach                 create the VDUSE device but do not attach it to the vDPA bus
+          --sqpoll                    kernel submission thread per queue (IORING_SETUP_SQPOLL)
 
         Once the block device exists, serve prints one line: ready NAME /dev/vdX
         (with --no-attach: created NAME /dev/vduse/NAME).

@@ -21,8 +21,13 @@ public static class ServeCommand
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, onSignal);
         using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, onSignal);
 
-        using IBlockBackend backend = new RamBackend(options.Device.CapacityBytes, options.Device.ReadOnly);
-        using var device = new VduseBlkDevice(options.Name, options.Device, backend);
+        var dataPlane = new DataPlaneOptions { SqPoll = options.SqPoll };
+        dataPlane.CheckKernel(options.Backend == BackendKind.File);
+        using IBlockBackend backend = OpenBackend(options);
+        options.Device.CapacityBytes = backend.CapacityBytes;
+        options.Device.ReadOnly = backend.ReadOnly;
+        options.Device.Features = backend.Features;
+        using var device = new VduseBlkDevice(options.Name, options.Device, backend, dataPlane);
         device.Create();
         if (options.Attach)
         {
@@ -43,6 +48,33 @@ public static class ServeCommand
 
         Log.Write(LogLevel.Info, options.Name, "shutting down");
         return 0;
+    }
+
+    private static IBlockBackend OpenBackend(ServeOptions options)
+    {
+        switch (options.Backend)
+        {
+            case BackendKind.Ram:
+                return new RamBackend(options.Device.CapacityBytes, options.Device.ReadOnly);
+            case BackendKind.Null:
+                return new NullBackend(options.Device.CapacityBytes, options.Device.ReadOnly);
+            default:
+                try
+                {
+                    FileBackend file = FileBackend.Open(options.FilePath!, options.FileSize, options.Direct, options.Device.ReadOnly,
+                        options.Device.LogicalBlockSize, out string? readOnlyReason);
+                    if (readOnlyReason != null)
+                    {
+                        Log.Write(LogLevel.Warn, options.Name, readOnlyReason);
+                    }
+
+                    return file;
+                }
+                catch (BackendException e)
+                {
+                    throw new VduseException(e.Message, e);
+                }
+        }
     }
 
     private static void Announce(string line)

@@ -6,9 +6,37 @@ using VduseAot.Block;
 
 namespace VduseAot;
 
+/// <summary>Where the disk's bytes live.</summary>
+public enum BackendKind
+{
+    /// <summary>Not chosen.</summary>
+    None,
+    /// <summary>--ram SIZE.</summary>
+    Ram,
+    /// <summary>--file PATH.</summary>
+    File,
+    /// <summary>--null SIZE.</summary>
+    Null,
+}
+
 /// <summary>The parsed `serve` command line.</summary>
 public sealed partial class ServeOptions
 {
+    /// <summary>The backend chosen.</summary>
+    public BackendKind Backend { get; private set; }
+
+    /// <summary>--file PATH.</summary>
+    public string? FilePath { get; private set; }
+
+    /// <summary>--size SIZE for --file.</summary>
+    public ulong? FileSize { get; private set; }
+
+    /// <summary>--direct: O_DIRECT on the file.</summary>
+    public bool Direct { get; private set; }
+
+    /// <summary>--sqpoll: kernel-side submission threads.</summary>
+    public bool SqPoll { get; private set; }
+
     /// <summary>Device name (/dev/vduse/NAME, vdpa device NAME).</summary>
     public string Name { get; private set; } = "";
 
@@ -22,7 +50,6 @@ public sealed partial class ServeOptions
     public static ServeOptions Parse(IReadOnlyList<string> args)
     {
         var o = new ServeOptions();
-        bool haveRam = false;
         for (int i = 0; i < args.Count; i++)
         {
             string a = args[i];
@@ -33,7 +60,24 @@ public sealed partial class ServeOptions
                     break;
                 case "--ram":
                     o.Device.CapacityBytes = Size(a, Value(args, ref i));
-                    haveRam = true;
+                    o.ChooseBackend(BackendKind.Ram, a);
+                    break;
+                case "--null":
+                    o.Device.CapacityBytes = Size(a, Value(args, ref i));
+                    o.ChooseBackend(BackendKind.Null, a);
+                    break;
+                case "--file":
+                    o.FilePath = Value(args, ref i);
+                    o.ChooseBackend(BackendKind.File, a);
+                    break;
+                case "--size":
+                    o.FileSize = Size(a, Value(args, ref i));
+                    break;
+                case "--direct":
+                    o.Direct = true;
+                    break;
+                case "--sqpoll":
+                    o.SqPoll = true;
                     break;
                 case "--queues":
                     o.Device.Queues = (ushort)Number(a, Value(args, ref i), 1, 64);
@@ -75,11 +119,21 @@ public sealed partial class ServeOptions
             }
         }
 
-        o.Validate(haveRam);
+        o.Validate();
         return o;
     }
 
-    private void Validate(bool haveRam)
+    private void ChooseBackend(BackendKind kind, string option)
+    {
+        if (Backend != BackendKind.None)
+        {
+            throw new UsageException(option + " given with another backend: choose one of --ram, --file, --null");
+        }
+
+        Backend = kind;
+    }
+
+    private void Validate()
     {
         if (Name.Length == 0)
         {
@@ -96,14 +150,20 @@ public sealed partial class ServeOptions
             throw new UsageException("--name '" + Name + "' clashes with the kernel's per-queue sysfs directories (vqN): pick another name");
         }
 
-        if (!haveRam)
+        if (Backend == BackendKind.None)
         {
-            throw new UsageException("serve needs a backend: --ram SIZE");
+            throw new UsageException("serve needs a backend: --ram SIZE, --file PATH or --null SIZE");
         }
 
-        if (Device.CapacityBytes == 0 || Device.CapacityBytes % Device.LogicalBlockSize != 0)
+        if (Backend != BackendKind.File && (FileSize.HasValue || Direct))
         {
-            throw new UsageException("size " + Device.CapacityBytes + " is not a positive multiple of the logical block size " + Device.LogicalBlockSize);
+            throw new UsageException((Direct ? "--direct" : "--size") + " applies to --file only");
+        }
+
+        ulong size = Backend == BackendKind.File ? FileSize ?? Device.LogicalBlockSize : Device.CapacityBytes;
+        if (size == 0 || size % Device.LogicalBlockSize != 0)
+        {
+            throw new UsageException("size " + size + " is not a positive multiple of the logical block size " + Device.LogicalBlockSize);
         }
     }
 

@@ -23,6 +23,20 @@ public class ServeOptionsTests
     }
 
     [Fact]
+    public void ParsesFileAndNullBackends()
+    {
+        ServeOptions f = Parse("--name", "d", "--file", "/srv/disk.img", "--size", "2G", "--direct", "--sqpoll");
+        Assert.Equal(BackendKind.File, f.Backend);
+        Assert.Equal("/srv/disk.img", f.FilePath);
+        Assert.Equal(2UL << 30, f.FileSize);
+        Assert.True(f.Direct);
+        Assert.True(f.SqPoll);
+        ServeOptions n = Parse("--name", "d", "--null", "1T");
+        Assert.Equal(BackendKind.Null, n.Backend);
+        Assert.Equal(1UL << 40, n.Device.CapacityBytes);
+    }
+
+    [Fact]
     public void DefaultsMatchTheContract()
     {
         ServeOptions o = Parse("--name", "d", "--ram", "1G");
@@ -36,6 +50,10 @@ public class ServeOptionsTests
     [Theory]
     [InlineData("needs --name", "--ram", "1M")]
     [InlineData("needs a backend", "--name", "d")]
+    [InlineData("choose one of --ram, --file, --null", "--name", "d", "--ram", "1M", "--null", "1M")]
+    [InlineData("--direct applies to --file only", "--name", "d", "--ram", "1M", "--direct")]
+    [InlineData("--size applies to --file only", "--name", "d", "--null", "1M", "--size", "1M")]
+    [InlineData("not a positive multiple", "--name", "d", "--file", "/x", "--size", "1000")]
     [InlineData("is not a size", "--name", "d", "--ram", "12Q")]
     [InlineData("not a power of two", "--name", "d", "--ram", "1M", "--queue-size", "100")]
     [InlineData("must be a number from 1 to 64", "--name", "d", "--ram", "1M", "--queues", "0")]

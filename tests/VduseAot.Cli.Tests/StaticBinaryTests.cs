@@ -61,7 +61,7 @@ public sealed class StaticBinaryTests : IDisposable
     {
         (int code, string stdout, string stderr) = RunInEmptyRoot("--help");
         Assert.True(code == 0, "exit " + code + ": " + stderr);
-        Assert.Contains("vduse-blk serve --name NAME --ram SIZE", stdout);
+        Assert.Contains("vduse-blk serve --name NAME (--ram SIZE | --file PATH", stdout);
         Assert.Contains("ready NAME /dev/vdX", stdout);
     }
 

@@ -538,6 +538,7 @@ internal static class AbiTable
         t.ConstErrno("ENOTTY", Errno.ENOTTY);
         t.ConstErrno("ENOSYS", Errno.ENOSYS);
         t.ConstErrno("EOPNOTSUPP", Errno.EOPNOTSUPP);
+        t.ConstErrno("EROFS", Errno.EROFS);
         t.ConstErrno("ETIMEDOUT", Errno.ETIMEDOUT);
     }
 }

@@ -783,6 +783,7 @@ int main(void)
     CONST(ENOTTY);
     CONST(ENOSYS);
     CONST(EOPNOTSUPP);
+    CONST(EROFS);
     CONST(ETIMEDOUT);
     return 0;
 }

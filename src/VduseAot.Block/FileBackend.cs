@@ -1,0 +1,200 @@
+using System;
+using System.Runtime.InteropServices;
+using VduseAot.Interop;
+using VduseAot.Uring;
+
+namespace VduseAot.Block;
+
+/// <summary>
+/// A regular file or a block device, read and written through each queue thread's io_uring straight
+/// between the guest's buffers and the file (READV/WRITEV, no bounce copy). Opening makes syscalls;
+/// the request path only prepares SQEs.
+/// </summary>
+public sealed unsafe class FileBackend : IBlockBackend
+{
+    private FileBackend(string path, int fd, ulong capacity, bool readOnly, bool isBlockDevice, bool direct)
+    {
+        Path = path;
+        Fd = fd;
+        CapacityBytes = capacity;
+        ReadOnly = readOnly;
+        IsBlockDevice = isBlockDevice;
+        Direct = direct;
+    }
+
+    /// <summary>The path given.</summary>
+    public string Path { get; }
+
+    /// <summary>The open file.</summary>
+    public int Fd { get; private set; }
+
+    /// <summary>True for a block device (discard through BLKDISCARD).</summary>
+    public bool IsBlockDevice { get; }
+
+    /// <summary>Opened with O_DIRECT.</summary>
+    public bool Direct { get; }
+
+    /// <inheritdoc />
+    public ulong CapacityBytes { get; }
+
+    /// <inheritdoc />
+    public bool ReadOnly { get; }
+
+    /// <inheritdoc />
+    public BlkBackendFeatures Features => BlkBackendFeatures.Discard | BlkBackendFeatures.WriteZeroes;
+
+    /// <summary>Set when the file system refused FALLOC_FL_ZERO_RANGE once (tmpfs): later zeroing punches holes instead.</summary>
+    internal bool ZeroRangeUnsupported { get; set; }
+
+    /// <inheritdoc />
+    public string Describe() => (IsBlockDevice ? "block device " : "file ") + Path + " (" + SizeText.Format(CapacityBytes)
+        + (Direct ? ", direct" : "") + (ReadOnly ? ", read-only" : "") + ")";
+
+    /// <summary>
+    /// Opens <paramref name="path"/>. A regular file is created or extended to <paramref name="size"/>
+    /// when given; otherwise the size comes from the file or BLKGETSIZE64. A file that cannot be
+    /// written is served read-only (<paramref name="readOnlyReason"/> says why).
+    /// </summary>
+    public static FileBackend Open(string path, ulong? size, bool direct, bool readOnly, uint logicalBlockSize, out string? readOnlyReason)
+    {
+        readOnlyReason = null;
+        int flags = Libc.O_CLOEXEC | (direct ? Libc.O_DIRECT : 0);
+        int fd = -1;
+        if (!readOnly)
+        {
+            fd = Libc.open(path, flags | Libc.O_RDWR | (size.HasValue ? Libc.O_CREAT : 0), 0x1a0 /* 0640 */);
+            if (fd < 0)
+            {
+                Errno e = ErrnoExtensions.Last();
+                if (e is not (Errno.EACCES or Errno.EPERM or Errno.EROFS))
+                {
+                    throw new BackendException(OpenFailure(path, e));
+                }
+
+                readOnlyReason = path + " is not writable (" + e.Describe() + "): serving it read-only";
+                readOnly = true;
+            }
+        }
+
+        if (fd < 0)
+        {
+            fd = Libc.open(path, flags | Libc.O_RDONLY, 0);
+            if (fd < 0)
+            {
+                throw new BackendException(OpenFailure(path, ErrnoExtensions.Last()));
+            }
+        }
+
+        try
+        {
+            stat st;
+            if (Libc.fstat(fd, &st) < 0)
+            {
+                throw new BackendException("cannot stat " + path + ": " + ErrnoExtensions.Last().Describe());
+            }
+
+            uint type = st.st_mode & Libc.S_IFMT;
+            bool isBlock = type == Libc.S_IFBLK;
+            if (!isBlock && type != Libc.S_IFREG)
+            {
+                throw new BackendException(path + " is neither a regular file nor a block device");
+            }
+
+            ulong capacity = isBlock ? BlockDeviceSize(fd, path) : (ulong)st.st_size;
+            if (size.HasValue)
+            {
+                if (!isBlock && capacity < size.Value)
+                {
+                    if (readOnly)
+                    {
+                        throw new BackendException(path + " is smaller than --size and cannot be extended read-only");
+                    }
+
+                    if (Libc.ftruncate(fd, (long)size.Value) < 0)
+                    {
+                        throw new BackendException("cannot extend " + path + " to " + size.Value + " bytes: " + ErrnoExtensions.Last().Describe());
+                    }
+                }
+                else if (size.Value > capacity)
+                {
+                    throw new BackendException("--size " + size.Value + " is larger than block device " + path + " (" + capacity + " bytes)");
+                }
+
+                capacity = size.Value;
+            }
+
+            if (capacity == 0 || capacity % logicalBlockSize != 0)
+            {
+                throw new BackendException(path + ": size " + capacity + " is not a positive multiple of the logical block size " + logicalBlockSize
+                    + " (pass --size, or --logical-block-size 512)");
+            }
+
+            if (direct)
+            {
+                CheckDirectAlignment(fd, path, logicalBlockSize);
+            }
+
+            return new FileBackend(path, fd, capacity, readOnly, isBlock, direct);
+        }
+        catch
+        {
+            _ = Libc.close(fd);
+            throw;
+        }
+    }
+
+    private static string OpenFailure(string path, Errno e) => "cannot open " + path + ": " + e.Describe() + e switch
+    {
+        Errno.ENOENT => " (create it, or pass --size SIZE to have it created)",
+        Errno.EINVAL => " (the file system may not support O_DIRECT: drop --direct)",
+        _ => "",
+    };
+
+    private static ulong BlockDeviceSize(int fd, string path)
+    {
+        ulong bytes;
+        if (Libc.ioctl(fd, BlockIoctl.BLKGETSIZE64, &bytes) < 0)
+        {
+            throw new BackendException("BLKGETSIZE64 on " + path + " failed: " + ErrnoExtensions.Last().Describe());
+        }
+
+        return bytes;
+    }
+
+    /// <summary>
+    /// O_DIRECT needs offsets and lengths aligned to what the file system or device wants. Guest
+    /// requests are aligned to the logical block size, so a probe read of that size must work.
+    /// </summary>
+    private static void CheckDirectAlignment(int fd, string path, uint logicalBlockSize)
+    {
+        void* buffer = NativeMemory.AlignedAlloc(4096, 4096);
+        try
+        {
+            if (Libc.pread(fd, buffer, logicalBlockSize, 0) < 0)
+            {
+                Errno e = ErrnoExtensions.Last();
+                throw new BackendException(e == Errno.EINVAL
+                    ? "--direct on " + path + " needs a larger alignment than " + logicalBlockSize + " bytes: add --logical-block-size 4096"
+                    : "--direct probe read of " + path + " failed: " + e.Describe());
+            }
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(buffer);
+        }
+    }
+
+    /// <inheritdoc />
+    public IBlockQueueIo OpenQueue(IoUring? ring) =>
+        new FileQueueIo(this, ring ?? throw new ArgumentNullException(nameof(ring), "the file backend needs the queue thread's io_uring"));
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (Fd >= 0)
+        {
+            _ = Libc.close(Fd);
+            Fd = -1;
+        }
+    }
+}

@@ -1,0 +1,155 @@
+using System;
+using System.Threading;
+using VduseAot.Block;
+using VduseAot.Interop;
+using VduseAot.Uring;
+using VduseAot.Virtio;
+
+namespace VduseAot.Vduse;
+
+/// <content>The serving loop: the hot path. No allocation, no locks, one io_uring_enter per pass.</content>
+public sealed unsafe partial class QueueWorker
+{
+    private void Serve(BlkQueue<IotlbMemory> queue, IoUring uring, IotlbCache cache)
+    {
+        SplitQueue<IotlbMemory> ring = queue.Ring;
+        ulong* counters = stackalloc ulong[2];
+        Span<io_uring_cqe> cqes = stackalloc io_uring_cqe[ReapBatch];
+        ArmRead(uring, _kickFd, &counters[0], KickTag);
+        ArmRead(uring, _wakeFd, &counters[1], WakeTag);
+        ushort interrupted = ring.NextUsedIndex;
+        bool reportedBroken = false;
+        while (true)
+        {
+            bool progressed = queue.Process(ring.Size) > 0;
+            bool woken = false;
+            int n;
+            while ((n = uring.Reap(cqes)) > 0)
+            {
+                progressed = true;
+                for (int i = 0; i < n; i++)
+                {
+                    ulong userData = cqes[i].user_data;
+                    if (userData == KickTag)
+                    {
+                        // The read consumed the kick counter; re-arm before looking at the ring again, so
+                        // a kick for anything published after our next avail check wakes us.
+                        ArmRead(uring, _kickFd, &counters[0], KickTag);
+                    }
+                    else if (userData == WakeTag)
+                    {
+                        woken = true;
+                        ArmRead(uring, _wakeFd, &counters[1], WakeTag);
+                    }
+                    else
+                    {
+                        queue.OnCompletion(userData, cqes[i].res);
+                    }
+                }
+            }
+
+            interrupted = PublishAndInterrupt(ring, interrupted);
+            Volatile.Write(ref _lastAvail, ring.LastAvailIndex);
+            if (ring.BrokenReason != null && !reportedBroken)
+            {
+                reportedBroken = true;
+                Log.Write(LogLevel.Error, _device, "queue " + _index + " stopped serving: " + ring.BrokenReason + "; it resumes after the driver resets the device");
+            }
+
+            if (woken)
+            {
+                if (_stop)
+                {
+                    Drain(queue, uring, cqes);
+                    return;
+                }
+
+                if (Volatile.Read(ref _remapEpoch) != Volatile.Read(ref _remapAcked))
+                {
+                    Drain(queue, uring, cqes);
+                    Remap(ring, cache);
+                }
+            }
+
+            if (progressed)
+            {
+                uring.Submit();
+            }
+            else
+            {
+                // Nothing to do: sleep in the kernel until a kick, a wake-up or an I/O completion.
+                uring.SubmitAndWait(1);
+            }
+        }
+    }
+
+    /// <summary>Publishes completions with one used-index store; one interrupt if the driver wants it.</summary>
+    private ushort PublishAndInterrupt(SplitQueue<IotlbMemory> ring, ushort interrupted)
+    {
+        ring.PublishUsed();
+        if (ring.NextUsedIndex == interrupted)
+        {
+            return interrupted;
+        }
+
+        if (ring.DriverWantsInterrupt())
+        {
+            uint index = _index;
+            _ = Libc.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_INJECT_IRQ, &index);
+        }
+
+        return ring.NextUsedIndex;
+    }
+
+    /// <summary>Waits for every started request to complete (their buffers point into mappings about to go).</summary>
+    private void Drain(BlkQueue<IotlbMemory> queue, IoUring uring, Span<io_uring_cqe> cqes)
+    {
+        while (queue.InFlight > 0)
+        {
+            uring.SubmitAndWait(1);
+            int n = uring.Reap(cqes);
+            for (int i = 0; i < n; i++)
+            {
+                if ((cqes[i].user_data & KickTag) == 0)
+                {
+                    queue.OnCompletion(cqes[i].user_data, cqes[i].res);
+                }
+            }
+        }
+
+        queue.Ring.PublishUsed();
+    }
+
+    private static void ArmRead(IoUring uring, int fd, ulong* counter, ulong userData)
+    {
+        io_uring_sqe* sqe = uring.NextSqe();
+        if (sqe == null)
+        {
+            uring.Submit();
+            sqe = uring.NextSqe();
+        }
+
+        if (sqe == null)
+        {
+            throw new VduseException("io_uring submission queue stuck full");
+        }
+
+        SqePrep.Read(sqe, fd, counter, sizeof(ulong), 0, userData);
+    }
+
+    private void Remap(SplitQueue<IotlbMemory> ring, IotlbCache cache)
+    {
+        int epoch = Volatile.Read(ref _remapEpoch);
+
+        // The used ring was published by the drain, so restarting from the shared indexes loses
+        // nothing; only the host pointers change.
+        cache.Clear();
+        string? error = ring.Start(_info.desc_addr, _info.driver_addr, _info.device_addr, ring.LastAvailIndex);
+        if (error != null)
+        {
+            Log.Write(LogLevel.Error, _device, "queue " + _index + " lost its rings after an IOTLB update: " + error);
+        }
+
+        Volatile.Write(ref _remapAcked, epoch);
+    }
+}
