@@ -9,6 +9,9 @@ public sealed class DataPlaneOptions
     /// <summary>Give each queue's io_uring a kernel submission thread (IORING_SETUP_SQPOLL).</summary>
     public bool SqPoll { get; init; }
 
+    /// <summary>VDUSE bounce buffer size to set before attaching (sysfs bounce_size), or null for the kernel's default.</summary>
+    public ulong? BounceSize { get; init; }
+
     /// <summary>The io_uring options for a queue thread's ring.</summary>
     public IoUringOptions RingOptions() => new()
     {

@@ -77,6 +77,11 @@ public sealed unsafe class VduseBlkDevice : IDisposable
     /// <summary>Attaches to the vDPA bus and waits for the block device to appear.</summary>
     public void Attach(int timeoutMs = 60000)
     {
+        if (_dataPlane.BounceSize is ulong bounce)
+        {
+            SetBounceSize(bounce);
+        }
+
         _netlink = new VdpaNetlink();
         _netlink.AddDevice(_name);
         _attached = true;
@@ -84,6 +89,27 @@ public sealed unsafe class VduseBlkDevice : IDisposable
             ?? throw new VduseException("attached '" + _name + "' to the vDPA bus but no block device appeared within " + (timeoutMs / 1000)
                 + " s: load virtio_vdpa and virtio_blk (modprobe virtio_vdpa virtio_blk)");
         Log.Write(LogLevel.Info, _name, "attached as " + BlockDevice);
+    }
+
+    /// <summary>The bounce buffer can only be sized while the device is off the vDPA bus.</summary>
+    private void SetBounceSize(ulong bytes)
+    {
+        string path = "/sys/class/vduse/" + _name + "/bounce_size";
+        if (!File.Exists(path))
+        {
+            throw new VduseException("--bounce-size: " + path + " does not exist (the kernel needs Linux 6.5 or later to size the bounce buffer)");
+        }
+
+        try
+        {
+            File.WriteAllText(path, bytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (IOException e)
+        {
+            throw new VduseException("--bounce-size " + bytes + " was refused by the kernel (" + e.Message + "): use 1M to 1G", e);
+        }
+
+        Log.Write(LogLevel.Info, _name, "bounce buffer " + SizeText.Format(bytes));
     }
 
     private string CreateFailure(Errno e)

@@ -29,6 +29,7 @@ public static class Program
           --serial TEXT               GET_ID answer, at most 20 bytes
           --no-attach                 create the VDUSE device but do not attach it to the vDPA bus
           --sqpoll                    kernel submission thread per queue (IORING_SETUP_SQPOLL)
+          --bounce-size SIZE          VDUSE bounce buffer, 1M to 1G (kernel default 64M; Linux >= 6.5)
 
         Once the block device exists, serve prints one line: ready NAME /dev/vdX
         (with --no-attach: created NAME /dev/vduse/NAME).

@@ -21,7 +21,7 @@ public static class ServeCommand
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, onSignal);
         using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, onSignal);
 
-        var dataPlane = new DataPlaneOptions { SqPoll = options.SqPoll };
+        var dataPlane = new DataPlaneOptions { SqPoll = options.SqPoll, BounceSize = options.BounceSize };
         dataPlane.CheckKernel(options.Backend == BackendKind.File);
         using IBlockBackend backend = OpenBackend(options);
         options.Device.CapacityBytes = backend.CapacityBytes;

@@ -37,6 +37,9 @@ public sealed partial class ServeOptions
     /// <summary>--sqpoll: kernel-side submission threads.</summary>
     public bool SqPoll { get; private set; }
 
+    /// <summary>--bounce-size SIZE: the VDUSE bounce buffer.</summary>
+    public ulong? BounceSize { get; private set; }
+
     /// <summary>Device name (/dev/vduse/NAME, vdpa device NAME).</summary>
     public string Name { get; private set; } = "";
 
@@ -78,6 +81,15 @@ public sealed partial class ServeOptions
                     break;
                 case "--sqpoll":
                     o.SqPoll = true;
+                    break;
+                case "--bounce-size":
+                    ulong bounce = Size(a, Value(args, ref i));
+                    if (bounce < (1UL << 20) || bounce > (1UL << 30))
+                    {
+                        throw new UsageException("--bounce-size must be from 1M to 1G (the kernel's limits)");
+                    }
+
+                    o.BounceSize = bounce;
                     break;
                 case "--queues":
                     o.Device.Queues = (ushort)Number(a, Value(args, ref i), 1, 64);

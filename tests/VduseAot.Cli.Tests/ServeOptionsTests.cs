@@ -31,6 +31,8 @@ public class ServeOptionsTests
         Assert.Equal(2UL << 30, f.FileSize);
         Assert.True(f.Direct);
         Assert.True(f.SqPoll);
+        Assert.Null(f.BounceSize);
+        Assert.Equal(256UL << 20, Parse("--name", "d", "--ram", "1M", "--bounce-size", "256M").BounceSize);
         ServeOptions n = Parse("--name", "d", "--null", "1T");
         Assert.Equal(BackendKind.Null, n.Backend);
         Assert.Equal(1UL << 40, n.Device.CapacityBytes);
@@ -50,6 +52,7 @@ public class ServeOptionsTests
     [Theory]
     [InlineData("needs --name", "--ram", "1M")]
     [InlineData("needs a backend", "--name", "d")]
+    [InlineData("--bounce-size must be from 1M to 1G", "--name", "d", "--ram", "1M", "--bounce-size", "2G")]
     [InlineData("choose one of --ram, --file, --null", "--name", "d", "--ram", "1M", "--null", "1M")]
     [InlineData("--direct applies to --file only", "--name", "d", "--ram", "1M", "--direct")]
     [InlineData("--size applies to --file only", "--name", "d", "--null", "1M", "--size", "1M")]
