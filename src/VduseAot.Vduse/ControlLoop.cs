@@ -43,8 +43,8 @@ internal sealed unsafe class ControlLoop
     /// <summary>Signalled when the thread ends, for the main thread's wait.</summary>
     public ManualResetEventSlim Ended { get; } = new();
 
-    /// <summary>The workers currently serving, for stats.</summary>
-    public QueueWorker?[] Workers => _workers;
+    /// <summary>Counters of every queue run that has ended (a reset or the stop folds them in).</summary>
+    public BlkQueueStats Finished { get; } = new();
 
     public void Start() => _thread.Start();
 
@@ -242,6 +242,11 @@ internal sealed unsafe class ControlLoop
             if (w != null)
             {
                 w.Stop();
+                if (w.Stats != null)
+                {
+                    Finished.Add(w.Stats);
+                }
+
                 _lastAvail[i] = w.LastAvailIndex;
                 _workers[i] = null;
             }

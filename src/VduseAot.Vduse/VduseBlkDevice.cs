@@ -43,6 +43,9 @@ public sealed unsafe class VduseBlkDevice : IDisposable
     /// <summary>Signalled if the control thread dies.</summary>
     public WaitHandle? ControlEnded => _loop?.Ended.WaitHandle;
 
+    /// <summary>Counters of every queue run that has ended; complete once the device is disposed.</summary>
+    public BlkQueueStats FinishedStats { get; private set; } = new();
+
     /// <summary>Why the control thread died, if it did.</summary>
     public Exception? ControlFailure => _loop?.Failure;
 
@@ -70,6 +73,7 @@ public sealed unsafe class VduseBlkDevice : IDisposable
         }
 
         _loop = new ControlLoop(_name, _deviceFd, _options.Queues, _executor, _dataPlane);
+        FinishedStats = _loop.Finished;
         _loop.Start();
         Log.Write(LogLevel.Info, _name, "created " + DevicePath + " (" + _executor.Backend.Describe() + ", " + _options.Queues + " queue(s) of " + _options.QueueSize + ")");
     }
@@ -162,7 +166,9 @@ public sealed unsafe class VduseBlkDevice : IDisposable
         }
 
         _netlink?.Dispose();
+        _netlink = null;
         _loop?.Stop();
+        _loop = null;
         if (_deviceFd >= 0)
         {
             _ = Libc.close(_deviceFd);

@@ -29,6 +29,19 @@ public static class ServeCommand
         options.Device.Features = backend.Features;
         using var device = new VduseBlkDevice(options.Name, options.Device, backend, dataPlane);
         device.Create();
+        try
+        {
+            return Serve(options, device, shutdown);
+        }
+        finally
+        {
+            device.Dispose();
+            ProcessAccounting.Report(options.Name, device.FinishedStats);
+        }
+    }
+
+    private static int Serve(ServeOptions options, VduseBlkDevice device, ManualResetEventSlim shutdown)
+    {
         if (options.Attach)
         {
             device.Attach();
