@@ -18,6 +18,9 @@ internal sealed unsafe class FileQueueIo : IBlockQueueIo
     private const uint OpPunch = 5;
     private const int FixedFile = 0;
 
+    // UIO_MAXIOV: the kernel refuses longer vectors; the short-transfer path sends the rest.
+    private const int MaxIov = 1024;
+
     private readonly FileBackend _backend;
     private readonly IoUring _ring;
 
@@ -33,6 +36,11 @@ internal sealed unsafe class FileQueueIo : IBlockQueueIo
     public byte StartTransfer(BlkSlot slot, bool write)
     {
         slot.PrepareTransfer(slot.Request.Sector * VirtioBlk.SECTOR_SIZE);
+        if (slot.Remaining == 0)
+        {
+            return VirtioBlk.VIRTIO_BLK_S_OK;
+        }
+
         slot.Pending = 1;
         return SubmitTransfer(slot, write);
     }
@@ -46,7 +54,7 @@ internal sealed unsafe class FileQueueIo : IBlockQueueIo
         }
 
         iovec* iov = slot.Iov + slot.IovFirst;
-        uint count = (uint)(slot.IovCount - slot.IovFirst);
+        uint count = (uint)System.Math.Min(slot.IovCount - slot.IovFirst, MaxIov);
         ulong userData = BlkQueueUserData(slot, write ? OpWrite : OpRead);
         if (write)
         {
