@@ -13,11 +13,12 @@ public static class BlkConfigSpace
 
     /// <summary>
     /// Features offered. VDUSE requires VERSION_1 and ACCESS_PLATFORM and rejects CONFIG_WCE for block
-    /// devices; the ring features (packed, indirect, event idx) are not offered by this queue engine.
+    /// devices. The split ring serves indirect descriptors and event-index notification suppression.
     /// </summary>
     public static ulong Features(BlkDeviceOptions options)
     {
         ulong f = Bit(VirtioConstants.VIRTIO_F_VERSION_1) | Bit(VirtioConstants.VIRTIO_F_ACCESS_PLATFORM)
+            | Bit(VirtioConstants.VIRTIO_RING_F_INDIRECT_DESC) | Bit(VirtioConstants.VIRTIO_RING_F_EVENT_IDX)
             | Bit(VirtioBlk.VIRTIO_BLK_F_SIZE_MAX) | Bit(VirtioBlk.VIRTIO_BLK_F_SEG_MAX)
             | Bit(VirtioBlk.VIRTIO_BLK_F_BLK_SIZE) | Bit(VirtioBlk.VIRTIO_BLK_F_FLUSH)
             | Bit(VirtioBlk.VIRTIO_BLK_F_TOPOLOGY);

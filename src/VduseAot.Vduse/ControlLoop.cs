@@ -226,7 +226,7 @@ internal sealed unsafe class ControlLoop
                 continue;
             }
 
-            var worker = new QueueWorker(_name, _deviceFd, in info, _executor, _dataPlane);
+            var worker = new QueueWorker(_name, _deviceFd, in info, features, _executor, _dataPlane);
             worker.Start();
             _workers[i] = worker;
         }

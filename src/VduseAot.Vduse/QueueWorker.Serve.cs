@@ -71,7 +71,7 @@ public sealed unsafe partial class QueueWorker
                 }
             }
 
-            if (progressed)
+            if (progressed || ring.EnableKicksAndRecheck())
             {
                 uring.Submit();
             }
@@ -92,7 +92,7 @@ public sealed unsafe partial class QueueWorker
             return interrupted;
         }
 
-        if (ring.DriverWantsInterrupt())
+        if (ring.ShouldInterrupt(interrupted))
         {
             uint index = _index;
             _ = Libc.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_INJECT_IRQ, &index);

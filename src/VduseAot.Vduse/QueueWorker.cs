@@ -27,6 +27,7 @@ public sealed unsafe partial class QueueWorker
     private readonly vduse_vq_info _info;
     private readonly BlkExecutor _executor;
     private readonly DataPlaneOptions _dataPlane;
+    private readonly ulong _features;
     private readonly int _kickFd;
     private readonly int _wakeFd;
     private readonly Thread _thread;
@@ -36,9 +37,10 @@ public sealed unsafe partial class QueueWorker
     private int _lastAvail;
 
     /// <summary>Creates (does not start) the worker for queue <paramref name="info"/>.index.</summary>
-    public QueueWorker(string device, int deviceFd, in vduse_vq_info info, BlkExecutor executor, DataPlaneOptions dataPlane)
+    public QueueWorker(string device, int deviceFd, in vduse_vq_info info, ulong features, BlkExecutor executor, DataPlaneOptions dataPlane)
     {
         _dataPlane = dataPlane;
+        _features = features;
         _device = device;
         _deviceFd = deviceFd;
         _index = info.index;
@@ -105,7 +107,11 @@ public sealed unsafe partial class QueueWorker
             // Created on this thread: SINGLE_ISSUER binds the ring to its creator.
             uint entries = Math.Max(64u, Math.Min(4096u, 2 * _info.num));
             uring = new IoUring(entries, _dataPlane.RingOptions());
-            var ring = new SplitQueue<IotlbMemory>(new IotlbMemory(cache), (ushort)_info.num);
+            var ring = new SplitQueue<IotlbMemory>(new IotlbMemory(cache), (ushort)_info.num)
+            {
+                Indirect = (_features & (1UL << VirtioConstants.VIRTIO_RING_F_INDIRECT_DESC)) != 0,
+                EventIdx = (_features & (1UL << VirtioConstants.VIRTIO_RING_F_EVENT_IDX)) != 0,
+            };
             string? error = ring.Start(_info.desc_addr, _info.driver_addr, _info.device_addr, _info.state.split.avail_index);
             if (error != null)
             {

@@ -19,4 +19,8 @@ public enum ChainError : byte
     IndirectNotNegotiated,
     /// <summary>The buffers split into more pieces than a request slot holds.</summary>
     TooManySegments,
+    /// <summary>An indirect table inside an indirect table (spec 2.7.5.3.1).</summary>
+    NestedIndirect,
+    /// <summary>An indirect descriptor with NEXT set, or a table length that is zero or not a multiple of 16.</summary>
+    BadIndirectTable,
 }

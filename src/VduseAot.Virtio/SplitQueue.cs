@@ -50,6 +50,12 @@ public sealed unsafe class SplitQueue<TMem>
     /// <summary>Chains popped whose head index was outside the table; they cannot be returned.</summary>
     public ulong BadHeads { get; private set; }
 
+    /// <summary>VIRTIO_RING_F_INDIRECT_DESC was negotiated: descriptors may point at indirect tables.</summary>
+    public bool Indirect { get; set; }
+
+    /// <summary>VIRTIO_RING_F_EVENT_IDX was negotiated: used_event and avail_event replace the flags.</summary>
+    public bool EventIdx { get; set; }
+
     /// <summary>Guest memory (by reference so a stateful translator keeps its cache).</summary>
     public ref TMem Memory => ref _memory;
 
@@ -150,9 +156,12 @@ public sealed unsafe class SplitQueue<TMem>
         chain.Reset(head);
         ushort index = head;
         bool sawWritable = false;
-        for (int ttl = Size; ; ttl--)
+
+        // No valid chain has more descriptors than the queue has entries: a longer walk is a loop.
+        int ttl = Size;
+        while (true)
         {
-            if (ttl == 0)
+            if (ttl-- == 0)
             {
                 chain.Error = ChainError.TooLong;
                 return;
@@ -161,14 +170,16 @@ public sealed unsafe class SplitQueue<TMem>
             // Copy the descriptor once: the driver owns the table and a second read could differ.
             vring_desc d = _desc[index];
             chain.DescriptorCount++;
-            ChainError error = Check(d, sawWritable);
-            if (error == ChainError.None)
+            if ((d.flags & VirtioConstants.VRING_DESC_F_INDIRECT) != 0 && Indirect)
             {
-                bool write = (d.flags & VirtioConstants.VRING_DESC_F_WRITE) != 0;
-                sawWritable |= write;
-                error = chain.Append(ref _memory, d.addr, d.len, write);
+                // An indirect descriptor ends the main chain (the driver may not set NEXT on it).
+                chain.Error = (d.flags & VirtioConstants.VRING_DESC_F_NEXT) != 0
+                    ? ChainError.BadIndirectTable
+                    : WalkIndirect(d, chain, ref sawWritable);
+                return;
             }
 
+            ChainError error = Take(d, chain, ref sawWritable);
             if (error != ChainError.None)
             {
                 chain.Error = error;
@@ -188,6 +199,71 @@ public sealed unsafe class SplitQueue<TMem>
 
             index = d.next;
         }
+    }
+
+    private ChainError WalkIndirect(in vring_desc table, DescriptorChain chain, ref bool sawWritable)
+    {
+        // A table holds at most a queue's worth of descriptors (Linux fills up to seg_max + 2 = size).
+        if (table.len == 0 || table.len % 16 != 0 || table.len / 16 > Size)
+        {
+            return ChainError.BadIndirectTable;
+        }
+
+        uint count = table.len / 16;
+        uint index = 0;
+        for (uint ttl = count; ; ttl--)
+        {
+            // The table's own length bounds the walk: more steps than entries means a loop.
+            if (ttl == 0)
+            {
+                return ChainError.TooLong;
+            }
+
+            // Entries are translated one by one: the table is a driver buffer and may cross regions.
+            byte* entry = _memory.Translate(table.addr + (index * 16), 16, false, out uint contiguous);
+            if (entry == null || contiguous < 16)
+            {
+                return ChainError.UnmappedAddress;
+            }
+
+            vring_desc d = Unsafe.ReadUnaligned<vring_desc>(entry);
+            chain.DescriptorCount++;
+            if ((d.flags & VirtioConstants.VRING_DESC_F_INDIRECT) != 0)
+            {
+                return ChainError.NestedIndirect;
+            }
+
+            ChainError error = Take(d, chain, ref sawWritable);
+            if (error != ChainError.None)
+            {
+                return error;
+            }
+
+            if ((d.flags & VirtioConstants.VRING_DESC_F_NEXT) == 0)
+            {
+                return ChainError.None;
+            }
+
+            if (d.next >= count)
+            {
+                return ChainError.IndexOutOfRange;
+            }
+
+            index = d.next;
+        }
+    }
+
+    private ChainError Take(in vring_desc d, DescriptorChain chain, ref bool sawWritable)
+    {
+        ChainError error = Check(d, sawWritable);
+        if (error != ChainError.None)
+        {
+            return error;
+        }
+
+        bool write = (d.flags & VirtioConstants.VRING_DESC_F_WRITE) != 0;
+        sawWritable |= write;
+        return chain.Append(ref _memory, d.addr, d.len, write);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -238,14 +314,67 @@ public sealed unsafe class SplitQueue<TMem>
     }
 
     /// <summary>
-    /// After <see cref="PublishUsed"/>: does the driver want an interrupt? (VRING_AVAIL_F_NO_INTERRUPT
-    /// clear; EVENT_IDX is not negotiated by this queue.)
+    /// After <see cref="PublishUsed"/>: does the driver want an interrupt for the entries published
+    /// since the used index was <paramref name="usedAtLastCheck"/>? With EVENT_IDX, only if they
+    /// crossed used_event; otherwise unless VRING_AVAIL_F_NO_INTERRUPT is set.
     /// </summary>
+    public bool ShouldInterrupt(ushort usedAtLastCheck)
+    {
+        // Full fence: the used idx store must be visible before we read the driver's suppression
+        // state, or a driver that just re-enabled interrupts and checked the old idx would wait forever.
+        Interlocked.MemoryBarrier();
+        if (!EventIdx)
+        {
+            return (Volatile.Read(ref _avail->flags) & VirtioConstants.VRING_AVAIL_F_NO_INTERRUPT) == 0;
+        }
+
+        // used_event sits after the avail ring's entries (spec 2.7.7).
+        ushort usedEvent = Volatile.Read(ref _availRing[Size]);
+        return (ushort)(_publishedUsed - usedEvent - 1) < (ushort)(_publishedUsed - usedAtLastCheck);
+    }
+
+    /// <summary>Interrupt check without EVENT_IDX bookkeeping (VRING_AVAIL_F_NO_INTERRUPT only).</summary>
     public bool DriverWantsInterrupt()
     {
-        // Full fence: the used idx store above must be visible before we read the driver's flags, or a
-        // driver that just re-enabled interrupts and checked the old idx would wait forever.
         Interlocked.MemoryBarrier();
         return (Volatile.Read(ref _avail->flags) & VirtioConstants.VRING_AVAIL_F_NO_INTERRUPT) == 0;
+    }
+
+    /// <summary>
+    /// Before the device sleeps: asks the driver to kick for anything it publishes from now on (with
+    /// EVENT_IDX by writing avail_event), then looks at the avail ring once more. Returns true when
+    /// chains arrived meanwhile, in which case the caller must not sleep: the driver may have decided
+    /// not to kick just before it saw the new avail_event.
+    /// </summary>
+    public bool EnableKicksAndRecheck()
+    {
+        if (_avail == null)
+        {
+            return false;
+        }
+
+        if (EventIdx)
+        {
+            // avail_event sits after the used ring's entries (spec 2.7.7).
+            Volatile.Write(ref *(ushort*)(_usedRing + Size), _lastAvail);
+        }
+        else
+        {
+            Volatile.Write(ref _used->flags, (ushort)0);
+        }
+
+        // Full fence: our avail_event (or flags) store must be visible before we re-read avail->idx,
+        // pairing with the driver's fence between its idx store and its avail_event read.
+        Interlocked.MemoryBarrier();
+        return HasAvailable();
+    }
+
+    /// <summary>While the device polls the ring itself, tells the driver not to kick (VRING_USED_F_NO_NOTIFY; with EVENT_IDX, a stale avail_event does that).</summary>
+    public void DisableKicks()
+    {
+        if (!EventIdx && _used != null)
+        {
+            Volatile.Write(ref _used->flags, VirtioConstants.VRING_USED_F_NO_NOTIFY);
+        }
     }
 }

@@ -26,13 +26,22 @@ public sealed class BlkConfigSpaceTests
         Assert.Equal(readOnly, Has(f, VirtioBlk.VIRTIO_BLK_F_RO));
         Assert.Equal(queues > 1, Has(f, VirtioBlk.VIRTIO_BLK_F_MQ));
 
-        // Not implemented, so never offered: ring features and unimplemented commands.
+        // The split ring serves indirect tables and event-index suppression.
+        Assert.True(Has(f, 28), "VIRTIO_RING_F_INDIRECT_DESC");
+        Assert.True(Has(f, 29), "VIRTIO_RING_F_EVENT_IDX");
+
+        // Not implemented, so never offered; DISCARD/WRITE_ZEROES only when the backend serves them.
         Assert.False(Has(f, VirtioConstants.VIRTIO_F_RING_PACKED));
-        Assert.False(Has(f, 28), "VIRTIO_RING_F_INDIRECT_DESC");
-        Assert.False(Has(f, 29), "VIRTIO_RING_F_EVENT_IDX");
         Assert.False(Has(f, VirtioBlk.VIRTIO_BLK_F_DISCARD));
         Assert.False(Has(f, VirtioBlk.VIRTIO_BLK_F_WRITE_ZEROES));
         Assert.False(Has(f, VirtioBlk.VIRTIO_BLK_F_GEOMETRY));
+        ulong withZeroing = BlkConfigSpace.Features(new BlkDeviceOptions
+        {
+            CapacityBytes = 1 << 20,
+            Features = BlkBackendFeatures.Discard | BlkBackendFeatures.WriteZeroes,
+        });
+        Assert.True(Has(withZeroing, VirtioBlk.VIRTIO_BLK_F_DISCARD));
+        Assert.True(Has(withZeroing, VirtioBlk.VIRTIO_BLK_F_WRITE_ZEROES));
     }
 
     [Theory]

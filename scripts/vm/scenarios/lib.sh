@@ -12,7 +12,7 @@ READY_TIMEOUT=${READY_TIMEOUT:-60} # seconds for the "ready" line
 STOP_TIMEOUT=${STOP_TIMEOUT:-30}   # seconds for exit after SIGTERM
 
 NAME="" DEV="" PID="" DAEMON_OUT="" DAEMON_ERR=""
-CLEANUP_MOUNTS=""
+CLEANUP_MOUNTS="" CLEANUP_AFTER=""
 
 log() { echo "--- $*"; }
 fail() {
@@ -131,6 +131,71 @@ expect_eq() { # what got want
     log "ok: $1 = $3"
 }
 
+# run_fio_verify BS: fio randwrite with crc32c verify on $DEV (libaio, O_DIRECT,
+# iodepth 16, 32 MiB); prints fio's summary lines (IOPS, bandwidth, latency).
+run_fio_verify() {
+    _out=/tmp/fio-$NAME-$1.txt
+    log "fio randwrite verify=crc32c bs=$1 iodepth=16 size=32M on $DEV"
+    _rc=0
+    /usr/bin/fio --name="verify-$1" --filename="$DEV" \
+        --ioengine=libaio --direct=1 --rw=randwrite --bs="$1" --iodepth=16 \
+        --size=32M --verify=crc32c --do_verify=1 --verify_fatal=1 \
+        --randrepeat=0 --verify_state_save=0 --group_reporting >"$_out" 2>&1 || _rc=$?
+    grep -E 'err=|IOPS=|  (s|c)?lat \(|  bw \(|  iops *:|^ *(READ|WRITE):|^Disk stats|util=' "$_out" || true
+    [ "$_rc" -eq 0 ] || { cat "$_out"; fail "fio bs=$1 on $DEV exited rc=$_rc"; }
+    if grep -E 'err= *[1-9]|verify: bad|bad magic|crc32c: verify failed' "$_out" >/dev/null; then
+        cat "$_out"
+        fail "fio bs=$1 on $DEV reported errors"
+    fi
+    grep -q 'err= *0' "$_out" || { cat "$_out"; fail "fio bs=$1: no 'err= 0' summary"; }
+    log "ok: fio bs=$1 verified"
+}
+
+# read_range PATH OFFSET LENGTH [direct]: LENGTH bytes at byte OFFSET of PATH
+# to stdout (both multiples of 512), in the largest of 1M/64k/4k/512 blocks
+# dividing both; "direct" reads with O_DIRECT.
+read_range() {
+    _bs=512
+    for _b in 1048576 65536 4096; do
+        if [ "$(($2 % _b))" -eq 0 ] && [ "$(($3 % _b))" -eq 0 ]; then
+            _bs=$_b
+            break
+        fi
+    done
+    if [ "${4:-}" = direct ]; then
+        dd if="$1" bs="$_bs" skip="$(($2 / _bs))" count="$(($3 / _bs))" iflag=direct status=none
+    else
+        dd if="$1" bs="$_bs" skip="$(($2 / _bs))" count="$(($3 / _bs))" status=none
+    fi
+}
+
+# range_sha PATH OFFSET LENGTH [direct]: sha256 (hex) of that range; fails if
+# the read fails.
+range_sha() {
+    # shellcheck disable=SC3040 # busybox ash has pipefail
+    _s=$(set -o pipefail; read_range "$@" | sha256sum) || fail "read of $3 bytes at $2 from $1 failed"
+    echo "${_s%% *}"
+}
+
+# expect_zero WHAT PATH OFFSET LENGTH [direct]: the range reads back as zeroes.
+# (tr is several times faster than cmp; cmp only runs to locate a mismatch.)
+expect_zero() {
+    # shellcheck disable=SC3040 # busybox ash has pipefail
+    _nz=$(set -o pipefail; read_range "$2" "$3" "$4" "${5:-}" | tr -d '\000' | wc -c) ||
+        fail "$1: read of $4 bytes at $3 from $2 failed"
+    if [ "$_nz" -ne 0 ]; then
+        _cmp=$(read_range "$2" "$3" "$4" "${5:-}" | cmp -n "$4" - /dev/zero 2>&1 || true)
+        fail "$1: $_nz of $4 bytes at $3 of $2 are not zero (first: $_cmp, relative to $3)"
+    fi
+    log "ok: $1: $4 bytes at $3 read back as zeroes"
+}
+
+# devstat N: field N of $(sysblk)/stat (1 read I/Os, 5 write I/Os,
+# 12 discard I/Os, 16 flush I/Os).
+devstat() {
+    awk -v n="$1" '{ print $n }' "$(sysblk)/stat"
+}
+
 # Failing scenarios must not leave a mounted disk or a live daemon: unmount,
 # then ask the daemon to clean up (the runner SIGKILLs what is left, which
 # would leave the VDUSE device behind).
@@ -149,6 +214,8 @@ _lib_cleanup() {
         kill -KILL "$PID" 2>/dev/null || true
         if [ "$_rc" -ne 0 ]; then daemon_stderr >&2; fi
     fi
+    # Scenario-specific teardown after the daemon is gone (e.g. "rmmod brd").
+    if [ -n "$CLEANUP_AFTER" ]; then eval "$CLEANUP_AFTER" || true; fi
     exit "$_rc"
 }
 trap _lib_cleanup EXIT
