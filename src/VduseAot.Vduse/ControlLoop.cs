@@ -229,9 +229,32 @@ internal sealed unsafe class ControlLoop
             var worker = new QueueWorker(_name, _deviceFd, in info, features, _executor, _dataPlane);
             worker.Start();
             _workers[i] = worker;
+            SetInterruptAffinity(i, worker.Cpu);
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Steers the queue's interrupt injection to the CPU its thread runs on (sysfs irq_cb_affinity,
+    /// Linux 6.8+), so completion handling stays on one CPU. Best effort: older kernels lack the file.
+    /// </summary>
+    private void SetInterruptAffinity(uint queue, int cpu)
+    {
+        string path = "/sys/class/vduse/" + _name + "/vq" + queue + "/irq_cb_affinity";
+        if (cpu < 0 || !System.IO.File.Exists(path))
+        {
+            return;
+        }
+
+        try
+        {
+            System.IO.File.WriteAllText(path, CpuAffinity.MaskText(cpu));
+        }
+        catch (System.IO.IOException e)
+        {
+            Log.Write(LogLevel.Warn, _name, "setting " + path + " to CPU " + cpu + " failed: " + e.Message);
+        }
     }
 
     private void StopWorkers()

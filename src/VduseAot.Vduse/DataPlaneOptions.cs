@@ -9,6 +9,21 @@ public sealed class DataPlaneOptions
     /// <summary>Give each queue's io_uring a kernel submission thread (IORING_SETUP_SQPOLL).</summary>
     public bool SqPoll { get; init; }
 
+    /// <summary>CPUs for the queue threads, queue i on Cpus[i % Length]; null: spread over the allowed CPUs.</summary>
+    public int[]? Cpus { get; init; }
+
+    /// <summary>Busy-poll the avail ring this long after the last request before sleeping (0: never poll).</summary>
+    public int PollMicroseconds { get; init; }
+
+    /// <summary>The CPU for queue <paramref name="queue"/>.</summary>
+    public int CpuFor(uint queue)
+    {
+        int[] cpus = Cpus ?? (_allowed ??= CpuAffinity.Allowed());
+        return cpus.Length == 0 ? -1 : cpus[(int)(queue % (uint)cpus.Length)];
+    }
+
+    private int[]? _allowed;
+
     /// <summary>VDUSE bounce buffer size to set before attaching (sysfs bounce_size), or null for the kernel's default.</summary>
     public ulong? BounceSize { get; init; }
 

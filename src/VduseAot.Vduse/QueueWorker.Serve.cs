@@ -19,6 +19,9 @@ public sealed unsafe partial class QueueWorker
         ArmRead(uring, _wakeFd, &counters[1], WakeTag);
         ushort interrupted = ring.NextUsedIndex;
         bool reportedBroken = false;
+        long pollTicks = _dataPlane.PollMicroseconds * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
+        long lastWork = System.Diagnostics.Stopwatch.GetTimestamp();
+        bool polling = false;
         while (true)
         {
             bool progressed = queue.Process(ring.Size) > 0;
@@ -71,15 +74,35 @@ public sealed unsafe partial class QueueWorker
                 }
             }
 
-            if (progressed || ring.EnableKicksAndRecheck())
+            if (progressed)
             {
+                lastWork = System.Diagnostics.Stopwatch.GetTimestamp();
                 uring.Submit();
+                continue;
             }
-            else
+
+            if (pollTicks > 0 && System.Diagnostics.Stopwatch.GetTimestamp() - lastWork < pollTicks)
             {
-                // Nothing to do: sleep in the kernel until a kick, a wake-up or an I/O completion.
-                uring.SubmitAndWait(1);
+                // Adaptive polling: for a while after the last request, watch the avail ring ourselves
+                // with kicks off, so the driver skips its notification and we skip a wake-up.
+                if (!polling)
+                {
+                    ring.DisableKicks();
+                    polling = true;
+                }
+
+                uring.Submit();
+                continue;
             }
+
+            polling = false;
+            if (ring.EnableKicksAndRecheck())
+            {
+                continue;
+            }
+
+            // Nothing to do: sleep in the kernel until a kick, a wake-up or an I/O completion.
+            uring.SubmitAndWait(1);
         }
     }
 

@@ -97,8 +97,18 @@ public sealed unsafe partial class QueueWorker
         _ = Libc.close(_wakeFd);
     }
 
+    /// <summary>The CPU the thread is pinned to, or -1.</summary>
+    public int Cpu => _dataPlane.CpuFor(_index);
+
     private void Run()
     {
+        CpuAffinity.NameCurrentThread("vq" + _index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        int cpu = Cpu;
+        if (cpu >= 0 && CpuAffinity.PinCurrentThread(cpu) is Errno pinError && pinError != Errno.OK)
+        {
+            Log.Write(LogLevel.Warn, _device, "queue " + _index + " cannot be pinned to CPU " + cpu + ": " + pinError.Describe());
+        }
+
         var cache = new IotlbCache(_deviceFd);
         IoUring? uring = null;
         BlkQueue<IotlbMemory>? queue = null;

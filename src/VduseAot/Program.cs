@@ -22,7 +22,11 @@ public static class Program
             --size SIZE               capacity; a regular file is created or extended to it
             --direct                  open with O_DIRECT (the page cache is bypassed)
           --null SIZE                 reads return zeroes, writes are dropped (for benchmarks)
-          --queues N                  virtqueues (default 1)
+          --queues N                  virtqueues, one thread each (default 1)
+          --cpus LIST                 CPUs for the queue threads, e.g. 0-3,6; queue i runs on the
+                                      i-th (round robin); default: spread over the allowed CPUs
+          --poll-us N                 after the last request, poll the ring for N microseconds with
+                                      kicks off before sleeping (default 0: never poll)
           --queue-size N              ring entries per queue, a power of two (default 256)
           --read-only                 offer VIRTIO_BLK_F_RO and refuse writes
           --logical-block-size 512|4096

@@ -21,7 +21,13 @@ public static class ServeCommand
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, onSignal);
         using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, onSignal);
 
-        var dataPlane = new DataPlaneOptions { SqPoll = options.SqPoll, BounceSize = options.BounceSize };
+        var dataPlane = new DataPlaneOptions
+        {
+            SqPoll = options.SqPoll,
+            BounceSize = options.BounceSize,
+            Cpus = options.Cpus,
+            PollMicroseconds = options.PollMicroseconds,
+        };
         dataPlane.CheckKernel(options.Backend == BackendKind.File);
         using IBlockBackend backend = OpenBackend(options);
         options.Device.CapacityBytes = backend.CapacityBytes;

@@ -37,6 +37,12 @@ public sealed partial class ServeOptions
     /// <summary>--sqpoll: kernel-side submission threads.</summary>
     public bool SqPoll { get; private set; }
 
+    /// <summary>--cpus LIST: CPUs for the queue threads.</summary>
+    public int[]? Cpus { get; private set; }
+
+    /// <summary>--poll-us N: busy-poll window after the last request.</summary>
+    public int PollMicroseconds { get; private set; }
+
     /// <summary>--bounce-size SIZE: the VDUSE bounce buffer.</summary>
     public ulong? BounceSize { get; private set; }
 
@@ -81,6 +87,27 @@ public sealed partial class ServeOptions
                     break;
                 case "--sqpoll":
                     o.SqPoll = true;
+                    break;
+                case "--cpus":
+                    string list = Value(args, ref i);
+                    if (!Vduse.CpuAffinity.TryParse(list, out int[] cpus))
+                    {
+                        throw new UsageException("--cpus '" + list + "' is not a CPU list (for example 0-3,6)");
+                    }
+
+                    int[] allowed = Vduse.CpuAffinity.Allowed();
+                    foreach (int cpu in cpus)
+                    {
+                        if (Array.IndexOf(allowed, cpu) < 0)
+                        {
+                            throw new UsageException("--cpus: CPU " + cpu + " is not available to this process (allowed: " + string.Join(",", allowed) + ")");
+                        }
+                    }
+
+                    o.Cpus = cpus;
+                    break;
+                case "--poll-us":
+                    o.PollMicroseconds = (int)Number(a, Value(args, ref i), 0, 1_000_000);
                     break;
                 case "--bounce-size":
                     ulong bounce = Size(a, Value(args, ref i));

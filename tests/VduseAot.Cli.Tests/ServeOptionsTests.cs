@@ -32,6 +32,9 @@ public class ServeOptionsTests
         Assert.True(f.Direct);
         Assert.True(f.SqPoll);
         Assert.Null(f.BounceSize);
+        ServeOptions p = Parse("--name", "d", "--ram", "1M", "--cpus", "0", "--poll-us", "50");
+        Assert.Equal([0], p.Cpus!);
+        Assert.Equal(50, p.PollMicroseconds);
         Assert.Equal(256UL << 20, Parse("--name", "d", "--ram", "1M", "--bounce-size", "256M").BounceSize);
         ServeOptions n = Parse("--name", "d", "--null", "1T");
         Assert.Equal(BackendKind.Null, n.Backend);
@@ -52,6 +55,9 @@ public class ServeOptionsTests
     [Theory]
     [InlineData("needs --name", "--ram", "1M")]
     [InlineData("needs a backend", "--name", "d")]
+    [InlineData("is not a CPU list", "--name", "d", "--ram", "1M", "--cpus", "3-1")]
+    [InlineData("is not available to this process", "--name", "d", "--ram", "1M", "--cpus", "1000")]
+    [InlineData("must be a number from 0 to 1000000", "--name", "d", "--ram", "1M", "--poll-us", "-5")]
     [InlineData("--bounce-size must be from 1M to 1G", "--name", "d", "--ram", "1M", "--bounce-size", "2G")]
     [InlineData("choose one of --ram, --file, --null", "--name", "d", "--ram", "1M", "--null", "1M")]
     [InlineData("--direct applies to --file only", "--name", "d", "--ram", "1M", "--direct")]

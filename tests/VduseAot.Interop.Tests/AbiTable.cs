@@ -287,6 +287,7 @@ internal static class AbiTable
         t.Field<iovec>(nameof(iovec.iov_len));
 
         // poll.h
+        t.Struct<cpu_set_t>();
         t.Struct<stat>();
         t.Field<stat>(nameof(stat.st_mode));
         t.Field<stat>(nameof(stat.st_size));
@@ -311,6 +312,7 @@ internal static class AbiTable
         t.Exclude("VirtioBlk.SECTOR_SIZE", "the virtio spec's fixed 512-byte sector; no uapi header defines it");
         t.Exclude("Libc.MAP_FAILED", "a pointer, (void*)-1, not an integer constant");
         t.Exclude("Errno.OK", "success, not an errno name");
+        t.Exclude("cpu_set_t.bits", "glibc keeps the mask in a private __bits array; its size is checked through sizeof(cpu_set_t)");
 
         // asm-generic/ioctl.h
         t.Const("_IOC_NONE", Ioctl.IOC_NONE);
@@ -490,6 +492,8 @@ internal static class AbiTable
         t.Const("O_NONBLOCK", Libc.O_NONBLOCK);
         t.Const("O_CLOEXEC", Libc.O_CLOEXEC);
         t.Const("O_DIRECT", Libc.O_DIRECT);
+        t.Const("CPU_SETSIZE", cpu_set_t.CPU_SETSIZE);
+        t.Const("PR_SET_NAME", Libc.PR_SET_NAME);
         t.Const("S_IFMT", Libc.S_IFMT);
         t.Const("S_IFREG", Libc.S_IFREG);
         t.Const("S_IFBLK", Libc.S_IFBLK);

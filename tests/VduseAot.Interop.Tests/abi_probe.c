@@ -35,6 +35,8 @@
 #include <sys/uio.h>
 #include <sys/stat.h>
 #include <linux/fs.h>
+#include <sched.h>
+#include <sys/prctl.h>
 
 #define MEMBER_SIZE(T, m) sizeof(((T *)0)->m)
 
@@ -301,6 +303,10 @@ int main(void)
     FIELD("sockaddr_nl", S, nl_pid);
     FIELD("sockaddr_nl", S, nl_groups);
 #undef S
+
+    SIZE("cpu_set_t", cpu_set_t);
+    CONST(CPU_SETSIZE);
+    CONST(PR_SET_NAME);
 
 #define S struct stat
     SIZE("stat", S);

@@ -1,0 +1,36 @@
+#!/bin/sh
+# A device reset in the middle of I/O (unbind and rebind the virtio driver) is survived: the daemon
+# stops its queues, restarts them at the next DRIVER_OK, and I/O works afterwards.
+set -eu
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. /scenarios/lib.sh
+
+start_daemon vt61reset --ram 64M --queues 2
+virtio=$(basename "$(readlink -f "/sys/bus/vdpa/devices/vt61reset/"virtio*)")
+[ -n "$virtio" ] || fail "no virtio device under the vdpa device"
+log "virtio device: $virtio"
+
+# Keep I/O in flight while the driver goes away; this reader is expected to see errors.
+( /usr/bin/fio --name=bg --filename="$DEV" --ioengine=libaio --direct=1 --rw=randrw --bs=4k \
+    --iodepth=32 --runtime=30 --time_based >/dev/null 2>&1 || true ) &
+bg=$!
+sleep 2
+echo "$virtio" >/sys/bus/virtio/drivers/virtio_blk/unbind || fail "unbind failed"
+wait "$bg" || true
+log "unbound $virtio during I/O"
+echo "$virtio" >/sys/bus/virtio/drivers/virtio_blk/bind || fail "rebind failed"
+proc_alive "$PID" || fail "daemon died across the reset; $(daemon_stderr)"
+
+# The disk comes back (possibly under a new name).
+i=0 disk=""
+while [ $i -lt 100 ]; do
+    disk=$(ls "/sys/bus/vdpa/devices/vt61reset/$virtio/block" 2>/dev/null || true)
+    [ -n "$disk" ] && [ -b "/dev/$disk" ] && break
+    usleep 100000
+    i=$((i + 1))
+done
+[ -n "$disk" ] || fail "no block device after rebinding"
+DEV=/dev/$disk
+log "rebound as $DEV"
+run_fio_verify 4k
+stop_daemon
