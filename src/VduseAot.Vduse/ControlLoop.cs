@@ -23,6 +23,9 @@ internal sealed unsafe class ControlLoop
     private readonly QueueWorker?[] _workers;
     private readonly ushort[] _lastAvail;
     private byte _status;
+    private ulong _features;
+    private int _waitingQueues;
+    private int _waitPolls;
 
     public ControlLoop(string name, int deviceFd, ushort queues, BlkExecutor executor, DataPlaneOptions dataPlane)
     {
@@ -88,7 +91,18 @@ internal sealed unsafe class ControlLoop
         {
             fds[0].revents = 0;
             fds[1].revents = 0;
-            if (Libc.poll(fds, 2, -1) < 0)
+            // While the driver has queues it has not enabled yet, look again: every 100 ms for two
+            // seconds, then every second (a driver with fewer CPUs than queues never enables some).
+            int timeout = _waitingQueues == 0 ? -1 : _waitPolls < 20 ? 100 : 1000;
+            int ready = Libc.poll(fds, 2, timeout);
+            if (ready == 0)
+            {
+                _waitPolls++;
+                StartReadyQueues();
+                continue;
+            }
+
+            if (ready < 0)
             {
                 Errno e = ErrnoExtensions.Last();
                 if (e == Errno.EINTR)
@@ -188,6 +202,7 @@ internal sealed unsafe class ControlLoop
             // Reset: finish the current batches, drop the mappings, forget the negotiated state.
             StopWorkers();
             Array.Clear(_lastAvail);
+            _waitingQueues = 0;
             return true;
         }
 
@@ -211,8 +226,32 @@ internal sealed unsafe class ControlLoop
         }
 
         Log.Write(LogLevel.Info, _name, "driver ready, features 0x" + features.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
+        _features = features;
+        _waitPolls = 0;
+        if (!StartReadyQueues())
+        {
+            return false;
+        }
+
+        if (_waitingQueues > 0)
+        {
+            Log.Write(LogLevel.Info, _name, _waitingQueues + " queue(s) not enabled by the driver yet: they start when it enables them");
+        }
+
+        return true;
+    }
+
+    /// <summary>Starts a worker for every queue the driver has enabled and that has none; counts the rest.</summary>
+    private bool StartReadyQueues()
+    {
+        _waitingQueues = 0;
         for (uint i = 0; i < _queues; i++)
         {
+            if (_workers[i] != null)
+            {
+                continue;
+            }
+
             vduse_vq_info info = new() { index = i };
             if (Libc.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_GET_INFO, &info) < 0)
             {
@@ -222,11 +261,11 @@ internal sealed unsafe class ControlLoop
 
             if (info.ready == 0)
             {
-                Log.Write(LogLevel.Info, _name, "queue " + i + " not enabled by the driver");
+                _waitingQueues++;
                 continue;
             }
 
-            var worker = new QueueWorker(_name, _deviceFd, in info, features, _executor, _dataPlane);
+            var worker = new QueueWorker(_name, _deviceFd, in info, _features, _executor, _dataPlane);
             worker.Start();
             _workers[i] = worker;
             SetInterruptAffinity(i, worker.Cpu);
