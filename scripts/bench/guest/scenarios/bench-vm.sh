@@ -1,0 +1,251 @@
+#!/bin/sh
+# Guest side of "scripts/bench.sh vm": the same fio jobs against
+#   vduse  - vduse-blk --file (tmpfs image)
+#   qsd    - trixie's qemu-storage-daemon --export type=vduse-blk (tmpfs image),
+#            attached with iproute2's "vdpa dev add"
+#   loop   - the kernel loop device over a tmpfs image (--direct-io=off)
+# Targets run interleaved per job (run r starts at target r mod 3).  Results
+# (fio JSON, daemon logs) leave the VM as a base64 tar.gz between
+# "=== BENCH DATA BEGIN/END" on the console; the host parses them.
+# Settings come from /bench/config (written by bench.sh).
+set -eu
+
+RUNS=3 RUNTIME=5 RAMP=1 SIZE_MB=256 QUEUE_SIZE=256 QSD_AIO=threads JOBS=""
+# shellcheck disable=SC1091
+. /bench/config
+
+FIO=/usr/bin/fio
+LOSETUP=/usr/sbin/losetup
+VDPA=/usr/sbin/vdpa
+QSD=/usr/bin/qemu-storage-daemon
+VDUSE_BLK=/usr/bin/vduse-blk
+dir=/tmp/bench
+out=$dir/out
+rm -rf "$dir"
+mkdir -p "$out"
+
+log() { echo "--- bench: $*"; }
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+up() { cut -d' ' -f1 /proc/uptime; }
+proc_alive() {
+    _st=$(grep '^State:' "/proc/$1/status" 2>/dev/null) || return 1
+    case "$_st" in *Z* | *X*) return 1 ;; esac
+    return 0
+}
+wait_gone() { # pid seconds
+    _i=0
+    while proc_alive "$1" && [ "$_i" -lt "$(($2 * 10))" ]; do
+        usleep 100000
+        _i=$((_i + 1))
+    done
+    ! proc_alive "$1"
+}
+# CPU ticks (utime+stime, USER_HZ) of a process.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# Completed I/Os (reads + writes) of a block device.
+dev_ios() { awk '{ print $1 + $5 }' "/sys/block/${1#/dev/}/stat"; }
+
+VD_PID="" VD_DEV="" QSD_PID="" QSD_DEV="" LOOP_DEV="" QUEUES=0 PHASE=0
+
+start_vduse() { # queues
+    _log=$out/vduse-blk.p$PHASE.err
+    log "start: vduse-blk serve --name bvd --file $dir/a.img --queues $1 --queue-size $QUEUE_SIZE"
+    "$VDUSE_BLK" serve --name bvd --file "$dir/a.img" --queues "$1" --queue-size "$QUEUE_SIZE" \
+        >"$dir/vduse.out" 2>"$_log" &
+    VD_PID=$!
+    _i=0
+    while [ "$_i" -lt 600 ]; do
+        _l=$(grep -m1 '^ready ' "$dir/vduse.out" || true)
+        if [ -n "$_l" ]; then
+            VD_DEV=${_l##* }
+            break
+        fi
+        proc_alive "$VD_PID" || { cat "$_log"; fail "vduse-blk exited before ready"; }
+        usleep 100000
+        _i=$((_i + 1))
+    done
+    [ -b "$VD_DEV" ] || { cat "$_log"; fail "vduse-blk: no block device ($VD_DEV)"; }
+    log "vduse-blk on $VD_DEV (pid $VD_PID)"
+}
+
+stop_vduse() {
+    [ -n "$VD_PID" ] || return 0
+    _t=$(cpu_ticks "$VD_PID")
+    _n=$(dev_ios "$VD_DEV")
+    kill -TERM "$VD_PID"
+    wait_gone "$VD_PID" 30 || { kill -KILL "$VD_PID"; fail "vduse-blk ignored SIGTERM"; }
+    _rc=0
+    wait "$VD_PID" || _rc=$?
+    echo "vduse phase=$PHASE queues=$QUEUES cpu_ticks=$_t dev_ios=$_n rc=$_rc" >>"$out/daemons.txt"
+    log "vduse-blk exit rc=$_rc:"
+    sed 's/^/    /' "$out/vduse-blk.p$PHASE.err"
+    VD_PID="" VD_DEV=""
+    [ "$_rc" -eq 0 ] || fail "vduse-blk exited rc=$_rc"
+}
+
+start_qsd() { # queues
+    _log=$out/qsd.p$PHASE.err
+    _bd="driver=file,node-name=f,filename=$dir/b.img,cache.direct=off"
+    [ "$QSD_AIO" = threads ] || _bd="$_bd,aio=$QSD_AIO"
+    _ex="type=vduse-blk,id=e,node-name=f,name=bqsd,num-queues=$1,queue-size=$QUEUE_SIZE,writable=on"
+    log "start: qemu-storage-daemon --blockdev $_bd --export $_ex"
+    "$QSD" --blockdev "$_bd" --export "$_ex" >"$_log" 2>&1 &
+    QSD_PID=$!
+    _i=0
+    while [ ! -c /dev/vduse/bqsd ] && [ "$_i" -lt 600 ]; do
+        proc_alive "$QSD_PID" || { cat "$_log"; fail "qemu-storage-daemon exited before creating /dev/vduse/bqsd"; }
+        usleep 100000
+        _i=$((_i + 1))
+    done
+    [ -c /dev/vduse/bqsd ] || { cat "$_log"; fail "no /dev/vduse/bqsd"; }
+    "$VDPA" dev add name bqsd mgmtdev vduse || { cat "$_log"; fail "vdpa dev add name bqsd mgmtdev vduse failed"; }
+    _i=0
+    QSD_DEV=""
+    while [ "$_i" -lt 300 ]; do
+        for _b in /sys/bus/vdpa/devices/bqsd/virtio*/block/vd*; do
+            [ -e "$_b" ] && QSD_DEV=/dev/${_b##*/}
+        done
+        [ -n "$QSD_DEV" ] && [ -b "$QSD_DEV" ] && break
+        usleep 100000
+        _i=$((_i + 1))
+    done
+    [ -b "$QSD_DEV" ] || { cat "$_log"; fail "qsd: no /dev/vdX under /sys/bus/vdpa/devices/bqsd"; }
+    log "qemu-storage-daemon on $QSD_DEV (pid $QSD_PID)"
+}
+
+stop_qsd() {
+    [ -n "$QSD_PID" ] || return 0
+    _t=$(cpu_ticks "$QSD_PID")
+    _n=$(dev_ios "$QSD_DEV")
+    "$VDPA" dev del bqsd || log "vdpa dev del bqsd failed"
+    kill -TERM "$QSD_PID"
+    wait_gone "$QSD_PID" 30 || { kill -KILL "$QSD_PID"; fail "qemu-storage-daemon ignored SIGTERM"; }
+    _rc=0
+    wait "$QSD_PID" || _rc=$?
+    echo "qsd phase=$PHASE queues=$QUEUES cpu_ticks=$_t dev_ios=$_n rc=$_rc" >>"$out/daemons.txt"
+    log "qemu-storage-daemon exit rc=$_rc"
+    QSD_PID="" QSD_DEV=""
+}
+
+start_loop() {
+    LOOP_DEV=$("$LOSETUP" --direct-io=off --show -f "$dir/c.img") || fail "losetup failed"
+    log "loop on $LOOP_DEV (direct-io=off, $(cat "/sys/block/${LOOP_DEV#/dev/}/queue/nr_requests" 2>/dev/null) requests)"
+}
+stop_loop() {
+    [ -n "$LOOP_DEV" ] || return 0
+    "$LOSETUP" -d "$LOOP_DEV" || log "losetup -d $LOOP_DEV failed"
+    LOOP_DEV=""
+}
+
+cleanup() {
+    _rc=$?
+    stop_vduse || true
+    stop_qsd || true
+    stop_loop || true
+    exit "$_rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+devices() { # queues: (re)start the daemons with that many queues
+    [ "$QUEUES" = "$1" ] && return 0
+    stop_vduse
+    stop_qsd
+    PHASE=$((PHASE + 1))
+    QUEUES=$1
+    start_vduse "$1"
+    start_qsd "$1"
+    [ -n "$LOOP_DEV" ] || start_loop
+    for _t in vduse qsd loop; do
+        _d=$(target_dev "$_t")
+        _s=/sys/block/${_d#/dev/}
+        _info="$(cat "$_s/size") sectors, hw queues $(find "$_s/mq" -mindepth 1 -maxdepth 1 | wc -l), nr_requests $(cat "$_s/queue/nr_requests"), scheduler $(cat "$_s/queue/scheduler")"
+        log "$_t $_d: $_info"
+        echo "$_t queues=$1 $_d: $_info" >>"$out/devices.txt"
+    done
+}
+
+target_dev() {
+    case "$1" in
+        vduse) echo "$VD_DEV" ;;
+        qsd) echo "$QSD_DEV" ;;
+        loop) echo "$LOOP_DEV" ;;
+    esac
+}
+
+# --- images: same size, fully allocated in tmpfs (reads hit real pages) -------------
+log "images: 3 x ${SIZE_MB}M on tmpfs $dir ($(nproc) CPUs)"
+for f in a b c; do
+    dd if=/dev/zero of="$dir/$f.img" bs=1M count="$SIZE_MB" status=none || fail "cannot create $dir/$f.img"
+done
+echo "qsd_version=$(cat /opt/trixie/VERSION 2>/dev/null)" >"$out/env.txt"
+{
+    echo "fio_version=$($FIO --version)"
+    echo "kernel=$(uname -r)"
+    echo "cpus=$(nproc)"
+    echo "runs=$RUNS runtime=$RUNTIME ramp=$RAMP size_mb=$SIZE_MB queue_size=$QUEUE_SIZE qsd_aio=$QSD_AIO"
+} >>"$out/env.txt"
+
+# JOBS lines: name rw bs iodepth numjobs queues (queue count of the devices).
+# Jobs run grouped by queue count (fewest first) so the daemons restart once
+# per queue count; within a job the targets are interleaved.
+targets="vduse qsd loop"
+for qq in $(echo "$JOBS" | awk 'NF >= 6 { print $6 }' | sort -un); do
+    # (fd 3, not a pipe: a piped loop would run in a subshell and lose the PIDs)
+    while read -r name rw bs qd nj q <&3; do
+        if [ -z "$name" ] || [ "$q" != "$qq" ]; then continue; fi
+        devices "$q"
+        r=1
+        while [ "$r" -le "$RUNS" ]; do
+            # Rotate the starting target each run.
+            # shellcheck disable=SC2086 # split the list
+            set -- $targets
+            k=$(((r - 1) % 3))
+            while [ "$k" -gt 0 ]; do
+                _f=$1
+                shift
+                set -- "$@" "$_f"
+                k=$((k - 1))
+            done
+            for t in "$@"; do
+                dev=$(target_dev "$t")
+                f=$out/$name.$t.$r
+                log "$(up)s job $name target $t run $r: $rw bs=$bs iodepth=$qd numjobs=$nj on $dev"
+                rc=0
+                timeout $((RUNTIME * 10 + 120)) "$FIO" --name="$name" --filename="$dev" \
+                    --ioengine=libaio --direct=1 --rw="$rw" --bs="$bs" --iodepth="$qd" \
+                    --numjobs="$nj" --group_reporting --time_based --runtime="$RUNTIME" \
+                    --ramp_time="$RAMP" --lat_percentiles=1 --randrepeat=0 --norandommap \
+                    --output-format=json --eta=never --output="$f.json" 2>"$f.stderr" || rc=$?
+                if [ "$rc" -ne 0 ]; then
+                    cat "$f.stderr" "$f.json" 2>/dev/null | tail -n 20
+                    fail "fio $name on $t ($dev) exited rc=$rc"
+                fi
+                # One line of progress: the first "iops" of the direction that ran.
+                case "$rw" in *write*) dirn="write" ;; *) dirn="read" ;; esac
+                iops=$(awk -v d="\"$dirn\"" '$1 == d { on = 1 } on && $1 == "\"iops\"" { gsub(/,/, "", $3); print int($3); exit }' "$f.json")
+                log "  -> $iops IOPS"
+            done
+            r=$((r + 1))
+        done
+    done 3<<EOF
+$JOBS
+EOF
+done
+stop_vduse
+stop_qsd
+stop_loop
+dmesg >"$out/dmesg.txt"
+
+# --- results out over the console -------------------------------------------------------
+# Quiet the console while the blob goes out (kernel messages would split it).
+loglevel=$(cut -f1 /proc/sys/kernel/printk)
+dmesg -n 1 2>/dev/null || true
+echo "=== BENCH DATA BEGIN"
+tar -C "$out" -cf - . | gzip -9 | base64 | sed 's/^/B64:/'
+echo "=== BENCH DATA END"
+dmesg -n "$loglevel" 2>/dev/null || true
+log "done at $(up)s"

@@ -1,0 +1,326 @@
+#!/usr/bin/env python3
+"""Host side of `scripts/bench.sh vm`: pull the guest's result blob out of the
+console log, take the median of the runs per (job, target), print a markdown
+table and write vm-fio.md, vm-fio.json and vm-fio.svg.
+
+Usage: report.py --console LOG --config CONFIG --out DIR [--wall SEC] [--note TEXT]...
+"""
+import argparse
+import base64
+import gzip
+import io
+import json
+import re
+import statistics
+import sys
+import tarfile
+import time
+
+TARGETS = ["vduse", "qsd", "loop"]
+LABEL = {"vduse": "vduse-blk", "qsd": "qemu-storage-daemon", "loop": "loop (kernel)"}
+COLOR = {"vduse": "#2b6cb0", "qsd": "#dd6b20", "loop": "#718096"}
+
+
+def die(msg):
+    print(f"report: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def read_blob(console):
+    text = open(console, "rb").read().decode("utf-8", "replace").replace("\r", "\n")
+    lines = text.split("\n")
+    try:
+        begin = max(i for i, l in enumerate(lines) if l.strip() == "=== BENCH DATA BEGIN")
+    except ValueError:
+        die(f"no '=== BENCH DATA BEGIN' in {console} (guest bench failed?)")
+    chunks = []
+    for l in lines[begin + 1:]:
+        if l.strip() == "=== BENCH DATA END":
+            break
+        m = re.match(r"^B64:([A-Za-z0-9+/=]*)\s*$", l)
+        if m:
+            chunks.append(m.group(1))
+    else:
+        die("no '=== BENCH DATA END' after the data (console cut short?)")
+    raw = gzip.decompress(base64.b64decode("".join(chunks)))
+    files = {}
+    with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+        for m in tar.getmembers():
+            if m.isfile():
+                files[m.name.lstrip("./")] = tar.extractfile(m).read().decode("utf-8", "replace")
+    return files
+
+
+def read_config(path):
+    """JOBS lines (name rw bs iodepth numjobs queues [label...]) and KEY=value settings."""
+    jobs, settings = [], {}
+    text = open(path).read()
+    m = re.search(r"^JOBS='(.*?)'$", text, re.S | re.M)
+    if not m:
+        die(f"no JOBS in {path}")
+    for line in m.group(1).splitlines():
+        f = line.split()
+        if len(f) >= 6:
+            jobs.append({"name": f[0], "rw": f[1], "bs": f[2], "iodepth": int(f[3]),
+                         "numjobs": int(f[4]), "queues": int(f[5])})
+    for k, v in re.findall(r"^([A-Z_]+)=([^'\n]*)$", text, re.M):
+        settings[k] = v
+    return jobs, settings
+
+
+def metrics(fio_json, rw):
+    d = json.loads(fio_json)
+    j = d["jobs"][0]
+    side = j["write" if "write" in rw else "read"]
+    lat = side["lat_ns"]
+    pct = lat.get("percentile") or side.get("clat_ns", {}).get("percentile") or {}
+    p99 = pct.get("99.000000")
+    return {
+        "iops": side["iops"],
+        "bw_mib": side["bw_bytes"] / 1048576.0,
+        "lat_mean_us": lat["mean"] / 1000.0,
+        "lat_p99_us": p99 / 1000.0 if p99 is not None else None,
+        "errors": j.get("error", 0),
+        "usr_cpu": j.get("usr_cpu"),
+        "sys_cpu": j.get("sys_cpu"),
+    }
+
+
+def med(values):
+    v = [x for x in values if x is not None]
+    return statistics.median(v) if v else None
+
+
+def fmt_n(x):
+    if x is None:
+        return "-"
+    return f"{x:,.0f}" if x >= 100 else f"{x:.1f}"
+
+
+def fmt_lat(x):
+    if x is None:
+        return "-"
+    return f"{x:,.0f}" if x >= 1000 else f"{x:.0f}" if x >= 100 else f"{x:.1f}"
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def job_title(j):
+    kind = {"randread": "rand read", "randwrite": "rand write", "read": "seq read",
+            "write": "seq write"}.get(j["rw"], j["rw"])
+    t = f"{j['bs']} {kind} QD{j['iodepth']}"
+    if j["numjobs"] > 1:
+        t += f" x{j['numjobs']} jobs"
+    if j["queues"] > 1:
+        t += f", {j['queues']} queues"
+    return t
+
+
+def svg_chart(jobs, title, subtitle):
+    cols = 3
+    rows = (len(jobs) + cols - 1) // cols
+    pw, ph = 300, 230  # panel size
+    top, left = 70, 20
+    W, H = left * 2 + cols * pw, top + rows * ph + 20
+    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
+         f'viewBox="0 0 {W} {H}" font-family="DejaVu Sans, Arial, sans-serif">',
+         f'<rect width="{W}" height="{H}" fill="white"/>',
+         f'<text x="{W / 2}" y="24" font-size="17" text-anchor="middle" font-weight="bold">{esc(title)}</text>',
+         f'<text x="{W / 2}" y="43" font-size="11" text-anchor="middle" fill="#444">{esc(subtitle)}</text>']
+    lx = W / 2 - 230
+    for i, t in enumerate(TARGETS):
+        x = lx + i * 160
+        o.append(f'<rect x="{x}" y="52" width="12" height="12" fill="{COLOR[t]}"/>')
+        o.append(f'<text x="{x + 17}" y="62" font-size="12">{esc(LABEL[t])}</text>')
+    for n, j in enumerate(jobs):
+        px = left + (n % cols) * pw
+        py = top + (n // cols) * ph
+        o.append(f'<text x="{px + pw / 2}" y="{py + 18}" font-size="13" text-anchor="middle" '
+                 f'font-weight="bold">{esc(job_title(j))}</text>')
+        vals = [j["targets"][t]["iops"] for t in TARGETS]
+        vmax = max([v for v in vals if v] or [1])
+        base_y, bar_h = py + ph - 48, ph - 112
+        bw, gap = 60, 25
+        x0 = px + (pw - (3 * bw + 2 * gap)) / 2
+        o.append(f'<line x1="{x0 - 10}" y1="{base_y}" x2="{x0 + 3 * bw + 2 * gap + 10}" y2="{base_y}" stroke="#333"/>')
+        for i, t in enumerate(TARGETS):
+            v = j["targets"][t]["iops"]
+            h = 0 if not v else bar_h * v / vmax
+            x = x0 + i * (bw + gap)
+            o.append(f'<rect x="{x:.1f}" y="{base_y - h:.1f}" width="{bw}" height="{h:.1f}" fill="{COLOR[t]}">'
+                     f'<title>{esc(LABEL[t])}: {fmt_n(v)} IOPS</title></rect>')
+            o.append(f'<text x="{x + bw / 2:.1f}" y="{base_y - h - 4:.1f}" font-size="11" '
+                     f'text-anchor="middle">{fmt_n(v)}</text>')
+            lm = j["targets"][t]["lat_mean_us"]
+            lp = j["targets"][t]["lat_p99_us"]
+            o.append(f'<text x="{x + bw / 2:.1f}" y="{base_y + 15}" font-size="10" text-anchor="middle" '
+                     f'fill="#333">{fmt_lat(lm)} µs</text>')
+            o.append(f'<text x="{x + bw / 2:.1f}" y="{base_y + 28}" font-size="10" text-anchor="middle" '
+                     f'fill="#777">p99 {fmt_lat(lp)}</text>')
+        r = j["ratios"]["iops_vduse_over_qsd"]
+        if r is not None:
+            o.append(f'<text x="{px + pw / 2}" y="{py + 34}" font-size="11" text-anchor="middle" '
+                     f'fill="#2b6cb0">vduse/qsd IOPS {r:.2f}x'
+                     + (' (runs overlap)' if j["ratios"].get("iops_ranges_overlap") else '') + '</text>')
+    o.append(f'<text x="{left}" y="{H - 6}" font-size="10" fill="#777">bars: median IOPS; '
+             f'below: median mean latency, median p99 latency</text>')
+    o.append("</svg>")
+    return "\n".join(o) + "\n"
+
+
+def esc(s):
+    return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--console", required=True)
+    ap.add_argument("--config", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--wall", type=float)
+    ap.add_argument("--note", action="append", default=[])
+    a = ap.parse_args()
+
+    files = read_blob(a.console)
+    jobs, settings = read_config(a.config)
+    runs = int(settings.get("RUNS", "3"))
+    env = dict(re.findall(r"^(\w+)=(.*)$", files.get("env.txt", ""), re.M))
+
+    for j in jobs:
+        j["targets"] = {}
+        for t in TARGETS:
+            per_run = []
+            for r in range(1, runs + 1):
+                f = files.get(f"{j['name']}.{t}.{r}.json")
+                if f is None:
+                    die(f"missing result {j['name']}.{t}.{r}.json")
+                m = metrics(f, j["rw"])
+                if m["errors"]:
+                    die(f"{j['name']}.{t}.{r}: fio error {m['errors']}")
+                m["run"] = r
+                per_run.append(m)
+            j["targets"][t] = {
+                "iops": med(m["iops"] for m in per_run),
+                "bw_mib": med(m["bw_mib"] for m in per_run),
+                "lat_mean_us": med(m["lat_mean_us"] for m in per_run),
+                "lat_p99_us": med(m["lat_p99_us"] for m in per_run),
+                "iops_min": min(m["iops"] for m in per_run),
+                "iops_max": max(m["iops"] for m in per_run),
+                "runs": per_run,
+            }
+        tv, tq, tl = (j["targets"][t] for t in TARGETS)
+        j["ratios"] = {
+            "iops_vduse_over_qsd": ratio(tv["iops"], tq["iops"]),
+            "lat_mean_vduse_over_qsd": ratio(tv["lat_mean_us"], tq["lat_mean_us"]),
+            "lat_p99_vduse_over_qsd": ratio(tv["lat_p99_us"], tq["lat_p99_us"]),
+            "iops_vduse_over_loop": ratio(tv["iops"], tl["iops"]),
+            # Overlapping min..max ranges: the runs do not separate the two.
+            "iops_ranges_overlap": tv["iops_min"] <= tq["iops_max"] and tq["iops_min"] <= tv["iops_max"],
+        }
+
+    # Daemon accounting: vduse-blk's own exit line, and CPU ticks / device I/Os
+    # read in the guest just before each daemon was stopped.
+    exit_lines = []
+    for name in sorted(files):
+        if name.startswith("vduse-blk.p") and name.endswith(".err"):
+            for l in files[name].splitlines():
+                if "served " in l:
+                    exit_lines.append(l.strip())
+    daemons = []
+    for l in files.get("daemons.txt", "").splitlines():
+        kv = dict(x.split("=", 1) for x in l.split()[1:])
+        ticks, ios = int(kv["cpu_ticks"]), int(kv["dev_ios"])
+        daemons.append({"daemon": l.split()[0], "phase": int(kv["phase"]), "queues": int(kv["queues"]),
+                        "cpu_s": ticks / 100.0, "dev_ios": ios,
+                        "cpu_us_per_io": ticks * 10000.0 / ios if ios else None, "rc": int(kv["rc"])})
+
+    subtitle = (f"QEMU TCG guest, {env.get('cpus', '?')} vCPUs, kernel {env.get('kernel', '?')}; "
+                f"{env.get('fio_version', 'fio')} libaio direct=1; {settings.get('SIZE_MB')} MiB tmpfs file per target; "
+                f"median of {runs} x {settings.get('RUNTIME')} s")
+    title = "vduse-blk vs qemu-storage-daemon (vduse-blk export) vs loop"
+
+    # --- markdown -------------------------------------------------------------------------
+    md = []
+    md.append("| job | vduse-blk IOPS | qsd IOPS | loop IOPS | IOPS vduse/qsd | mean lat µs vduse / qsd / loop "
+              "| p99 lat µs vduse / qsd / loop | lat vduse/qsd mean, p99 |")
+    md.append("|---|--:|--:|--:|--:|--:|--:|--:|")
+    for j in jobs:
+        tv, tq, tl = (j["targets"][t] for t in TARGETS)
+        r = j["ratios"]
+        latr = "-"
+        if r["lat_mean_vduse_over_qsd"] is not None:
+            latr = f"{r['lat_mean_vduse_over_qsd']:.2f}, {r['lat_p99_vduse_over_qsd']:.2f}" \
+                if r["lat_p99_vduse_over_qsd"] is not None else f"{r['lat_mean_vduse_over_qsd']:.2f}"
+            if j["iodepth"] == 1 and j["numjobs"] == 1:
+                latr = f"**{latr}**"
+        bw = ""
+        if j["bs"] not in ("4k", "4K", "4096"):
+            bw = " (" + " / ".join(f"{j['targets'][t]['bw_mib']:,.0f}" for t in TARGETS) + " MiB/s)"
+        mark = " †" if r["iops_ranges_overlap"] else ""
+        md.append(f"| {job_title(j)}{bw} | {fmt_n(tv['iops'])} | {fmt_n(tq['iops'])} | {fmt_n(tl['iops'])} "
+                  f"| **{r['iops_vduse_over_qsd']:.2f}**{mark} "
+                  f"| {fmt_lat(tv['lat_mean_us'])} / {fmt_lat(tq['lat_mean_us'])} / {fmt_lat(tl['lat_mean_us'])} "
+                  f"| {fmt_lat(tv['lat_p99_us'])} / {fmt_lat(tq['lat_p99_us'])} / {fmt_lat(tl['lat_p99_us'])} "
+                  f"| {latr} |")
+    if any(j["ratios"]["iops_ranges_overlap"] for j in jobs):
+        md.append("")
+        md.append("† vduse-blk's and qsd's IOPS ranges over the runs overlap: the runs do not separate them.")
+    table = "\n".join(md)
+    print(table)
+
+    doc = [f"# VM fio: {title}", "",
+           f"Generated by `scripts/bench.sh vm` on {time.strftime('%Y-%m-%d %H:%M %Z')}"
+           + (f" (total wall time {a.wall:.0f} s)" if a.wall else "") + ".", "",
+           f"- Guest: {subtitle}.",
+           f"- Peer: {env.get('qsd_version', 'qemu-storage-daemon')} (Debian trixie), "
+           f"`--blockdev driver=file,...,cache.direct=off"
+           + (f",aio={settings.get('QSD_AIO')}" if settings.get("QSD_AIO", "threads") != "threads" else "")
+           + f" --export type=vduse-blk,...,num-queues=N,queue-size={settings.get('QUEUE_SIZE')},writable=on`, "
+           f"attached with `vdpa dev add name X mgmtdev vduse`.",
+           f"- Ours: `vduse-blk serve --file IMG --queues N --queue-size {settings.get('QUEUE_SIZE')}`. "
+           f"Baseline: `losetup --direct-io=off` over the same kind of tmpfs file.",
+           "- Each (job, target) ran "
+           f"{runs} times, interleaved per job (the starting target rotates every run); "
+           f"fio `--time_based --runtime={settings.get('RUNTIME')} --ramp_time={settings.get('RAMP')} "
+           "--lat_percentiles=1`; numbers are medians. Latency is fio's total latency (submission to completion).",
+           "- Ratios: IOPS vduse/qsd > 1 and latency vduse/qsd < 1 favour vduse-blk. "
+           "TCG emulation makes absolute numbers meaningless; only the ratios measured in the same VM are.",
+           ]
+    for n in a.note:
+        doc.append(f"- {n}")
+    doc += ["", table, "", "![chart](vm-fio.svg)", "", "## Spread (IOPS min..max over runs)", "",
+            "| job | " + " | ".join(LABEL[t] for t in TARGETS) + " |", "|---|--:|--:|--:|"]
+    for j in jobs:
+        doc.append(f"| {job_title(j)} | " + " | ".join(
+            f"{fmt_n(j['targets'][t]['iops_min'])}..{fmt_n(j['targets'][t]['iops_max'])}" for t in TARGETS) + " |")
+    devs = [l.strip() for l in files.get("devices.txt", "").splitlines() if l.strip()]
+    if devs:
+        doc += ["", "## Guest block devices", "", "```"] + devs + ["```"]
+    doc += ["", "## Daemon cost", "", "vduse-blk exit accounting:", "", "```"] + exit_lines + ["```", "",
+            "CPU of each daemon process (utime+stime from /proc, read just before stopping it; "
+            "I/Os as counted by the guest block layer for its disk):", "",
+            "| daemon | queues | CPU s | device I/Os | CPU µs per I/O |", "|---|--:|--:|--:|--:|"]
+    for d in daemons:
+        doc.append(f"| {d['daemon']} | {d['queues']} | {d['cpu_s']:.1f} | {d['dev_ios']:,} | "
+                   f"{d['cpu_us_per_io']:.1f} |" if d["cpu_us_per_io"] is not None else
+                   f"| {d['daemon']} | {d['queues']} | {d['cpu_s']:.1f} | {d['dev_ios']} | - |")
+    doc.append("")
+
+    out = a.out.rstrip("/")
+    open(f"{out}/vm-fio.md", "w").write("\n".join(doc))
+    json.dump({"title": title, "generated": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "wall_s": a.wall,
+               "settings": settings, "guest": env, "notes": a.note, "jobs": jobs,
+               "vduse_exit_lines": exit_lines, "daemons": daemons},
+              open(f"{out}/vm-fio.json", "w"), indent=1)
+    open(f"{out}/vm-fio.svg", "w").write(svg_chart(jobs, title, subtitle))
+    print(f"\nvduse-blk exit accounting:\n  " + "\n  ".join(exit_lines or ["(none found)"]))
+    for d in daemons:
+        cpi = f"{d['cpu_us_per_io']:.1f}" if d["cpu_us_per_io"] is not None else "-"
+        print(f"  {d['daemon']}: {d['queues']} queue(s), CPU {d['cpu_s']:.1f} s for {d['dev_ios']} I/Os ({cpi} us per I/O)")
+    print(f"\nwrote {out}/vm-fio.md, {out}/vm-fio.json, {out}/vm-fio.svg")
+
+
+if __name__ == "__main__":
+    main()
