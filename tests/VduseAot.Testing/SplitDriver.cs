@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using VduseAot.Interop;
 
@@ -125,6 +126,84 @@ public sealed unsafe class SplitDriver
 
     /// <summary>Sets or clears VRING_AVAIL_F_NO_INTERRUPT.</summary>
     public void SuppressInterrupts(bool suppress) => Avail->flags = suppress ? VirtioConstants.VRING_AVAIL_F_NO_INTERRUPT : (ushort)0;
+
+    /// <summary>Used index the driver has read up to with <see cref="TakeUsed"/>.</summary>
+    public ushort LastSeenUsed => _usedSeen;
+
+    /// <summary>Avail index after the heads pushed so far (published or not).</summary>
+    public ushort PushedAvail => _availIdx;
+
+    /// <summary>used->flags as the driver reads it (VRING_USED_F_NO_NOTIFY).</summary>
+    public ushort UsedFlags => Volatile.Read(ref Used->flags);
+
+    /// <summary>Writes used_event (after the avail ring's entries): the used index the driver wants an interrupt past.</summary>
+    public void WriteUsedEvent(ushort usedEvent) => Volatile.Write(ref AvailRing[Size], usedEvent);
+
+    /// <summary>Reads avail_event (after the used ring's entries): the avail index the device wants a kick past.</summary>
+    public ushort ReadAvailEvent() => Volatile.Read(ref *(ushort*)(UsedRing + Size));
+
+    /// <summary>
+    /// Moves both free-running indices of an idle ring to <paramref name="index"/> (as if that many requests had
+    /// completed) and writes avail->idx and used->idx; start the device with that avail index afterwards.
+    /// </summary>
+    public void SkipTo(ushort index)
+    {
+        if (_inUse.Count != 0 || _availIdx != Volatile.Read(ref Avail->idx))
+        {
+            throw new InvalidOperationException("the ring is not idle");
+        }
+
+        _availIdx = index;
+        _usedSeen = index;
+        Volatile.Write(ref Avail->idx, index);
+        Volatile.Write(ref Used->idx, index);
+    }
+
+    /// <summary>Writes one raw entry of an indirect table at <paramref name="tableIova"/> (for broken tables).</summary>
+    public void WriteTableEntry(ulong tableIova, int index, ulong addr, uint length, ushort flags, ushort next)
+    {
+        Unsafe.WriteUnaligned(_ram.Host(tableIova + (16UL * (ulong)index)), new vring_desc { addr = addr, len = length, flags = flags, next = next });
+    }
+
+    /// <summary>Writes a well-formed indirect table (entry i links to i + 1) for <paramref name="buffers"/>; returns its length in bytes.</summary>
+    public uint WriteIndirectTable(ulong tableIova, params Buf[] buffers)
+    {
+        for (int i = 0; i < buffers.Length; i++)
+        {
+            bool last = i == buffers.Length - 1;
+            ushort flags = (ushort)((last ? 0 : VirtioConstants.VRING_DESC_F_NEXT) | (buffers[i].DeviceWrites ? VirtioConstants.VRING_DESC_F_WRITE : 0));
+            WriteTableEntry(tableIova, i, buffers[i].Iova, buffers[i].Length, flags, last ? (ushort)0 : (ushort)(i + 1));
+        }
+
+        return 16u * (uint)buffers.Length;
+    }
+
+    /// <summary>Adds a chain of one VRING_DESC_F_INDIRECT descriptor whose table (allocated in guest RAM) lists <paramref name="buffers"/>. Returns the head.</summary>
+    public ushort AddIndirectChain(params Buf[] buffers) => AddIndirectChain(_ram.Alloc(16UL * (ulong)buffers.Length, 16), [], buffers);
+
+    /// <summary>
+    /// Adds <paramref name="direct"/> as normal chained descriptors followed by one VRING_DESC_F_INDIRECT descriptor
+    /// pointing at a table written at <paramref name="tableIova"/> for <paramref name="table"/> (unpublished). Returns the head.
+    /// </summary>
+    public ushort AddIndirectChain(ulong tableIova, Buf[] direct, Buf[] table)
+    {
+        if (table.Length == 0 || direct.Length + 1 > _free.Count)
+        {
+            throw new InvalidOperationException("no room for an indirect chain of " + direct.Length + " + 1 descriptors and " + table.Length + " table entries");
+        }
+
+        uint tableBytes = WriteIndirectTable(tableIova, table);
+        ushort[] ids = Reserve(direct.Length + 1);
+        for (int i = 0; i < direct.Length; i++)
+        {
+            ushort flags = (ushort)(VirtioConstants.VRING_DESC_F_NEXT | (direct[i].DeviceWrites ? VirtioConstants.VRING_DESC_F_WRITE : 0));
+            WriteDescriptor(ids[i], direct[i].Iova, direct[i].Length, flags, ids[i + 1]);
+        }
+
+        WriteDescriptor(ids[direct.Length], tableIova, tableBytes, VirtioConstants.VRING_DESC_F_INDIRECT, 0);
+        PushHead(ids[0]);
+        return ids[0];
+    }
 
     /// <summary>Reads new used entries and frees their descriptors. Throws on an id never handed out or handed back twice.</summary>
     public List<UsedEntry> TakeUsed()
