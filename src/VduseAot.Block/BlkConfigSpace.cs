@@ -32,6 +32,11 @@ public static class BlkConfigSpace
             f |= Bit(VirtioBlk.VIRTIO_BLK_F_MQ);
         }
 
+        if (options.Packed)
+        {
+            f |= Bit(VirtioConstants.VIRTIO_F_RING_PACKED);
+        }
+
         if ((options.Features & BlkBackendFeatures.Discard) != 0)
         {
             f |= Bit(VirtioBlk.VIRTIO_BLK_F_DISCARD);

@@ -15,6 +15,9 @@ public sealed class BlkDeviceOptions
     /// <summary>Largest ring the driver may choose (a power of two).</summary>
     public ushort QueueSize { get; set; } = 256;
 
+    /// <summary>Offer VIRTIO_F_RING_PACKED: the driver may choose the packed ring layout.</summary>
+    public bool Packed { get; set; }
+
     /// <summary>Offer VIRTIO_BLK_F_RO and refuse writes.</summary>
     public bool ReadOnly { get; set; }
 

@@ -20,10 +20,21 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable
     private readonly ushort[] _free;
     private int _freeCount;
 
-    /// <summary>Creates a queue over <paramref name="ring"/>; <paramref name="uring"/> is the thread's io_uring (null: synchronous backends only).</summary>
+    /// <summary>Creates a queue over a split <paramref name="ring"/>; <paramref name="uring"/> is the thread's io_uring (null: synchronous backends only).</summary>
     public BlkQueue(SplitQueue<TMem> ring, BlkExecutor executor, IoUring? uring = null)
+        : this((IDeviceQueue)ring, executor, uring)
     {
-        Ring = ring;
+    }
+
+    /// <summary>Creates a queue over a packed <paramref name="ring"/>.</summary>
+    public BlkQueue(PackedQueue<TMem> ring, BlkExecutor executor, IoUring? uring = null)
+        : this((IDeviceQueue)ring, executor, uring)
+    {
+    }
+
+    private BlkQueue(IDeviceQueue ring, BlkExecutor executor, IoUring? uring)
+    {
+        Queue = ring;
         _executor = executor;
         _io = executor.Backend.OpenQueue(uring);
         int maxSegments = (2 * ring.Size) + 8;
@@ -38,8 +49,11 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable
         _freeCount = ring.Size;
     }
 
-    /// <summary>The virtqueue.</summary>
-    public SplitQueue<TMem> Ring { get; }
+    /// <summary>The virtqueue, whatever its layout.</summary>
+    public IDeviceQueue Queue { get; }
+
+    /// <summary>The virtqueue when it is a split ring (tests and benchmarks drive split rings).</summary>
+    public SplitQueue<TMem> Ring => (SplitQueue<TMem>)Queue;
 
     /// <summary>Counters.</summary>
     public BlkQueueStats Stats { get; } = new();
@@ -57,7 +71,7 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable
         while (popped < budget && _freeCount > 0)
         {
             BlkSlot slot = _slots[_free[_freeCount - 1]];
-            if (!Ring.TryPop(slot.Chain))
+            if (!Queue.TryPop(slot.Chain))
             {
                 break;
             }
@@ -67,7 +81,7 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable
             Start(slot);
         }
 
-        Ring.PublishUsed();
+        Queue.PublishUsed();
         return popped;
     }
 
@@ -110,7 +124,7 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable
             Count(request, status);
         }
 
-        Ring.AddUsed(slot.Chain.Head, usedLength);
+        Queue.Complete(slot.Chain, usedLength);
         _free[_freeCount++] = slot.Index;
     }
 

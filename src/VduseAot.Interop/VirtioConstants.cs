@@ -38,6 +38,18 @@ public static class VirtioConstants
     public const ushort VRING_DESC_F_INDIRECT = 4;
     /// <summary>VRING_USED_F_NO_NOTIFY.</summary>
     public const ushort VRING_USED_F_NO_NOTIFY = 1;
+    /// <summary>VRING_PACKED_DESC_F_AVAIL (bit number).</summary>
+    public const int VRING_PACKED_DESC_F_AVAIL = 7;
+    /// <summary>VRING_PACKED_DESC_F_USED (bit number).</summary>
+    public const int VRING_PACKED_DESC_F_USED = 15;
+    /// <summary>VRING_PACKED_EVENT_FLAG_ENABLE.</summary>
+    public const ushort VRING_PACKED_EVENT_FLAG_ENABLE = 0;
+    /// <summary>VRING_PACKED_EVENT_FLAG_DISABLE.</summary>
+    public const ushort VRING_PACKED_EVENT_FLAG_DISABLE = 1;
+    /// <summary>VRING_PACKED_EVENT_FLAG_DESC.</summary>
+    public const ushort VRING_PACKED_EVENT_FLAG_DESC = 2;
+    /// <summary>VRING_PACKED_EVENT_F_WRAP_CTR (bit number).</summary>
+    public const int VRING_PACKED_EVENT_F_WRAP_CTR = 15;
     /// <summary>VRING_AVAIL_F_NO_INTERRUPT.</summary>
     public const ushort VRING_AVAIL_F_NO_INTERRUPT = 1;
 }

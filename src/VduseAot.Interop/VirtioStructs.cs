@@ -130,3 +130,27 @@ public struct virtio_blk_discard_write_zeroes
     /// <summary>VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP.</summary>
     public uint flags;
 }
+
+/// <summary>struct vring_packed_desc: one packed-ring descriptor.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct vring_packed_desc
+{
+    /// <summary>Buffer IOVA.</summary>
+    public ulong addr;
+    /// <summary>Buffer length (written length in a used descriptor).</summary>
+    public uint len;
+    /// <summary>Buffer id.</summary>
+    public ushort id;
+    /// <summary>VRING_DESC_F_* plus the AVAIL/USED bits.</summary>
+    public ushort flags;
+}
+
+/// <summary>struct vring_packed_desc_event: the driver and device event suppression areas.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct vring_packed_desc_event
+{
+    /// <summary>Descriptor ring offset (bits 0-14) and wrap counter (bit 15) for VRING_PACKED_EVENT_FLAG_DESC.</summary>
+    public ushort off_wrap;
+    /// <summary>VRING_PACKED_EVENT_FLAG_*.</summary>
+    public ushort flags;
+}

@@ -160,7 +160,14 @@ internal sealed unsafe class ControlLoop
                 if (index < _queues)
                 {
                     QueueWorker? w = _workers[index];
-                    response.payload.vq_state.state.split.avail_index = w != null ? w.LastAvailIndex : _lastAvail[index];
+                    if (w != null && w.Packed)
+                    {
+                        response.payload.vq_state.state.packed = w.PackedState;
+                    }
+                    else
+                    {
+                        response.payload.vq_state.state.split.avail_index = w != null ? w.LastAvailIndex : _lastAvail[index];
+                    }
                 }
                 else
                 {

@@ -12,12 +12,13 @@ public sealed unsafe partial class QueueWorker
 {
     private void Serve(BlkQueue<IotlbMemory> queue, IoUring uring, IotlbCache cache)
     {
-        SplitQueue<IotlbMemory> ring = queue.Ring;
+        IDeviceQueue ring = queue.Queue;
         ulong* counters = stackalloc ulong[2];
         Span<io_uring_cqe> cqes = stackalloc io_uring_cqe[ReapBatch];
         ArmRead(uring, _kickFd, &counters[0], KickTag);
         ArmRead(uring, _wakeFd, &counters[1], WakeTag);
-        ushort interrupted = ring.NextUsedIndex;
+        ulong interrupted = ring.CompletedTotal;
+        ushort usedAtInterrupt = ring.NextUsedIndex;
         bool reportedBroken = false;
         long pollTicks = _dataPlane.PollMicroseconds * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
         long lastWork = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -51,7 +52,7 @@ public sealed unsafe partial class QueueWorker
                 }
             }
 
-            interrupted = PublishAndInterrupt(ring, interrupted);
+            PublishAndInterrupt(ring, ref interrupted, ref usedAtInterrupt);
             Volatile.Write(ref _lastAvail, ring.LastAvailIndex);
             if (ring.BrokenReason != null && !reportedBroken)
             {
@@ -107,21 +108,22 @@ public sealed unsafe partial class QueueWorker
     }
 
     /// <summary>Publishes completions with one used-index store; one interrupt if the driver wants it.</summary>
-    private ushort PublishAndInterrupt(SplitQueue<IotlbMemory> ring, ushort interrupted)
+    private void PublishAndInterrupt(IDeviceQueue ring, ref ulong interrupted, ref ushort usedAtInterrupt)
     {
         ring.PublishUsed();
-        if (ring.NextUsedIndex == interrupted)
+        if (ring.CompletedTotal == interrupted)
         {
-            return interrupted;
+            return;
         }
 
-        if (ring.ShouldInterrupt(interrupted))
+        interrupted = ring.CompletedTotal;
+        ushort since = usedAtInterrupt;
+        usedAtInterrupt = ring.NextUsedIndex;
+        if (ring.ShouldInterrupt(since))
         {
             uint index = _index;
             _ = Libc.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_INJECT_IRQ, &index);
         }
-
-        return ring.NextUsedIndex;
     }
 
     /// <summary>Waits for every started request to complete (their buffers point into mappings about to go).</summary>
@@ -140,7 +142,7 @@ public sealed unsafe partial class QueueWorker
             }
         }
 
-        queue.Ring.PublishUsed();
+        queue.Queue.PublishUsed();
     }
 
     private static void ArmRead(IoUring uring, int fd, ulong* counter, ulong userData)
@@ -160,14 +162,16 @@ public sealed unsafe partial class QueueWorker
         SqePrep.Read(sqe, fd, counter, sizeof(ulong), 0, userData);
     }
 
-    private void Remap(SplitQueue<IotlbMemory> ring, IotlbCache cache)
+    private void Remap(IDeviceQueue ring, IotlbCache cache)
     {
         int epoch = Volatile.Read(ref _remapEpoch);
 
-        // The used ring was published by the drain, so restarting from the shared indexes loses
+        // The used ring was published by the drain, so restarting from the current indexes loses
         // nothing; only the host pointers change.
         cache.Clear();
-        string? error = ring.Start(_info.desc_addr, _info.driver_addr, _info.device_addr, ring.LastAvailIndex);
+        string? error = ring is PackedQueue<IotlbMemory> packed
+            ? packed.Start(_info.desc_addr, _info.driver_addr, _info.device_addr, packed.LastAvailIndex, packed.AvailWrapCounter, packed.NextUsedIndex, packed.UsedWrapCounter)
+            : ((SplitQueue<IotlbMemory>)ring).Start(_info.desc_addr, _info.driver_addr, _info.device_addr, ring.LastAvailIndex);
         if (error != null)
         {
             Log.Write(LogLevel.Error, _device, "queue " + _index + " lost its rings after an IOTLB update: " + error);

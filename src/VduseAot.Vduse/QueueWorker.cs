@@ -100,6 +100,62 @@ public sealed unsafe partial class QueueWorker
     /// <summary>The CPU the thread is pinned to, or -1.</summary>
     public int Cpu => _dataPlane.CpuFor(_index);
 
+    private BlkQueue<IotlbMemory>? CreateQueue(IotlbCache cache, IoUring uring)
+    {
+        bool indirect = (_features & (1UL << VirtioConstants.VIRTIO_RING_F_INDIRECT_DESC)) != 0;
+        bool eventIdx = (_features & (1UL << VirtioConstants.VIRTIO_RING_F_EVENT_IDX)) != 0;
+        string? error;
+        BlkQueue<IotlbMemory> queue;
+        if (Packed)
+        {
+            // The kernel reports an all-zero state for a fresh ring; a fresh packed ring starts with
+            // both wrap counters set.
+            vduse_vq_state_packed s = _info.state.packed;
+            bool fresh = s.last_avail_counter == 0 && s.last_avail_idx == 0 && s.last_used_counter == 0 && s.last_used_idx == 0;
+            var ring = new PackedQueue<IotlbMemory>(new IotlbMemory(cache), (ushort)_info.num) { Indirect = indirect, EventIdx = eventIdx };
+            error = ring.Start(_info.desc_addr, _info.driver_addr, _info.device_addr,
+                s.last_avail_idx, fresh || s.last_avail_counter != 0, s.last_used_idx, fresh || s.last_used_counter != 0);
+            queue = new BlkQueue<IotlbMemory>(ring, _executor, uring);
+            _packedRing = ring;
+        }
+        else
+        {
+            var ring = new SplitQueue<IotlbMemory>(new IotlbMemory(cache), (ushort)_info.num) { Indirect = indirect, EventIdx = eventIdx };
+            error = ring.Start(_info.desc_addr, _info.driver_addr, _info.device_addr, _info.state.split.avail_index);
+            queue = new BlkQueue<IotlbMemory>(ring, _executor, uring);
+        }
+
+        if (error != null)
+        {
+            Log.Write(LogLevel.Error, _device, "queue " + _index + " cannot start: " + error);
+            queue.Dispose();
+            return null;
+        }
+
+        return queue;
+    }
+
+    /// <summary>VIRTIO_F_RING_PACKED was negotiated.</summary>
+    public bool Packed => (_features & (1UL << VirtioConstants.VIRTIO_F_RING_PACKED)) != 0;
+
+    /// <summary>The packed ring's state for GET_VQ_STATE (read racily, like <see cref="LastAvailIndex"/>).</summary>
+    public vduse_vq_state_packed PackedState
+    {
+        get
+        {
+            PackedQueue<IotlbMemory>? r = _packedRing;
+            return r == null ? _info.state.packed : new vduse_vq_state_packed
+            {
+                last_avail_idx = r.LastAvailIndex,
+                last_avail_counter = (ushort)(r.AvailWrapCounter ? 1 : 0),
+                last_used_idx = r.NextUsedIndex,
+                last_used_counter = (ushort)(r.UsedWrapCounter ? 1 : 0),
+            };
+        }
+    }
+
+    private PackedQueue<IotlbMemory>? _packedRing;
+
     private void Run()
     {
         CpuAffinity.NameCurrentThread("vq" + _index.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -117,19 +173,12 @@ public sealed unsafe partial class QueueWorker
             // Created on this thread: SINGLE_ISSUER binds the ring to its creator.
             uint entries = Math.Max(64u, Math.Min(4096u, 2 * _info.num));
             uring = new IoUring(entries, _dataPlane.RingOptions());
-            var ring = new SplitQueue<IotlbMemory>(new IotlbMemory(cache), (ushort)_info.num)
+            queue = CreateQueue(cache, uring);
+            if (queue == null)
             {
-                Indirect = (_features & (1UL << VirtioConstants.VIRTIO_RING_F_INDIRECT_DESC)) != 0,
-                EventIdx = (_features & (1UL << VirtioConstants.VIRTIO_RING_F_EVENT_IDX)) != 0,
-            };
-            string? error = ring.Start(_info.desc_addr, _info.driver_addr, _info.device_addr, _info.state.split.avail_index);
-            if (error != null)
-            {
-                Log.Write(LogLevel.Error, _device, "queue " + _index + " cannot start: " + error);
                 return;
             }
 
-            queue = new BlkQueue<IotlbMemory>(ring, _executor, uring);
             Stats = queue.Stats;
             Serve(queue, uring, cache);
         }

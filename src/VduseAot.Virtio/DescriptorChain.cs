@@ -14,8 +14,11 @@ public sealed class DescriptorChain
         Writable = new IoSegment[maxSegments];
     }
 
-    /// <summary>Head descriptor index: the id the used ring reports.</summary>
+    /// <summary>The id the used ring reports: the head index (split) or the buffer id (packed).</summary>
     public ushort Head { get; internal set; }
+
+    /// <summary>Descriptor-ring slots the chain occupies (packed rings advance the used index by this).</summary>
+    public ushort RingSlots { get; internal set; }
 
     /// <summary>None, or the first mistake found while walking.</summary>
     public ChainError Error { get; internal set; }
@@ -44,6 +47,7 @@ public sealed class DescriptorChain
     internal void Reset(ushort head)
     {
         Head = head;
+        RingSlots = 1;
         Error = ChainError.None;
         DescriptorCount = 0;
         ReadableCount = 0;

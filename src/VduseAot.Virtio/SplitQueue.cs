@@ -9,7 +9,7 @@ namespace VduseAot.Virtio;
 /// chains into <see cref="DescriptorChain"/>s and writes the used ring. Owned by one thread; no locks.
 /// The rings are translated once at <see cref="Start"/> and must be contiguous in host memory.
 /// </summary>
-public sealed unsafe class SplitQueue<TMem>
+public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
     where TMem : struct, IGuestMemory
 {
     private TMem _memory;
@@ -46,6 +46,9 @@ public sealed unsafe class SplitQueue<TMem>
 
     /// <summary>Next used index the device will write.</summary>
     public ushort NextUsedIndex => _nextUsed;
+
+    /// <inheritdoc />
+    public ulong CompletedTotal { get; private set; }
 
     /// <summary>Chains popped whose head index was outside the table; they cannot be returned.</summary>
     public ulong BadHeads { get; private set; }
@@ -287,6 +290,9 @@ public sealed unsafe class SplitQueue<TMem>
         return ChainError.None;
     }
 
+    /// <inheritdoc />
+    public void Complete(DescriptorChain chain, uint writtenBytes) => AddUsed(chain.Head, writtenBytes);
+
     /// <summary>Writes a used element; the driver sees it after the next <see cref="PublishUsed"/>.</summary>
     public void AddUsed(ushort head, uint writtenBytes)
     {
@@ -294,6 +300,7 @@ public sealed unsafe class SplitQueue<TMem>
         elem->id = head;
         elem->len = writtenBytes;
         _nextUsed++;
+        CompletedTotal++;
     }
 
     /// <summary>

@@ -29,6 +29,7 @@ public static class Program
                                       kicks off before sleeping (default 0: never poll)
           --queue-size N              ring entries per queue, a power of two (default 256)
           --read-only                 offer VIRTIO_BLK_F_RO and refuse writes
+          --packed                    offer the packed ring layout (VIRTIO_F_RING_PACKED) besides split
           --logical-block-size 512|4096
           --serial TEXT               GET_ID answer, at most 20 bytes
           --no-attach                 create the VDUSE device but do not attach it to the vDPA bus

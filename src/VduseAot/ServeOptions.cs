@@ -130,6 +130,9 @@ public sealed partial class ServeOptions
 
                     o.Device.QueueSize = (ushort)qs;
                     break;
+                case "--packed":
+                    o.Device.Packed = true;
+                    break;
                 case "--read-only":
                     o.Device.ReadOnly = true;
                     break;

@@ -287,6 +287,14 @@ internal static class AbiTable
         t.Field<iovec>(nameof(iovec.iov_len));
 
         // poll.h
+        t.Struct<vring_packed_desc>();
+        t.Field<vring_packed_desc>(nameof(vring_packed_desc.addr));
+        t.Field<vring_packed_desc>(nameof(vring_packed_desc.len));
+        t.Field<vring_packed_desc>(nameof(vring_packed_desc.id));
+        t.Field<vring_packed_desc>(nameof(vring_packed_desc.flags));
+        t.Struct<vring_packed_desc_event>();
+        t.Field<vring_packed_desc_event>(nameof(vring_packed_desc_event.off_wrap));
+        t.Field<vring_packed_desc_event>(nameof(vring_packed_desc_event.flags));
         t.Struct<cpu_set_t>();
         t.Struct<stat>();
         t.Field<stat>(nameof(stat.st_mode));
@@ -493,6 +501,12 @@ internal static class AbiTable
         t.Const("O_CLOEXEC", Libc.O_CLOEXEC);
         t.Const("O_DIRECT", Libc.O_DIRECT);
         t.Const("CPU_SETSIZE", cpu_set_t.CPU_SETSIZE);
+        t.Const("VRING_PACKED_DESC_F_AVAIL", VirtioConstants.VRING_PACKED_DESC_F_AVAIL);
+        t.Const("VRING_PACKED_DESC_F_USED", VirtioConstants.VRING_PACKED_DESC_F_USED);
+        t.Const("VRING_PACKED_EVENT_FLAG_ENABLE", VirtioConstants.VRING_PACKED_EVENT_FLAG_ENABLE);
+        t.Const("VRING_PACKED_EVENT_FLAG_DISABLE", VirtioConstants.VRING_PACKED_EVENT_FLAG_DISABLE);
+        t.Const("VRING_PACKED_EVENT_FLAG_DESC", VirtioConstants.VRING_PACKED_EVENT_FLAG_DESC);
+        t.Const("VRING_PACKED_EVENT_F_WRAP_CTR", VirtioConstants.VRING_PACKED_EVENT_F_WRAP_CTR);
         t.Const("PR_SET_NAME", Libc.PR_SET_NAME);
         t.Const("S_IFMT", Libc.S_IFMT);
         t.Const("S_IFREG", Libc.S_IFREG);

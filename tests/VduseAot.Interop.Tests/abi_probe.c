@@ -308,6 +308,26 @@ int main(void)
     CONST(CPU_SETSIZE);
     CONST(PR_SET_NAME);
 
+#define S struct vring_packed_desc
+    SIZE("vring_packed_desc", S);
+    FIELD("vring_packed_desc", S, addr);
+    FIELD("vring_packed_desc", S, len);
+    FIELD("vring_packed_desc", S, id);
+    FIELD("vring_packed_desc", S, flags);
+#undef S
+
+#define S struct vring_packed_desc_event
+    SIZE("vring_packed_desc_event", S);
+    FIELD("vring_packed_desc_event", S, off_wrap);
+    FIELD("vring_packed_desc_event", S, flags);
+#undef S
+    CONST(VRING_PACKED_DESC_F_AVAIL);
+    CONST(VRING_PACKED_DESC_F_USED);
+    CONST(VRING_PACKED_EVENT_FLAG_ENABLE);
+    CONST(VRING_PACKED_EVENT_FLAG_DISABLE);
+    CONST(VRING_PACKED_EVENT_FLAG_DESC);
+    CONST(VRING_PACKED_EVENT_F_WRAP_CTR);
+
 #define S struct stat
     SIZE("stat", S);
     FIELD("stat", S, st_mode);
