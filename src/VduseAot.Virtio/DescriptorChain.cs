@@ -56,6 +56,28 @@ public sealed class DescriptorChain
         WritableBytes = 0;
     }
 
+    /// <summary>
+    /// Appends one descriptor's buffer after the checks both ring layouts share: no zero length, no
+    /// device-readable buffer after a device-writable one (spec 2.7.4.2, 2.8.4). The flags are the
+    /// virtio descriptor flags; only WRITE is looked at.
+    /// </summary>
+    internal ChainError AppendDescriptor<TMem>(ref TMem memory, ulong iova, uint length, ushort flags)
+        where TMem : struct, IGuestMemory
+    {
+        if (length == 0)
+        {
+            return ChainError.ZeroLength;
+        }
+
+        bool write = (flags & Interop.VirtioConstants.VRING_DESC_F_WRITE) != 0;
+        if (WritableCount > 0 && !write)
+        {
+            return ChainError.ReadableAfterWritable;
+        }
+
+        return Append(ref memory, iova, length, write);
+    }
+
     /// <summary>Appends [iova, iova+len) translated through <paramref name="memory"/>, split at region ends.</summary>
     internal unsafe ChainError Append<TMem>(ref TMem memory, ulong iova, uint length, bool write)
         where TMem : struct, IGuestMemory

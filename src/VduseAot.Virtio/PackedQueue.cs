@@ -122,7 +122,6 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
 
         chain.Reset(0);
         ushort index = _nextAvail;
-        bool sawWritable = false;
         ChainError error = ChainError.None;
         ushort slots = 0;
         while (true)
@@ -140,7 +139,7 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
             chain.DescriptorCount++;
             if (error == ChainError.None)
             {
-                error = Take(d, chain, ref sawWritable);
+                error = Take(d, chain);
             }
 
             index = (ushort)(index + 1 == Size ? 0 : index + 1);
@@ -165,7 +164,7 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
         return true;
     }
 
-    private ChainError Take(in vring_packed_desc d, DescriptorChain chain, ref bool sawWritable)
+    private ChainError Take(in vring_packed_desc d, DescriptorChain chain)
     {
         if ((d.flags & VirtioConstants.VRING_DESC_F_INDIRECT) != 0)
         {
@@ -174,13 +173,13 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
                 return ChainError.IndirectNotNegotiated;
             }
 
-            return (d.flags & VirtioConstants.VRING_DESC_F_NEXT) != 0 ? ChainError.BadIndirectTable : WalkIndirect(d, chain, ref sawWritable);
+            return (d.flags & VirtioConstants.VRING_DESC_F_NEXT) != 0 ? ChainError.BadIndirectTable : WalkIndirect(d, chain);
         }
 
-        return Append(d.addr, d.len, d.flags, chain, ref sawWritable);
+        return chain.AppendDescriptor(ref _memory, d.addr, d.len, d.flags);
     }
 
-    private ChainError WalkIndirect(in vring_packed_desc table, DescriptorChain chain, ref bool sawWritable)
+    private ChainError WalkIndirect(in vring_packed_desc table, DescriptorChain chain)
     {
         if (table.len == 0 || table.len % 16 != 0 || table.len / 16 > Size)
         {
@@ -204,7 +203,7 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
                 return ChainError.NestedIndirect;
             }
 
-            ChainError error = Append(d.addr, d.len, d.flags, chain, ref sawWritable);
+            ChainError error = chain.AppendDescriptor(ref _memory, d.addr, d.len, d.flags);
             if (error != ChainError.None)
             {
                 return error;
@@ -212,23 +211,6 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
         }
 
         return ChainError.None;
-    }
-
-    private ChainError Append(ulong addr, uint len, ushort flags, DescriptorChain chain, ref bool sawWritable)
-    {
-        if (len == 0)
-        {
-            return ChainError.ZeroLength;
-        }
-
-        bool write = (flags & VirtioConstants.VRING_DESC_F_WRITE) != 0;
-        if (sawWritable && !write)
-        {
-            return ChainError.ReadableAfterWritable;
-        }
-
-        sawWritable |= write;
-        return chain.Append(ref _memory, addr, len, write);
     }
 
     /// <inheritdoc />

@@ -158,7 +158,6 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
     {
         chain.Reset(head);
         ushort index = head;
-        bool sawWritable = false;
 
         // No valid chain has more descriptors than the queue has entries: a longer walk is a loop.
         int ttl = Size;
@@ -178,11 +177,11 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
                 // An indirect descriptor ends the main chain (the driver may not set NEXT on it).
                 chain.Error = (d.flags & VirtioConstants.VRING_DESC_F_NEXT) != 0
                     ? ChainError.BadIndirectTable
-                    : WalkIndirect(d, chain, ref sawWritable);
+                    : WalkIndirect(d, chain);
                 return;
             }
 
-            ChainError error = Take(d, chain, ref sawWritable);
+            ChainError error = Take(d, chain);
             if (error != ChainError.None)
             {
                 chain.Error = error;
@@ -204,7 +203,7 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
         }
     }
 
-    private ChainError WalkIndirect(in vring_desc table, DescriptorChain chain, ref bool sawWritable)
+    private ChainError WalkIndirect(in vring_desc table, DescriptorChain chain)
     {
         // A table holds at most a queue's worth of descriptors (Linux fills up to seg_max + 2 = size).
         if (table.len == 0 || table.len % 16 != 0 || table.len / 16 > Size)
@@ -236,7 +235,7 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
                 return ChainError.NestedIndirect;
             }
 
-            ChainError error = Take(d, chain, ref sawWritable);
+            ChainError error = Take(d, chain);
             if (error != ChainError.None)
             {
                 return error;
@@ -256,38 +255,12 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
         }
     }
 
-    private ChainError Take(in vring_desc d, DescriptorChain chain, ref bool sawWritable)
+    private ChainError Take(in vring_desc d, DescriptorChain chain)
     {
-        ChainError error = Check(d, sawWritable);
-        if (error != ChainError.None)
-        {
-            return error;
-        }
-
-        bool write = (d.flags & VirtioConstants.VRING_DESC_F_WRITE) != 0;
-        sawWritable |= write;
-        return chain.Append(ref _memory, d.addr, d.len, write);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ChainError Check(in vring_desc d, bool sawWritable)
-    {
-        if ((d.flags & VirtioConstants.VRING_DESC_F_INDIRECT) != 0)
-        {
-            return ChainError.IndirectNotNegotiated;
-        }
-
-        if (d.len == 0)
-        {
-            return ChainError.ZeroLength;
-        }
-
-        if (sawWritable && (d.flags & VirtioConstants.VRING_DESC_F_WRITE) == 0)
-        {
-            return ChainError.ReadableAfterWritable;
-        }
-
-        return ChainError.None;
+        // Without the feature an INDIRECT flag is a driver bug; with it the walkers handle it first.
+        return (d.flags & VirtioConstants.VRING_DESC_F_INDIRECT) != 0
+            ? ChainError.IndirectNotNegotiated
+            : chain.AppendDescriptor(ref _memory, d.addr, d.len, d.flags);
     }
 
     /// <inheritdoc />
