@@ -44,7 +44,8 @@ vm_rc=0
 if ((run_vm)); then
   vm_log=$(mktemp)
   set +e
-  scripts/vm/run.sh --binary artifacts/vduse-blk --scenarios all 2>&1 | tee "$vm_log"
+  # 4 vCPUs so virtio_blk can use 4 hardware queues (it uses min(device queues, CPUs)).
+  scripts/vm/run.sh --binary artifacts/vduse-blk --scenarios all --smp 4 2>&1 | tee "$vm_log"
   vm_rc=${PIPESTATUS[0]}
   set -e
   vp=$(tr -d '\r' <"$vm_log" | grep -c '^=== PASS ' || true)

@@ -1,27 +1,27 @@
 #!/bin/sh
-# Multiqueue on pinned threads with adaptive polling: 2 queues show as 2 hardware queues, each queue
-# thread runs on its own CPU, fio verify with 2 jobs passes, and an idle daemon uses no CPU.
+# Multiqueue on pinned threads with adaptive polling: 4 queues show as 4 hardware queues, each queue
+# thread runs on its own CPU, fio verify with 4 jobs passes, and an idle daemon uses no CPU.
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . /scenarios/lib.sh
 
-[ "$(nproc)" -ge 2 ] || fail "this scenario needs a VM with at least 2 vCPUs (run.sh --smp 2)"
-start_daemon vt60mq --ram 128M --queues 2 --cpus 0-1 --poll-us 200
+[ "$(nproc)" -ge 4 ] || fail "this scenario needs a VM with at least 4 vCPUs (run.sh --smp 4)"
+start_daemon vt60mq --ram 256M --queues 4 --cpus 0-3 --poll-us 200
 hwq=0
 for q in "$(sysblk)"/mq/*; do [ -d "$q" ] && hwq=$((hwq + 1)); done
-expect_eq "hardware queues" "$hwq" 2
+expect_eq "hardware queues" "$hwq" 4
 
-# Queue threads are named vq0, vq1; each must be pinned to its own CPU.
+# Queue threads are named vq0..vq3; each must be pinned to its own CPU.
 for t in /proc/"$PID"/task/*; do
     comm=$(cat "$t/comm")
     case "$comm" in
-        vq0) expect_eq "vq0 CPUs" "$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$t/status")" 0 ;;
-        vq1) expect_eq "vq1 CPUs" "$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$t/status")" 1 ;;
+        vq[0-3]) expect_eq "$comm CPUs" "$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$t/status")" "${comm#vq}" ;;
     esac
 done
-grep -qx vq0 /proc/"$PID"/task/*/comm || fail "no queue thread named vq0"
-grep -qx vq1 /proc/"$PID"/task/*/comm || fail "no queue thread named vq1"
-for q in 0 1; do
+for q in 0 1 2 3; do
+    grep -qx "vq$q" /proc/"$PID"/task/*/comm || fail "no queue thread named vq$q"
+done
+for q in 0 1 2 3; do
     f=/sys/class/vduse/vt60mq/vq$q/irq_cb_affinity
     if [ -r "$f" ]; then log "vq$q irq_cb_affinity: $(cat "$f")"; fi
 done
@@ -29,12 +29,12 @@ done
 out=/tmp/fio-mq.txt
 rc=0
 /usr/bin/fio --name=mq --filename="$DEV" --ioengine=libaio --direct=1 --rw=randwrite --bs=4k \
-    --iodepth=16 --numjobs=2 --offset_increment=32M --size=32M --verify=crc32c --do_verify=1 \
+    --iodepth=16 --numjobs=4 --offset_increment=32M --size=32M --verify=crc32c --do_verify=1 \
     --verify_fatal=1 --randrepeat=0 --verify_state_save=0 --group_reporting >"$out" 2>&1 || rc=$?
 grep -E 'err=|IOPS=|^ *(READ|WRITE):' "$out" || true
-[ "$rc" -eq 0 ] || { cat "$out"; fail "fio numjobs=2 exited rc=$rc"; }
-grep -q 'err= *0' "$out" || { cat "$out"; fail "fio numjobs=2 reported errors"; }
-log "ok: fio verify numjobs=2 on 2 queues"
+[ "$rc" -eq 0 ] || { cat "$out"; fail "fio numjobs=4 exited rc=$rc"; }
+grep -q 'err= *0' "$out" || { cat "$out"; fail "fio numjobs=4 reported errors"; }
+log "ok: fio verify numjobs=4 on 4 queues"
 
 # Idle: once the poll window has passed, the daemon sleeps in io_uring_enter and burns nothing.
 sleep 1
