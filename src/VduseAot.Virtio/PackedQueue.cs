@@ -76,9 +76,16 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
         _deviceEvent = (vring_packed_desc_event*)Map(deviceEventIova, 4, true);
         if (_ring == null || _driverEvent == null || _deviceEvent == null)
         {
-            _ring = null;
-            BrokenReason = "rings not mapped";
+            Unmap("rings not mapped");
             return "a packed ring area is not mapped contiguously";
+        }
+
+        // The state may come from outside (GET_VQ_INFO after a reconnect): an index past the ring
+        // would make us read and write outside it.
+        if (availIndex >= Size || usedIndex >= Size)
+        {
+            Unmap("ring index out of range");
+            return "packed ring state index " + availIndex + "/" + usedIndex + " is not below the queue size " + Size;
         }
 
         _nextAvail = availIndex;
@@ -89,6 +96,14 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
         _signalledWrap = usedWrap;
         BrokenReason = null;
         return null;
+    }
+
+    private void Unmap(string reason)
+    {
+        _ring = null;
+        _driverEvent = null;
+        _deviceEvent = null;
+        BrokenReason = reason;
     }
 
     private byte* Map(ulong iova, uint bytes, bool write)
@@ -173,7 +188,11 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
                 return ChainError.IndirectNotNegotiated;
             }
 
-            return (d.flags & VirtioConstants.VRING_DESC_F_NEXT) != 0 ? ChainError.BadIndirectTable : WalkIndirect(d, chain);
+            // In a packed ring an indirect descriptor stands alone: no NEXT on it, and not at the end
+            // of a NEXT-linked list either (spec 2.8.7).
+            return (d.flags & VirtioConstants.VRING_DESC_F_NEXT) != 0 || chain.DescriptorCount > 1
+                ? ChainError.BadIndirectTable
+                : WalkIndirect(d, chain);
         }
 
         return chain.AppendDescriptor(ref _memory, d.addr, d.len, d.flags);
@@ -239,6 +258,11 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
     /// <inheritdoc />
     public bool ShouldInterrupt(ushort usedAtLastCheck)
     {
+        if (_driverEvent == null)
+        {
+            return false;
+        }
+
         // Full fence: our used flags must be visible before we read the driver's suppression state.
         Interlocked.MemoryBarrier();
         ushort flags = Volatile.Read(ref _driverEvent->flags);
