@@ -14,6 +14,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=../vm/private-apt.sh
+. "$repo/scripts/vm/private-apt.sh"
 cache=${VDUSE_VM_CACHE:-$repo/.cache/vm}
 suite=trixie
 stage=${1:?usage: trixie-tools.sh STAGE_DIR}
@@ -32,32 +34,8 @@ flock 9
 aptdir=$cache/apt
 tools=$cache/trixie-tools
 host_sources=/etc/apt/sources.list.d/debian.sources
-[[ -r $host_sources ]] || { echo "trixie-tools: $host_sources not found" >&2; exit 1; }
-mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial" \
-    "$aptdir/sources.d" "$aptdir/preferences.d" "$tools/debs"
-[[ -e $aptdir/status ]] || : >"$aptdir/status"
-# First deb822 stanza of the host's sources with the suite swapped (as in
-# fetch-kernel.sh): no mirror name is written anywhere in the repository.
-awk 'BEGIN { RS = ""; ORS = "\n" } NR == 1 { print; exit }' "$host_sources" |
-    sed -E "s/^Suites:.*/Suites: $suite/" >"$aptdir/$suite.sources"
-grep -q "^Suites: $suite\$" "$aptdir/$suite.sources" || {
-    echo "trixie-tools: could not derive a deb822 stanza from $host_sources" >&2
-    exit 1
-}
-apt_opts=(
-    -o "Dir::Etc::SourceList=$aptdir/$suite.sources"
-    -o "Dir::Etc::SourceParts=$aptdir/sources.d"
-    -o "Dir::Etc::Preferences=/dev/null"
-    -o "Dir::Etc::PreferencesParts=$aptdir/preferences.d"
-    -o "Dir::State::Lists=$aptdir/lists"
-    -o "Dir::State::status=$aptdir/status"
-    -o "Dir::Cache=$aptdir/cache"
-    -o "APT::Sandbox::User=root"
-    -o "Acquire::Languages=none"
-    -o "Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false"
-    -o "Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false"
-    -q
-)
+mkdir -p "$tools/debs"
+private_apt_setup "$aptdir" "$suite" "$host_sources" trixie-tools
 
 root=$tools/root
 if [[ ! -f $tools/.ok ]]; then

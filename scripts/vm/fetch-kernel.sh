@@ -9,6 +9,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=private-apt.sh
+. "$here/private-apt.sh"
 repo=$(cd "$here/../.." && pwd)
 cache=${VDUSE_VM_CACHE:-$repo/.cache/vm}
 suite=trixie
@@ -57,34 +59,8 @@ host_sources=/etc/apt/sources.list.d/debian.sources
     echo "fetch-kernel: $host_sources not found; cannot derive a trixie source" >&2
     exit 1
 }
-mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial" \
-    "$aptdir/sources.d" "$aptdir/preferences.d" "$cache/debs"
-: >"$aptdir/status"
-# First deb822 stanza of the host's sources (its mirror and keyring), with the
-# suite swapped: no mirror name is ever written into the repository.
-awk 'BEGIN { RS = ""; ORS = "\n" } NR == 1 { print; exit }' "$host_sources" |
-    sed -E "s/^Suites:.*/Suites: $suite/" >"$aptdir/$suite.sources"
-grep -q "^Suites: $suite\$" "$aptdir/$suite.sources" || {
-    echo "fetch-kernel: could not derive a deb822 stanza from $host_sources" >&2
-    exit 1
-}
-
-apt_opts=(
-    -o "Dir::Etc::SourceList=$aptdir/$suite.sources"
-    -o "Dir::Etc::SourceParts=$aptdir/sources.d"
-    -o "Dir::Etc::Preferences=/dev/null"
-    -o "Dir::Etc::PreferencesParts=$aptdir/preferences.d"
-    -o "Dir::State::Lists=$aptdir/lists"
-    -o "Dir::State::status=$aptdir/status"
-    -o "Dir::Cache=$aptdir/cache"
-    # Root-owned private dirs: no need to drop to the _apt user.
-    -o "APT::Sandbox::User=root"
-    # Only the Packages index is needed, not translations or AppStream data.
-    -o "Acquire::Languages=none"
-    -o "Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false"
-    -o "Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false"
-    -q
-)
+mkdir -p "$cache/debs"
+private_apt_setup "$aptdir" "$suite" "$host_sources" fetch-kernel
 
 echo "fetch-kernel: apt-get update ($suite, private state in $aptdir)" >&2
 apt-get "${apt_opts[@]}" update >&2

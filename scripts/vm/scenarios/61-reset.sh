@@ -21,16 +21,6 @@ log "unbound $virtio during I/O"
 echo "$virtio" >/sys/bus/virtio/drivers/virtio_blk/bind || fail "rebind failed"
 proc_alive "$PID" || fail "daemon died across the reset; $(daemon_stderr)"
 
-# The disk comes back (possibly under a new name).
-i=0 disk=""
-while [ $i -lt 100 ]; do
-    disk=$(ls "/sys/bus/vdpa/devices/vt61reset/$virtio/block" 2>/dev/null || true)
-    [ -n "$disk" ] && [ -b "/dev/$disk" ] && break
-    usleep 100000
-    i=$((i + 1))
-done
-[ -n "$disk" ] || fail "no block device after rebinding"
-DEV=/dev/$disk
-log "rebound as $DEV"
+wait_rebound "$virtio"
 run_fio_verify 4k
 stop_daemon

@@ -20,14 +20,6 @@ run_fio_verify 64k
 # A reset restarts the packed rings from scratch.
 echo "$virtio" >/sys/bus/virtio/drivers/virtio_blk/unbind || fail "unbind failed"
 echo "$virtio" >/sys/bus/virtio/drivers/virtio_blk/bind || fail "rebind failed"
-i=0 disk=""
-while [ $i -lt 100 ]; do
-    disk=$(ls "/sys/bus/vdpa/devices/vt62packed/$virtio/block" 2>/dev/null || true)
-    [ -n "$disk" ] && [ -b "/dev/$disk" ] && break
-    usleep 100000
-    i=$((i + 1))
-done
-[ -n "$disk" ] || fail "no block device after rebinding"
-DEV=/dev/$disk
+wait_rebound "$virtio"
 run_fio_verify 4k
 stop_daemon

@@ -223,3 +223,19 @@ trap 'exit 130' INT TERM
 
 [ -x "$VDUSE_BLK" ] || fail "$VDUSE_BLK missing"
 [ -c /dev/vduse/control ] || fail "/dev/vduse/control missing (is the vduse module loaded?)"
+
+# wait_rebound VIRTIO: after the virtio device VIRTIO of daemon $NAME was bound to virtio_blk again,
+# waits for its disk (possibly under a new name) and sets DEV.
+wait_rebound() {
+    _i=0
+    _disk=""
+    while [ $_i -lt 100 ]; do
+        _disk=$(ls "/sys/bus/vdpa/devices/$NAME/$1/block" 2>/dev/null || true)
+        [ -n "$_disk" ] && [ -b "/dev/$_disk" ] && break
+        usleep 100000
+        _i=$((_i + 1))
+    done
+    [ -n "$_disk" ] && [ -b "/dev/$_disk" ] || fail "no block device after rebinding $1"
+    DEV=/dev/$_disk
+    log "rebound as $DEV"
+}
