@@ -207,50 +207,5 @@ public sealed unsafe class SplitQueuePropertyTests
         }
     }
 
-    private static void Check(GuestRam ram, DescriptorChain chain, Expected e)
-    {
-        Assert.Equal(e.Error, chain.Error);
-        Assert.Equal(e.Walked, chain.DescriptorCount);
-        if (e.Bufs == null)
-        {
-            return;
-        }
-
-        int r = 0, w = 0;
-        ulong readable = 0, writable = 0;
-        foreach (Buf b in e.Bufs)
-        {
-            if (b.DeviceWrites)
-            {
-                w = Covers(ram, chain.Writable, chain.WritableCount, w, b);
-                writable += b.Length;
-            }
-            else
-            {
-                r = Covers(ram, chain.Readable, chain.ReadableCount, r, b);
-                readable += b.Length;
-            }
-        }
-
-        Assert.Equal(chain.ReadableCount, r);
-        Assert.Equal(chain.WritableCount, w);
-        Assert.Equal(readable, chain.ReadableBytes);
-        Assert.Equal(writable, chain.WritableBytes);
-    }
-
-    private static int Covers(GuestRam ram, IoSegment[] segs, int count, int i, Buf b)
-    {
-        ulong off = 0;
-        while (off < b.Length)
-        {
-            Assert.True(i < count);
-            Assert.True(ram.Host(b.Iova + off) == segs[i].Host);
-            ulong regionLeft = ram.RegionSize - ((b.Iova + off - ram.Base) % ram.RegionSize);
-            Assert.Equal(Math.Min(regionLeft, b.Length - off), segs[i].Length);
-            off += segs[i].Length;
-            i++;
-        }
-
-        return i;
-    }
+    private static void Check(GuestRam ram, DescriptorChain chain, Expected e) => ChainModel.Check(ram, chain, e.Error, e.Walked, e.Bufs);
 }
