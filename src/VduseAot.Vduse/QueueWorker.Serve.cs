@@ -26,30 +26,11 @@ public sealed unsafe partial class QueueWorker
         while (true)
         {
             bool progressed = queue.Process(ring.Size) > 0;
-            bool woken = false;
             int n;
             while ((n = uring.Reap(cqes)) > 0)
             {
                 progressed = true;
-                for (int i = 0; i < n; i++)
-                {
-                    ulong userData = cqes[i].user_data;
-                    if (userData == KickTag)
-                    {
-                        // The read consumed the kick counter; re-arm before looking at the ring again, so
-                        // a kick for anything published after our next avail check wakes us.
-                        ArmRead(uring, _kickFd, &counters[0], KickTag);
-                    }
-                    else if (userData == WakeTag)
-                    {
-                        woken = true;
-                        ArmRead(uring, _wakeFd, &counters[1], WakeTag);
-                    }
-                    else
-                    {
-                        queue.OnCompletion(userData, cqes[i].res);
-                    }
-                }
+                Dispatch(queue, uring, cqes.Slice(0, n), counters);
             }
 
             PublishAndInterrupt(ring, ref interrupted, ref usedAtInterrupt);
@@ -60,19 +41,18 @@ public sealed unsafe partial class QueueWorker
                 Log.Write(LogLevel.Error, _device, "queue " + _index + " stopped serving: " + ring.BrokenReason + "; it resumes after the driver resets the device");
             }
 
-            if (woken)
+            // Requests from the control thread (it also signals the wake eventfd so a sleeping pass
+            // gets here); checked every pass, so a wake-up consumed while draining is never lost.
+            if (_stop)
             {
-                if (_stop)
-                {
-                    Drain(queue, uring, cqes);
-                    return;
-                }
+                Drain(queue, uring, cqes, counters);
+                return;
+            }
 
-                if (Volatile.Read(ref _remapEpoch) != Volatile.Read(ref _remapAcked))
-                {
-                    Drain(queue, uring, cqes);
-                    Remap(ring, cache);
-                }
+            if (Volatile.Read(ref _remapEpoch) != Volatile.Read(ref _remapAcked))
+            {
+                Drain(queue, uring, cqes, counters);
+                Remap(ring, cache);
             }
 
             if (progressed)
@@ -127,22 +107,38 @@ public sealed unsafe partial class QueueWorker
     }
 
     /// <summary>Waits for every started request to complete (their buffers point into mappings about to go).</summary>
-    private void Drain(BlkQueue<IotlbMemory> queue, IoUring uring, Span<io_uring_cqe> cqes)
+    private void Drain(BlkQueue<IotlbMemory> queue, IoUring uring, Span<io_uring_cqe> cqes, ulong* counters)
     {
         while (queue.InFlight > 0)
         {
             uring.SubmitAndWait(1);
-            int n = uring.Reap(cqes);
-            for (int i = 0; i < n; i++)
-            {
-                if ((cqes[i].user_data & KickTag) == 0)
-                {
-                    queue.OnCompletion(cqes[i].user_data, cqes[i].res);
-                }
-            }
+            Dispatch(queue, uring, cqes.Slice(0, uring.Reap(cqes)), counters);
         }
 
         queue.Queue.PublishUsed();
+    }
+
+    /// <summary>
+    /// Routes reaped completions: kick and wake reads are re-armed at once (the read consumed the
+    /// counter, so a later kick or wake-up must find a read waiting), the rest finish requests.
+    /// </summary>
+    private void Dispatch(BlkQueue<IotlbMemory> queue, IoUring uring, ReadOnlySpan<io_uring_cqe> cqes, ulong* counters)
+    {
+        foreach (io_uring_cqe cqe in cqes)
+        {
+            if (cqe.user_data == KickTag)
+            {
+                ArmRead(uring, _kickFd, &counters[0], KickTag);
+            }
+            else if (cqe.user_data == WakeTag)
+            {
+                ArmRead(uring, _wakeFd, &counters[1], WakeTag);
+            }
+            else
+            {
+                queue.OnCompletion(cqe.user_data, cqe.res);
+            }
+        }
     }
 
     private static void ArmRead(IoUring uring, int fd, ulong* counter, ulong userData)
