@@ -55,7 +55,7 @@ internal sealed unsafe class FileQueueIo : IBlockQueueIo
 
         iovec* iov = slot.Iov + slot.IovFirst;
         uint count = (uint)System.Math.Min(slot.IovCount - slot.IovFirst, MaxIov);
-        ulong userData = BlkQueueUserData(slot, write ? OpWrite : OpRead);
+        ulong userData = BlkQueueUserDataCodec.Encode(slot.Index, write ? OpWrite : OpRead);
         if (write)
         {
             SqePrep.Writev(sqe, FixedFile, iov, count, slot.Offset, userData, IoUringUapi.IOSQE_FIXED_FILE);
@@ -77,7 +77,7 @@ internal sealed unsafe class FileQueueIo : IBlockQueueIo
         }
 
         slot.Pending = 1;
-        SqePrep.Fsync(sqe, FixedFile, dataSync: true, BlkQueueUserData(slot, OpFlush), IoUringUapi.IOSQE_FIXED_FILE);
+        SqePrep.Fsync(sqe, FixedFile, dataSync: true, BlkQueueUserDataCodec.Encode(slot.Index, OpFlush), IoUringUapi.IOSQE_FIXED_FILE);
         return BlkStatus.Pending;
     }
 
@@ -135,7 +135,7 @@ internal sealed unsafe class FileQueueIo : IBlockQueueIo
         int mode = Libc.FALLOC_FL_KEEP_SIZE | (punch ? Libc.FALLOC_FL_PUNCH_HOLE : Libc.FALLOC_FL_ZERO_RANGE);
         uint tag = (punch ? OpPunch : OpZeroRange) | ((uint)rangeIndex << 8);
         SqePrep.Fallocate(sqe, FixedFile, mode, r.sector * VirtioBlk.SECTOR_SIZE, (ulong)r.num_sectors * VirtioBlk.SECTOR_SIZE,
-            BlkQueueUserData(slot, tag), IoUringUapi.IOSQE_FIXED_FILE);
+            BlkQueueUserDataCodec.Encode(slot.Index, tag), IoUringUapi.IOSQE_FIXED_FILE);
         return true;
     }
 
@@ -190,8 +190,6 @@ internal sealed unsafe class FileQueueIo : IBlockQueueIo
         slot.Pending--;
         return slot.Pending == 0 ? slot.Status : BlkStatus.Pending;
     }
-
-    private static ulong BlkQueueUserData(BlkSlot slot, uint tag) => BlkQueueUserDataCodec.Encode(slot.Index, tag);
 
     /// <summary>An SQE, submitting what is queued when the ring is full; null only when the kernel takes none.</summary>
     private io_uring_sqe* Sqe()

@@ -26,11 +26,4 @@ public static unsafe class EventFd
         ulong one = 1;
         _ = Libc.write(fd, &one, sizeof(ulong));
     }
-
-    /// <summary>Resets the counter; returns true when it was non-zero.</summary>
-    public static bool Drain(int fd)
-    {
-        ulong value;
-        return Libc.read(fd, &value, sizeof(ulong)) == sizeof(ulong);
-    }
 }

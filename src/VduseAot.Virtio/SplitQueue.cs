@@ -300,13 +300,14 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
     /// </summary>
     public bool ShouldInterrupt(ushort usedAtLastCheck)
     {
+        if (!EventIdx)
+        {
+            return DriverWantsInterrupt();
+        }
+
         // Full fence: the used idx store must be visible before we read the driver's suppression
         // state, or a driver that just re-enabled interrupts and checked the old idx would wait forever.
         Interlocked.MemoryBarrier();
-        if (!EventIdx)
-        {
-            return (Volatile.Read(ref _avail->flags) & VirtioConstants.VRING_AVAIL_F_NO_INTERRUPT) == 0;
-        }
 
         // used_event sits after the avail ring's entries (spec 2.7.7).
         ushort usedEvent = Volatile.Read(ref _availRing[Size]);
@@ -316,6 +317,7 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
     /// <summary>Interrupt check without EVENT_IDX bookkeeping (VRING_AVAIL_F_NO_INTERRUPT only).</summary>
     public bool DriverWantsInterrupt()
     {
+        // Full fence: the used idx store before the flags load (see ShouldInterrupt).
         Interlocked.MemoryBarrier();
         return (Volatile.Read(ref _avail->flags) & VirtioConstants.VRING_AVAIL_F_NO_INTERRUPT) == 0;
     }

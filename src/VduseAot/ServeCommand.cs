@@ -33,16 +33,22 @@ public static class ServeCommand
         options.Device.CapacityBytes = backend.CapacityBytes;
         options.Device.ReadOnly = backend.ReadOnly;
         options.Device.Features = backend.Features;
-        using var device = new VduseBlkDevice(options.Name, options.Device, backend, dataPlane);
-        device.Create();
+        var device = new VduseBlkDevice(options.Name, options.Device, backend, dataPlane);
+        bool created = false;
         try
         {
+            device.Create();
+            created = true;
             return Serve(options, device, shutdown);
         }
         finally
         {
+            // Teardown first, so the totals include every queue; no accounting when nothing was served.
             device.Dispose();
-            ProcessAccounting.Report(options.Name, device.FinishedStats);
+            if (created)
+            {
+                ProcessAccounting.Report(options.Name, device.FinishedStats);
+            }
         }
     }
 
