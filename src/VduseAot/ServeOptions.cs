@@ -55,6 +55,12 @@ public sealed partial class ServeOptions
     /// <summary>False with --no-attach: create the VDUSE device but leave the vDPA bus alone.</summary>
     public bool Attach { get; private set; } = true;
 
+    /// <summary>--state-dir DIR: the state file, the RAM image and the control socket of each device.</summary>
+    public string StateDir { get; private set; } = "/run/vduse-blk";
+
+    /// <summary>--force: take over a device whose state file is missing or unreadable.</summary>
+    public bool Force { get; private set; }
+
     /// <summary>Parses the arguments after `serve`. Throws <see cref="UsageException"/> with a one-line reason.</summary>
     public static ServeOptions Parse(IReadOnlyList<string> args)
     {
@@ -155,6 +161,17 @@ public sealed partial class ServeOptions
                     break;
                 case "--no-attach":
                     o.Attach = false;
+                    break;
+                case "--state-dir":
+                    o.StateDir = Value(args, ref i);
+                    if (o.StateDir.Length == 0 || o.StateDir[0] != '/')
+                    {
+                        throw new UsageException("--state-dir '" + o.StateDir + "' must be an absolute path");
+                    }
+
+                    break;
+                case "--force":
+                    o.Force = true;
                     break;
                 default:
                     throw new UsageException("unknown option '" + a + "' for serve (see vduse-blk --help)");
