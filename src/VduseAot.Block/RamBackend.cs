@@ -12,13 +12,27 @@ namespace VduseAot.Block;
 public sealed unsafe class RamBackend : IBlockBackend
 {
     private byte* _data;
+    private readonly IDisposable? _owner;
 
-    /// <summary>Allocates a zeroed disk of <paramref name="capacityBytes"/>.</summary>
+    /// <summary>Allocates a zeroed disk of <paramref name="capacityBytes"/> in process memory.</summary>
     public RamBackend(ulong capacityBytes, bool readOnly)
     {
         CapacityBytes = capacityBytes;
         ReadOnly = readOnly;
         _data = (byte*)NativeMemory.AllocZeroed((nuint)capacityBytes);
+    }
+
+    /// <summary>
+    /// Serves <paramref name="capacityBytes"/> at <paramref name="data"/>, memory owned by
+    /// <paramref name="owner"/> (disposed with the backend): a shared mapping of a file keeps the
+    /// disk's bytes when the process is replaced.
+    /// </summary>
+    public RamBackend(byte* data, ulong capacityBytes, bool readOnly, IDisposable owner)
+    {
+        CapacityBytes = capacityBytes;
+        ReadOnly = readOnly;
+        _data = data;
+        _owner = owner;
     }
 
     /// <inheritdoc />
@@ -39,7 +53,15 @@ public sealed unsafe class RamBackend : IBlockBackend
     /// <inheritdoc />
     public void Dispose()
     {
-        NativeMemory.Free(_data);
+        if (_owner != null)
+        {
+            _owner.Dispose();
+        }
+        else
+        {
+            NativeMemory.Free(_data);
+        }
+
         _data = null;
     }
 

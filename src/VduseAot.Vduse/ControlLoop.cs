@@ -26,9 +26,19 @@ internal sealed unsafe class ControlLoop
     private ulong _features;
     private int _waitingQueues;
     private int _waitPolls;
+    private readonly StateFile? _state;
+    private QueueStart _takeOver;
 
-    public ControlLoop(string name, int deviceFd, ushort queues, BlkExecutor executor, DataPlaneOptions dataPlane)
+    /// <summary>
+    /// A control thread for the device open on <paramref name="deviceFd"/>. With <paramref name="takeOver"/>
+    /// other than Fresh the device is already running under the driver: the thread first restarts the
+    /// queues from <paramref name="state"/> (the status a predecessor acknowledged and its journals).
+    /// </summary>
+    public ControlLoop(string name, int deviceFd, ushort queues, BlkExecutor executor, DataPlaneOptions dataPlane,
+        StateFile? state = null, QueueStart takeOver = QueueStart.Fresh)
     {
+        _state = state;
+        _takeOver = takeOver;
         _dataPlane = dataPlane;
         _name = name;
         _deviceFd = deviceFd;
@@ -83,6 +93,19 @@ internal sealed unsafe class ControlLoop
 
     private void Loop()
     {
+        if (_takeOver != QueueStart.Fresh && _state != null && (_state.Status & VirtioConstants.VIRTIO_CONFIG_S_DRIVER_OK) != 0)
+        {
+            // The driver is live: serve its rings before answering the messages queued meanwhile
+            // (those may wait on requests in flight, e.g. a reset draining the block layer).
+            _status = _state.Status;
+            Log.Write(LogLevel.Info, _name, "taking over a running device (status 0x" + _status.ToString("x2", System.Globalization.CultureInfo.InvariantCulture) + ")");
+            if (!StartWorkers())
+            {
+                throw new VduseException("the running device's queues could not be taken over");
+            }
+        }
+
+        _takeOver = QueueStart.Fresh;
         pollfd* fds = stackalloc pollfd[2];
         fds[0] = new pollfd { fd = _deviceFd, events = Libc.POLLIN };
         fds[1] = new pollfd { fd = _stopFd, events = Libc.POLLIN };
@@ -180,6 +203,12 @@ internal sealed unsafe class ControlLoop
                 {
                     response.result = vduse_dev_response.VDUSE_REQ_RESULT_FAILED;
                 }
+                else if (_state != null)
+                {
+                    // Recorded once handled and before the answer: a successor that finds the message
+                    // again (unanswered messages are requeued when we die) handles it idempotently.
+                    _state.Status = request.payload.status;
+                }
 
                 break;
             case VduseUapi.VDUSE_UPDATE_IOTLB:
@@ -272,7 +301,8 @@ internal sealed unsafe class ControlLoop
                 continue;
             }
 
-            var worker = new QueueWorker(_name, _deviceFd, in info, _features, _executor, _dataPlane);
+            var worker = new QueueWorker(_name, _deviceFd, in info, _features, _executor, _dataPlane,
+                _state?.Journal(i, (ushort)info.num), _takeOver);
             worker.Start();
             _workers[i] = worker;
             SetInterruptAffinity(i, worker.Cpu);

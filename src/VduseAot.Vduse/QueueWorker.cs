@@ -35,10 +35,15 @@ public sealed unsafe partial class QueueWorker
     private int _remapEpoch;
     private int _remapAcked;
     private int _lastAvail;
+    private readonly RingJournal? _journal;
+    private readonly QueueStart _start;
 
     /// <summary>Creates (does not start) the worker for queue <paramref name="info"/>.index.</summary>
-    public QueueWorker(string device, int deviceFd, in vduse_vq_info info, ulong features, BlkExecutor executor, DataPlaneOptions dataPlane)
+    public QueueWorker(string device, int deviceFd, in vduse_vq_info info, ulong features, BlkExecutor executor, DataPlaneOptions dataPlane,
+        RingJournal? journal = null, QueueStart start = QueueStart.Fresh)
     {
+        _journal = journal;
+        _start = start;
         _dataPlane = dataPlane;
         _features = features;
         _device = device;
@@ -97,6 +102,9 @@ public sealed unsafe partial class QueueWorker
         _ = Libc.close(_wakeFd);
     }
 
+    /// <summary>Requests a predecessor left in flight that this worker resubmitted.</summary>
+    public int Recovered { get; private set; }
+
     /// <summary>The CPU the thread is pinned to, or -1.</summary>
     public int Cpu => _dataPlane.CpuFor(_index);
 
@@ -112,17 +120,30 @@ public sealed unsafe partial class QueueWorker
             // both wrap counters set.
             vduse_vq_state_packed s = _info.state.packed;
             bool fresh = s.last_avail_counter == 0 && s.last_avail_idx == 0 && s.last_used_counter == 0 && s.last_used_idx == 0;
-            var ring = new PackedQueue<IotlbMemory>(new IotlbMemory(cache), (ushort)_info.num) { Indirect = indirect, EventIdx = eventIdx };
-            error = ring.Start(_info.desc_addr, _info.driver_addr, _info.device_addr,
-                s.last_avail_idx, fresh || s.last_avail_counter != 0, s.last_used_idx, fresh || s.last_used_counter != 0);
+            var ring = new PackedQueue<IotlbMemory>(new IotlbMemory(cache), (ushort)_info.num) { Indirect = indirect, EventIdx = eventIdx, Journal = _journal };
+            error = _start == QueueStart.Resume
+                ? ring.Resume(_info.desc_addr, _info.driver_addr, _info.device_addr)
+                : ring.Start(_info.desc_addr, _info.driver_addr, _info.device_addr,
+                    s.last_avail_idx, fresh || s.last_avail_counter != 0, s.last_used_idx, fresh || s.last_used_counter != 0);
             queue = new BlkQueue<IotlbMemory>(ring, _executor, uring);
             _packedRing = ring;
+            Recovered = ring.RecoveredPending;
         }
         else
         {
-            var ring = new SplitQueue<IotlbMemory>(new IotlbMemory(cache), (ushort)_info.num) { Indirect = indirect, EventIdx = eventIdx };
-            error = ring.Start(_info.desc_addr, _info.driver_addr, _info.device_addr, _info.state.split.avail_index);
+            var ring = new SplitQueue<IotlbMemory>(new IotlbMemory(cache), (ushort)_info.num) { Indirect = indirect, EventIdx = eventIdx, Journal = _journal };
+            error = _start == QueueStart.Resume
+                ? ring.Resume(_info.desc_addr, _info.driver_addr, _info.device_addr)
+                : ring.Start(_info.desc_addr, _info.driver_addr, _info.device_addr, _info.state.split.avail_index);
+            if (error == null && _start == QueueStart.Adopt)
+            {
+                // No record of the predecessor: assume nothing was in flight and continue after the
+                // last chain it returned (what --force promises, and all it can).
+                error = ring.Start(_info.desc_addr, _info.driver_addr, _info.device_addr, ring.NextUsedIndex);
+            }
+
             queue = new BlkQueue<IotlbMemory>(ring, _executor, uring);
+            Recovered = ring.RecoveredPending;
         }
 
         if (error != null)
@@ -180,6 +201,17 @@ public sealed unsafe partial class QueueWorker
             }
 
             Stats = queue.Stats;
+            if (_start != QueueStart.Fresh)
+            {
+                Log.Write(LogLevel.Info, _device, "queue " + _index + " taken over: " + Recovered + " request(s) in flight resubmitted");
+
+                // The predecessor may have published completions without the interrupt, and kicks
+                // sent while nobody listened are gone: interrupt once, and the first pass looks at
+                // the avail ring without waiting for a kick.
+                uint index = _index;
+                _ = Libc.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_INJECT_IRQ, &index);
+            }
+
             Serve(queue, uring, cache);
         }
         catch (Exception e)

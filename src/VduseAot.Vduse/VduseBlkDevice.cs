@@ -10,7 +10,7 @@ namespace VduseAot.Vduse;
 /// <summary>
 /// A virtio-blk device served through VDUSE, from creation to destruction: VDUSE_CREATE_DEV with the
 /// block config space, VDUSE_VQ_SETUP per queue, the control thread, the vDPA attach, and the reverse
-/// on <see cref="Dispose"/> (detach, stop, close, VDUSE_DESTROY_DEV), leaving nothing behind.
+/// on <see cref="Dispose()"/> (detach, stop, close, VDUSE_DESTROY_DEV), leaving nothing behind.
 /// </summary>
 public sealed unsafe class VduseBlkDevice : IDisposable
 {
@@ -24,10 +24,13 @@ public sealed unsafe class VduseBlkDevice : IDisposable
     private int _deviceFd = -1;
     private bool _created;
     private bool _attached;
+    private readonly DeviceStateOptions _stateOptions;
+    private StateFile? _state;
 
     /// <summary>Describes (does not create) device <paramref name="name"/> serving <paramref name="backend"/>.</summary>
-    public VduseBlkDevice(string name, BlkDeviceOptions options, IBlockBackend backend, DataPlaneOptions dataPlane)
+    public VduseBlkDevice(string name, BlkDeviceOptions options, IBlockBackend backend, DataPlaneOptions dataPlane, DeviceStateOptions state)
     {
+        _stateOptions = state;
         _dataPlane = dataPlane;
         _name = name;
         _options = options;
@@ -49,19 +52,54 @@ public sealed unsafe class VduseBlkDevice : IDisposable
     /// <summary>Why the control thread died, if it did.</summary>
     public Exception? ControlFailure => _loop?.Failure;
 
-    /// <summary>Creates the VDUSE device, sets up its queues and starts answering the kernel.</summary>
+    /// <summary>The device existed and this process took it over from a predecessor.</summary>
+    public bool TookOver { get; private set; }
+
+    /// <summary>The device was destroyed by <see cref="Dispose()"/> (not left for a successor).</summary>
+    public bool Destroyed { get; private set; }
+
+    /// <summary>The configuration this process serves, as recorded in the state file.</summary>
+    public DeviceIdentity Identity => new()
+    {
+        Features = BlkConfigSpace.Features(_options),
+        Queues = _options.Queues,
+        QueueSize = _options.QueueSize,
+        LogicalBlockSize = _options.LogicalBlockSize,
+        CapacityBytes = _options.CapacityBytes,
+        ReadOnly = _options.ReadOnly,
+        Backend = _stateOptions.BackendIdentity,
+    };
+
+    /// <summary>True when a VDUSE device named <paramref name="name"/> exists (served or left for a successor).</summary>
+    public static bool Exists(string name) => File.Exists("/dev/vduse/" + name);
+
+    /// <summary>
+    /// Creates the VDUSE device, sets up its queues and starts answering the kernel; or, when a device
+    /// of this name was left by a predecessor (VDUSE_CREATE_DEV says EEXIST and /dev/vduse/NAME exists),
+    /// takes it over from its state file.
+    /// </summary>
     public void Create()
     {
+        StateDirectory.Ensure(_stateOptions.Directory);
         _control = new VduseControl();
+        DeviceIdentity identity = Identity;
         virtio_blk_config config = BlkConfigSpace.Build(_options);
         var configBytes = new ReadOnlySpan<byte>(&config, sizeof(virtio_blk_config));
-        Errno e = _control.CreateDevice(_name, VirtioConstants.VIRTIO_ID_BLOCK, BlkConfigSpace.Features(_options), _options.Queues, configBytes);
+        Errno e = _control.CreateDevice(_name, VirtioConstants.VIRTIO_ID_BLOCK, identity.Features, _options.Queues, configBytes);
+        if (e == Errno.EEXIST && File.Exists(DevicePath))
+        {
+            TakeOver(identity);
+            return;
+        }
+
         if (e != Errno.OK)
         {
             throw new VduseException(CreateFailure(e));
         }
 
         _created = true;
+        _state = StateFile.Create(StatePath, identity);
+        _state.OwnerPid = Environment.ProcessId;
         _deviceFd = OpenDevice();
         for (uint i = 0; i < _options.Queues; i++)
         {
@@ -72,15 +110,91 @@ public sealed unsafe class VduseBlkDevice : IDisposable
             }
         }
 
-        _loop = new ControlLoop(_name, _deviceFd, _options.Queues, _executor, _dataPlane);
+        StartControl(QueueStart.Fresh);
+        Log.Write(LogLevel.Info, _name, "created " + DevicePath + " (" + _executor.Backend.Describe() + ", " + _options.Queues + " queue(s) of " + _options.QueueSize + ")");
+    }
+
+    private string StatePath => StateFile.PathFor(_stateOptions.Directory, _name);
+
+    /// <summary>
+    /// Opens a device a predecessor left (its process exited for an upgrade, or crashed), checks that
+    /// this process would serve it unchanged, and restarts its queues from the journals. Refusals
+    /// leave the device exactly as it was.
+    /// </summary>
+    private void TakeOver(DeviceIdentity identity)
+    {
+        StateFile? state = StateFile.Open(StatePath, out string? problem);
+        int fd = Libc.open(DevicePath, Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            Errno e = ErrnoExtensions.Last();
+            int owner = state?.OwnerPid ?? 0;
+            state?.Dispose();
+            throw new VduseException(e == Errno.EBUSY
+                ? "device '" + _name + "' is served by another process" + (owner > 0 ? " (pid " + owner + ")" : "") + ": stop it first (vduse-blk stop " + _name + ", or SIGTERM) or pick another --name"
+                : "cannot open " + DevicePath + ": " + e.Describe());
+        }
+
+        QueueStart mode = QueueStart.Resume;
+        string? refusal = state == null
+            ? (_stateOptions.Force ? null : "cannot take over device '" + _name + "': " + problem + "; --force takes it over anyway (requests it had in flight are lost)")
+            : state.Identity.Difference(identity) is string difference
+                ? "device '" + _name + "' is running with another configuration: " + difference + "; serve it with the same settings, or stop it first (vduse-blk stop " + _name + ") — it was left untouched"
+                : null;
+        if (refusal != null)
+        {
+            // Closing our descriptor hands any message we might have been sent back to the queue.
+            _ = Libc.close(fd);
+            state?.Dispose();
+            throw new VduseException(refusal);
+        }
+
+        if (state == null)
+        {
+            Log.Write(LogLevel.Warn, _name, problem + "; --force: taking the device over without its requests in flight");
+            state = StateFile.Create(StatePath, identity);
+            state.Status = DriverLooksLive(fd) ? (byte)0x0f : (byte)0;
+            mode = QueueStart.Adopt;
+        }
+
+        _deviceFd = fd;
+        _created = true;
+        _state = state;
+        TookOver = true;
+        Log.Write(LogLevel.Info, _name, "taking over " + DevicePath + " from pid " + state.OwnerPid + " (" + _executor.Backend.Describe() + ")");
+        state.OwnerPid = Environment.ProcessId;
+        StartControl(mode);
+    }
+
+    /// <summary>Without a state file: the driver negotiated features and enabled queue 0.</summary>
+    private static bool DriverLooksLive(int fd)
+    {
+        ulong features = 0;
+        vduse_vq_info info = new() { index = 0 };
+        return Libc.ioctl(fd, VduseUapi.VDUSE_DEV_GET_FEATURES, &features) == 0 && features != 0
+            && Libc.ioctl(fd, VduseUapi.VDUSE_VQ_GET_INFO, &info) == 0 && info.ready != 0;
+    }
+
+    private void StartControl(QueueStart mode)
+    {
+        _loop = new ControlLoop(_name, _deviceFd, _options.Queues, _executor, _dataPlane, _state, mode);
         FinishedStats = _loop.Finished;
         _loop.Start();
-        Log.Write(LogLevel.Info, _name, "created " + DevicePath + " (" + _executor.Backend.Describe() + ", " + _options.Queues + " queue(s) of " + _options.QueueSize + ")");
     }
 
     /// <summary>Attaches to the vDPA bus and waits for the block device to appear.</summary>
     public void Attach(int timeoutMs = 60000)
     {
+        if (TookOver && Directory.Exists("/sys/bus/vdpa/devices/" + _name))
+        {
+            // Still on the bus from the predecessor: the guest never saw the device go.
+            _attached = true;
+            BlockDevice = BlockDeviceLocator.Wait(_name, timeoutMs)
+                ?? throw new VduseException("'" + _name + "' is on the vDPA bus but has no block device: load virtio_blk (modprobe virtio_blk)");
+            Log.Write(LogLevel.Info, _name, "serving " + BlockDevice + " again");
+            return;
+        }
+
         if (_dataPlane.BounceSize is ulong bounce)
         {
             SetBounceSize(bounce);
@@ -121,7 +235,6 @@ public sealed unsafe class VduseBlkDevice : IDisposable
         string what = "VDUSE_CREATE_DEV '" + _name + "' failed: " + e.Describe() + "; ";
         return e switch
         {
-            Errno.EEXIST when File.Exists(DevicePath) => what + "a VDUSE device with this name exists already (served by another process, or left over: `vduse-blk` cannot take it over yet)",
             Errno.EEXIST => what + "the kernel refused the name, likely a sysfs collision (names like 'vq0' clash with the kernel's per-queue directories): pick another name",
             Errno.EPERM or Errno.EACCES => what + "creating VDUSE devices needs CAP_SYS_ADMIN: run as root",
             Errno.EINVAL => what + "the kernel rejected the device configuration (features or config space)",
@@ -151,8 +264,35 @@ public sealed unsafe class VduseBlkDevice : IDisposable
     }
 
     /// <summary>Detaches, stops every thread, closes and destroys the device. Safe to call after a partial start.</summary>
-    public void Dispose()
+    public void Dispose() => Dispose(keepDevice: false);
+
+    /// <summary>
+    /// With <paramref name="keepDevice"/>: finishes the requests in flight, stops every thread and
+    /// closes the device but leaves it (and the block device the guest uses) in place with its state
+    /// file, for a successor `serve` of the same name. Otherwise as <see cref="Dispose()"/>.
+    /// </summary>
+    public void Dispose(bool keepDevice)
     {
+        if (keepDevice && _created)
+        {
+            _loop?.Stop();
+            _loop = null;
+            CloseDevice();
+            _state?.Dispose();
+            _state = null;
+            _netlink?.Dispose();
+            _netlink = null;
+            _control?.Dispose();
+            _control = null;
+            Log.Write(LogLevel.Info, _name, "exited leaving " + DevicePath + (BlockDevice != null ? " and " + BlockDevice : "") + " for the next `serve --name " + _name + "`");
+            return;
+        }
+
+        if (_attached && _netlink == null)
+        {
+            _netlink = new VdpaNetlink();
+        }
+
         if (_attached && _netlink != null)
         {
             // Detaching makes virtio_blk reset the device, which needs the control thread still answering.
@@ -169,12 +309,7 @@ public sealed unsafe class VduseBlkDevice : IDisposable
         _netlink = null;
         _loop?.Stop();
         _loop = null;
-        if (_deviceFd >= 0)
-        {
-            _ = Libc.close(_deviceFd);
-            _deviceFd = -1;
-        }
-
+        CloseDevice();
         if (_created && _control != null)
         {
             Errno e = Errno.OK;
@@ -193,13 +328,29 @@ public sealed unsafe class VduseBlkDevice : IDisposable
             {
                 Log.Write(LogLevel.Warn, _name, "VDUSE_DESTROY_DEV failed: " + e.Describe());
             }
+            else
+            {
+                Destroyed = true;
+                _state?.Delete();
+                _state = null;
+            }
 
             _created = false;
             Log.Write(LogLevel.Info, _name, "destroyed");
         }
 
+        _state?.Dispose();
+        _state = null;
         _control?.Dispose();
         _control = null;
     }
 
+    private void CloseDevice()
+    {
+        if (_deviceFd >= 0)
+        {
+            _ = Libc.close(_deviceFd);
+            _deviceFd = -1;
+        }
+    }
 }

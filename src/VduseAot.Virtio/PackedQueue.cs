@@ -24,6 +24,9 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
     private bool _usedWrap = true;
     private ushort _signalledUsed;
     private bool _signalledWrap = true;
+    private ushort[] _recovered = [];
+    private int _recoveredNext;
+    private vring_packed_desc[] _recoveredDescriptors = [];
 
     /// <summary>Creates a stopped queue of <paramref name="size"/> entries (1 to 32768; packed rings need no power of two).</summary>
     public PackedQueue(TMem memory, ushort size)
@@ -71,6 +74,67 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
     public string? Start(ulong ringIova, ulong driverEventIova, ulong deviceEventIova,
         ushort availIndex, bool availWrap, ushort usedIndex, bool usedWrap)
     {
+        string? error = MapRings(ringIova, driverEventIova, deviceEventIova) ?? SetPositions(availIndex, availWrap, usedIndex, usedWrap);
+        if (error == null)
+        {
+            Journal?.Reset(true, availIndex, availWrap, usedIndex, usedWrap);
+        }
+
+        return error;
+    }
+
+    /// <summary>
+    /// Takes over a running ring from a predecessor's <see cref="Journal"/>: settles the completion it
+    /// was writing (the slot's USED bit tells whether the flags store landed: the driver can only
+    /// rewrite that slot after seeing it), continues from its positions and pops the chains it left
+    /// in flight first, rebuilt from the journal's copies of their descriptors.
+    /// </summary>
+    public string? Resume(ulong ringIova, ulong driverEventIova, ulong deviceEventIova)
+    {
+        RingJournal journal = Journal ?? throw new System.InvalidOperationException("Resume needs a journal");
+        JournalSnapshot saved = journal.Read(true);
+        string? error = saved.Error ?? MapRings(ringIova, driverEventIova, deviceEventIova);
+        if (error != null)
+        {
+            return error;
+        }
+
+        ushort used = saved.UsedIndex;
+        bool usedWrap = saved.UsedWrap;
+        ushort[] returned = [];
+        if (saved.Pending && used < Size && ((Volatile.Read(ref _ring[used].flags) & UsedBit) != 0) == usedWrap)
+        {
+            returned = [saved.PendingValue];
+            used = (ushort)(used + journal.RingSlotsOf(saved.PendingValue));
+            if (used >= Size)
+            {
+                used -= Size;
+                usedWrap = !usedWrap;
+            }
+        }
+
+        error = SetPositions(saved.AvailIndex, saved.AvailWrap, used, usedWrap);
+        if (error != null)
+        {
+            return error;
+        }
+
+        _recovered = journal.Resume(returned, used, usedWrap);
+        _recoveredNext = 0;
+        _recoveredDescriptors = new vring_packed_desc[Size];
+        return null;
+    }
+
+    /// <summary>Chains taken over from a predecessor and not popped again yet.</summary>
+    public int RecoveredPending => _recovered.Length - _recoveredNext;
+
+    /// <summary>The crash-consistent record of this ring, when the device keeps one (null: none).</summary>
+    public RingJournal? Journal { get; set; }
+
+    private string? MapRings(ulong ringIova, ulong driverEventIova, ulong deviceEventIova)
+    {
+        _recovered = [];
+        _recoveredNext = 0;
         _ring = (vring_packed_desc*)Map(ringIova, (uint)Size * 16u, true);
         _driverEvent = (vring_packed_desc_event*)Map(driverEventIova, 4, false);
         _deviceEvent = (vring_packed_desc_event*)Map(deviceEventIova, 4, true);
@@ -80,8 +144,13 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
             return "a packed ring area is not mapped contiguously";
         }
 
-        // The state may come from outside (GET_VQ_INFO after a reconnect): an index past the ring
-        // would make us read and write outside it.
+        return null;
+    }
+
+    private string? SetPositions(ushort availIndex, bool availWrap, ushort usedIndex, bool usedWrap)
+    {
+        // The state may come from outside (GET_VQ_INFO, a state file): an index past the ring would
+        // make us read and write outside it.
         if (availIndex >= Size || usedIndex >= Size)
         {
             Unmap("ring index out of range");
@@ -130,6 +199,12 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
     /// <inheritdoc />
     public bool TryPop(DescriptorChain chain)
     {
+        if (_recoveredNext < _recovered.Length && _ring != null && BrokenReason == null)
+        {
+            PopRecovered(_recovered[_recoveredNext++], chain);
+            return true;
+        }
+
         if (!HasAvailable())
         {
             return false;
@@ -150,6 +225,7 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
             }
 
             vring_packed_desc d = _ring[index];
+            Journal?.AppendPacked(d);
             slots++;
             chain.DescriptorCount++;
             if (error == ChainError.None)
@@ -176,7 +252,24 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
         }
 
         _nextAvail = next;
+        Journal?.PoppedPacked(chain.Head, slots, _nextAvail, _availWrap);
         return true;
+    }
+
+    /// <summary>Rebuilds a chain left in flight by a predecessor from the journal's descriptor copies.</summary>
+    private void PopRecovered(ushort id, DescriptorChain chain)
+    {
+        chain.Reset(id);
+        int count = Journal!.RecordedDescriptors(id, _recoveredDescriptors);
+        ChainError error = ChainError.None;
+        for (int i = 0; i < count && error == ChainError.None; i++)
+        {
+            chain.DescriptorCount++;
+            error = Take(_recoveredDescriptors[i], chain);
+        }
+
+        chain.Error = count == 0 ? ChainError.TooLong : error;
+        chain.RingSlots = Journal.RingSlotsOf(id);
     }
 
     private ChainError Take(in vring_packed_desc d, DescriptorChain chain)
@@ -235,6 +328,7 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
     /// <inheritdoc />
     public void Complete(DescriptorChain chain, uint writtenBytes)
     {
+        Journal?.BeginCompletePacked(chain.Head, _nextUsed, _usedWrap);
         vring_packed_desc* d = &_ring[_nextUsed];
         d->id = chain.Head;
         d->len = writtenBytes;
@@ -249,6 +343,7 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
         }
 
         _nextUsed = next;
+        Journal?.EndCompletePacked(chain.Head, _nextUsed, _usedWrap);
         CompletedTotal++;
     }
 

@@ -22,6 +22,8 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
     private ushort _availCache;
     private ushort _nextUsed;
     private ushort _publishedUsed;
+    private ushort[] _recovered = [];
+    private int _recoveredNext;
 
     /// <summary>Creates a stopped queue of <paramref name="size"/> entries (a power of two, at most 32768).</summary>
     public SplitQueue(TMem memory, ushort size)
@@ -65,8 +67,64 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
     /// <summary>
     /// Translates the three ring areas and sets the starting avail index. Returns an error text when an
     /// area is unmapped or not contiguous in host memory. Called at start-up, never on the hot path.
+    /// With a <see cref="Journal"/>, starts its record afresh.
     /// </summary>
     public string? Start(ulong descIova, ulong availIova, ulong usedIova, ushort availIndex)
+    {
+        string? error = MapRings(descIova, availIova, usedIova);
+        if (error != null)
+        {
+            return error;
+        }
+
+        SetAvail(availIndex);
+        Journal?.Reset(false, availIndex, false, _nextUsed, false);
+        return null;
+    }
+
+    /// <summary>
+    /// Takes over a running ring from a predecessor's <see cref="Journal"/>: translates the rings, settles
+    /// the completion batch it was publishing (the guest's used index tells whether the store landed),
+    /// continues from its avail position, and pops the chains it left in flight first, in their order.
+    /// </summary>
+    public string? Resume(ulong descIova, ulong availIova, ulong usedIova)
+    {
+        RingJournal journal = Journal ?? throw new System.InvalidOperationException("Resume needs a journal");
+        JournalSnapshot saved = journal.Read(false);
+        string? error = saved.Error ?? MapRings(descIova, availIova, usedIova);
+        if (error != null)
+        {
+            return error;
+        }
+
+        ushort guestUsed = _nextUsed;
+        ushort[] returned = new ushort[saved.Pending && guestUsed != saved.UsedIndex ? saved.PendingValue : 0];
+        if (guestUsed != saved.UsedIndex && (!saved.Pending || guestUsed != (ushort)(saved.UsedIndex + saved.PendingValue)))
+        {
+            BrokenReason = "state file does not match the ring";
+            return "the ring's used index is " + guestUsed + " but the state file expects " + saved.UsedIndex
+                + (saved.Pending ? " or " + (ushort)(saved.UsedIndex + saved.PendingValue) : "") + ": it belongs to another run of the device";
+        }
+
+        // The batch landed: its used entries (ours, the driver never writes them) name the chains returned.
+        for (int i = 0; i < returned.Length; i++)
+        {
+            returned[i] = (ushort)_usedRing[(ushort)(saved.UsedIndex + i) & (Size - 1)].id;
+        }
+
+        SetAvail(saved.AvailIndex);
+        _recovered = journal.Resume(returned, guestUsed, false);
+        _recoveredNext = 0;
+        return null;
+    }
+
+    /// <summary>Chains taken over from a predecessor and not popped again yet.</summary>
+    public int RecoveredPending => _recovered.Length - _recoveredNext;
+
+    /// <summary>The crash-consistent record of this ring, when the device keeps one (null: none).</summary>
+    public RingJournal? Journal { get; set; }
+
+    private string? MapRings(ulong descIova, ulong availIova, ulong usedIova)
     {
         uint descBytes = (uint)Size * 16u;
         uint availBytes = 6u + 2u * Size;
@@ -87,15 +145,21 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
 
         _availRing = (ushort*)((byte*)_avail + 4);
         _usedRing = (vring_used_elem*)((byte*)_used + 4);
-        _lastAvail = availIndex;
-        _availCache = availIndex;
 
         // The used index lives in shared memory: after a (re)start it is wherever the previous owner
         // left it (0 after the driver's reset), and the device continues from there.
         _nextUsed = Volatile.Read(ref _used->idx);
         _publishedUsed = _nextUsed;
+        _recovered = [];
+        _recoveredNext = 0;
         BrokenReason = null;
         return null;
+    }
+
+    private void SetAvail(ushort availIndex)
+    {
+        _lastAvail = availIndex;
+        _availCache = availIndex;
     }
 
     private byte* MapRing(ulong iova, uint bytes, bool write)
@@ -137,6 +201,14 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
     /// </summary>
     public bool TryPop(DescriptorChain chain)
     {
+        if (_recoveredNext < _recovered.Length && BrokenReason == null)
+        {
+            // In flight when the predecessor stopped: the driver still owns nothing of it, so the
+            // descriptors are unchanged and the chain is walked again.
+            Walk(_recovered[_recoveredNext++], chain);
+            return true;
+        }
+
         while (BrokenReason == null && HasAvailable())
         {
             ushort head = _availRing[_lastAvail & (Size - 1)];
@@ -148,6 +220,7 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
             }
 
             Walk(head, chain);
+            Journal?.PoppedSplit(head, _lastAvail);
             return true;
         }
 
@@ -272,6 +345,7 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
         vring_used_elem* elem = &_usedRing[_nextUsed & (Size - 1)];
         elem->id = head;
         elem->len = writtenBytes;
+        Journal?.CompletedSplit(head);
         _nextUsed++;
         CompletedTotal++;
     }
@@ -287,8 +361,11 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
             return false;
         }
 
+        Journal?.BeginPublishSplit(_publishedUsed, (ushort)(_nextUsed - _publishedUsed));
+
         // Release: publishes the used elements written above before the driver can see the new idx.
         Volatile.Write(ref _used->idx, _nextUsed);
+        Journal?.EndPublishSplit(_nextUsed);
         _publishedUsed = _nextUsed;
         return true;
     }

@@ -35,11 +35,20 @@ public static class Program
           --no-attach                 create the VDUSE device but do not attach it to the vDPA bus
           --sqpoll                    kernel submission thread per queue (IORING_SETUP_SQPOLL)
           --bounce-size SIZE          VDUSE bounce buffer, 1M to 1G (kernel default 64M; Linux >= 6.5)
+          --state-dir DIR             where NAME.state (the reconnect journal) and NAME.ram (the RAM
+                                      disk's bytes) live (default /run/vduse-blk)
+          --force                     take over a device left without a usable state file (requests
+                                      it had in flight are lost)
 
         Once the block device exists, serve prints one line: ready NAME /dev/vdX
         (with --no-attach: created NAME /dev/vduse/NAME).
 
-        Signals: SIGTERM or SIGINT detach and destroy the device, then exit 0.
+        Reconnect: a device outlives its process when the process exits with SIGUSR1 (upgrade) or is
+        killed; `serve` with the same name and settings takes it over and resubmits the requests that
+        were in flight. Different settings are refused and leave the running device untouched.
+
+        Signals: SIGTERM or SIGINT detach and destroy the device (and its state), then exit 0.
+                 SIGUSR1 finishes the requests in flight and exits 0, leaving the device in place.
         Exit status: 0 success, 1 runtime error (the message says what to do), 2 usage error.
         Needs the kernel modules vduse, vdpa, virtio_vdpa and virtio_blk, and root.
         """;

@@ -13,13 +13,16 @@ public static class ServeCommand
     public static int Run(ServeOptions options)
     {
         using var shutdown = new ManualResetEventSlim();
+        bool keepDevice = false;
         Action<PosixSignalContext> onSignal = context =>
         {
             context.Cancel = true;
+            keepDevice = context.Signal == KeepDeviceSignal;
             shutdown.Set();
         };
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, onSignal);
         using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, onSignal);
+        using PosixSignalRegistration keep = PosixSignalRegistration.Create(KeepDeviceSignal, onSignal);
 
         var dataPlane = new DataPlaneOptions
         {
@@ -29,11 +32,18 @@ public static class ServeCommand
             PollMicroseconds = options.PollMicroseconds,
         };
         dataPlane.CheckKernel(options.Backend == BackendKind.File);
-        using IBlockBackend backend = OpenBackend(options);
+        bool existing = VduseBlkDevice.Exists(options.Name);
+        if (existing)
+        {
+            CheckBeforeTakeOver(options);
+        }
+
+        using IBlockBackend backend = OpenBackend(options, existing);
         options.Device.CapacityBytes = backend.CapacityBytes;
         options.Device.ReadOnly = backend.ReadOnly;
         options.Device.Features = backend.Features;
-        var device = new VduseBlkDevice(options.Name, options.Device, backend, dataPlane);
+        var state = new DeviceStateOptions { Directory = options.StateDir, Force = options.Force, BackendIdentity = BackendIdentity(options) };
+        var device = new VduseBlkDevice(options.Name, options.Device, backend, dataPlane, state);
         bool created = false;
         try
         {
@@ -44,11 +54,68 @@ public static class ServeCommand
         finally
         {
             // Teardown first, so the totals include every queue; no accounting when nothing was served.
-            device.Dispose();
+            device.Dispose(keepDevice && created);
+            if (device.Destroyed && options.Backend == BackendKind.Ram)
+            {
+                TryDelete(RamImagePath(options));
+            }
+
             if (created)
             {
                 ProcessAccounting.Report(options.Name, device.FinishedStats);
             }
+        }
+    }
+
+    /// <summary>SIGUSR1: exit but leave the device (and the guest's block device) for the next `serve` of the name.</summary>
+    public const PosixSignal KeepDeviceSignal = (PosixSignal)10;
+
+    private static string RamImagePath(ServeOptions options) => System.IO.Path.Combine(options.StateDir, options.Name + ".ram");
+
+    private static string BackendIdentity(ServeOptions options) => options.Backend switch
+    {
+        BackendKind.Ram => "ram",
+        BackendKind.Null => "null",
+        _ => "file " + System.IO.Path.GetFullPath(options.FilePath!),
+    };
+
+    /// <summary>
+    /// Refuses a takeover whose size or backend differs before the backend is opened: opening would
+    /// resize a RAM image or extend a file the running device serves.
+    /// </summary>
+    private static void CheckBeforeTakeOver(ServeOptions options)
+    {
+        StateFile? state = StateFile.Open(StateFile.PathFor(options.StateDir, options.Name), out _);
+        if (state == null)
+        {
+            return; // the device's own checks say what is wrong (or --force takes it over)
+        }
+
+        DeviceIdentity running = state.Identity;
+        state.Dispose();
+        ulong? capacity = options.Backend == BackendKind.File
+            ? options.FileSize ?? (System.IO.File.Exists(options.FilePath) ? MappedFile.SizeOf(options.FilePath!) : null)
+            : options.Device.CapacityBytes;
+        string? difference = running.Backend != BackendIdentity(options) ? running.Difference(running with { Backend = BackendIdentity(options) })
+            : capacity is ulong c && c != 0 && c != running.CapacityBytes ? running.Difference(running with { CapacityBytes = c })
+            : options.Device.Queues != running.Queues ? running.Difference(running with { Queues = options.Device.Queues })
+            : null;
+        if (difference != null)
+        {
+            throw new VduseException("device '" + options.Name + "' is running with another configuration: " + difference
+                + "; serve it with the same settings, or stop it first (vduse-blk stop " + options.Name + ") — it was left untouched");
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            System.IO.File.Delete(path);
+        }
+        catch (System.IO.IOException)
+        {
+            // Best effort: a stale image is recreated empty by the next new device of the name.
         }
     }
 
@@ -75,12 +142,17 @@ public static class ServeCommand
         return 0;
     }
 
-    private static IBlockBackend OpenBackend(ServeOptions options)
+    private static unsafe IBlockBackend OpenBackend(ServeOptions options, bool existing)
     {
         switch (options.Backend)
         {
             case BackendKind.Ram:
-                return new RamBackend(options.Device.CapacityBytes, options.Device.ReadOnly);
+                // The disk lives in a shared file in the state directory (normally tmpfs, so it is
+                // RAM all the same) so a successor process finds the bytes the guest wrote; a new
+                // device starts from an empty image.
+                StateDirectory.Ensure(options.StateDir);
+                MappedFile image = MappedFile.Open(RamImagePath(options), options.Device.CapacityBytes, keep: existing);
+                return new RamBackend(image.Data, options.Device.CapacityBytes, options.Device.ReadOnly, image);
             case BackendKind.Null:
                 return new NullBackend(options.Device.CapacityBytes, options.Device.ReadOnly);
             default:

@@ -239,3 +239,68 @@ wait_rebound() {
     DEV=/dev/$_disk
     log "rebound as $DEV"
 }
+
+# --- reconnect helpers ---------------------------------------------------------------
+STATE_DIR=${STATE_DIR:-/run/vduse-blk}
+
+# wait_gone PID SECONDS: waits for the child to exit; sets WAIT_RC to its exit status (no
+# command substitution: a subshell cannot wait for the parent's children).
+wait_gone() {
+    _i=0
+    while proc_alive "$1" && [ "$_i" -lt "$(($2 * 10))" ]; do
+        usleep 100000
+        _i=$((_i + 1))
+    done
+    proc_alive "$1" && fail "pid $1 still running after $2 s"
+    WAIT_RC=0
+    wait "$1" || WAIT_RC=$?
+}
+
+# expect_device_left: the VDUSE device and the guest's disk outlive the daemon.
+expect_device_left() {
+    [ -c "/dev/vduse/$NAME" ] || fail "/dev/vduse/$NAME vanished with the daemon"
+    [ -b "$DEV" ] || fail "$DEV vanished with the daemon"
+    [ -f "$STATE_DIR/$NAME.state" ] || fail "$STATE_DIR/$NAME.state missing after the daemon exited"
+}
+
+# crash_daemon: SIGKILL; the device must stay.
+crash_daemon() {
+    kill -KILL "$PID" || fail "cannot SIGKILL $PID"
+    wait_gone "$PID" 10
+    PID=""
+    expect_device_left
+}
+
+# upgrade_exit_daemon: SIGUSR1 (exit, keep the device); rc 0, the device stays.
+upgrade_exit_daemon() {
+    kill -USR1 "$PID" || fail "cannot SIGUSR1 $PID"
+    wait_gone "$PID" "$STOP_TIMEOUT"
+    PID=""
+    [ "$WAIT_RC" -eq 0 ] || fail "daemon $NAME exited rc=$WAIT_RC after SIGUSR1 (want 0); $(daemon_stderr)"
+    expect_device_left
+}
+
+# restart_daemon ARGS...: serve the same name again; it must come back on the same disk.
+restart_daemon() {
+    _old=$DEV
+    start_daemon "$NAME" "$@"
+    expect_eq "disk after takeover" "$DEV" "$_old" >/dev/null
+}
+
+# expect_serve_refused WORDS ARGS...: `serve --name $NAME ARGS` exits 1 within 30 s with a
+# one-line message containing WORDS.
+expect_serve_refused() {
+    _want=$1
+    shift
+    _rc=0
+    timeout 30 "$VDUSE_BLK" serve --name "$NAME" "$@" >/tmp/refused.out 2>/tmp/refused.err || _rc=$?
+    [ "$_rc" -eq 1 ] || fail "serve $* exited rc=$_rc (want 1): $(cat /tmp/refused.err)"
+    grep -q -- "$_want" /tmp/refused.err || fail "serve $* said '$(cat /tmp/refused.err)' (want '$_want')"
+    log "ok: refused ($(head -n1 /tmp/refused.err))"
+}
+
+# random_ms MIN MAX: a random number of milliseconds in [MIN, MAX).
+random_ms() {
+    _r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+    echo $(($1 + _r % ($2 - $1)))
+}

@@ -1,0 +1,14 @@
+namespace VduseAot.Vduse;
+
+/// <summary>Where a device keeps what outlives its process, and how strictly a takeover checks it.</summary>
+public sealed record DeviceStateOptions
+{
+    /// <summary>The state directory (--state-dir): NAME.state, NAME.ram, NAME.sock.</summary>
+    public string Directory { get; init; } = "/run/vduse-blk";
+
+    /// <summary>--force: take over a device whose state file is missing or unreadable.</summary>
+    public bool Force { get; init; }
+
+    /// <summary>What serves the bytes, recorded so a successor must serve the same ("ram", "null", "file PATH").</summary>
+    public string BackendIdentity { get; init; } = "";
+}
