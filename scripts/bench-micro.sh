@@ -68,7 +68,6 @@ combined="$repo/perf/results/micro.md"
 | Benchmark | Why |
 |---|---|
 | Our SPSC ring | There is no SPSC ring in src/ yet; skipped rather than benchmarking a stand-in. |
-| Packed virtqueue | Not implemented yet (split ring only); skipped. |
 | IotlbCache hit/miss | Its miss path is VDUSE_IOTLB_GET_FD + mmap on a VDUSE device fd, and it cannot be prefilled without one (no test seam in src/). TranslationBenchmarks measures FakeGuestMemory instead: Hit4k = one translation covers 4 KiB, Split4kAt512 = RegionSize 512 forces 8 translations per 4 KiB (the region-split path). Neither is the cost of a real IOTLB miss. |
 EOF
 } >"$combined"

@@ -49,12 +49,18 @@ kill_loop() {
         kills=$((kills + 1))
         log "SIGKILL $kills/$KILLS during fio round $ROUND"
         restart_daemon "$@"
-        grep -h "taken over" "$DAEMON_ERR" || true
     done
     fio_check
+    # Every restart took the queues over from the journal (not a fresh start, not --force).
+    cat "$DAEMON_ERR" >>"/tmp/daemon-$NAME.all"
+    taken=$(grep -c "taken over: " "/tmp/daemon-$NAME.all" || true)
+    resubmitted=$(grep -o "taken over: [0-9]*" "/tmp/daemon-$NAME.all" | awk '{ s += $3 } END { print s + 0 }')
+    log "$NAME: $taken queue takeovers, $resubmitted request(s) in flight resubmitted"
+    [ "$taken" -eq $((KILLS * 2)) ] || fail "$NAME: $taken queue takeovers logged, want $((KILLS * 2))"
 }
 
 # --- RAM --------------------------------------------------------------------------------
+rm -f /tmp/daemon-vt80ram.all /tmp/daemon-vt80file.all
 start_daemon vt80ram --ram 64M --queues 2
 kill_loop --ram 64M --queues 2
 run_fio_verify 4k

@@ -256,8 +256,10 @@ wait_gone() {
     wait "$1" || WAIT_RC=$?
 }
 
-# expect_device_left: the VDUSE device and the guest's disk outlive the daemon.
+# expect_device_left: the VDUSE device and the guest's disk outlive the daemon. The daemon's
+# stderr is kept in /tmp/daemon-NAME.all (start_daemon truncates the per-run file).
 expect_device_left() {
+    cat "$DAEMON_ERR" >>"/tmp/daemon-$NAME.all"
     [ -c "/dev/vduse/$NAME" ] || fail "/dev/vduse/$NAME vanished with the daemon"
     [ -b "$DEV" ] || fail "$DEV vanished with the daemon"
     [ -f "$STATE_DIR/$NAME.state" ] || fail "$STATE_DIR/$NAME.state missing after the daemon exited"
