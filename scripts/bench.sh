@@ -2,7 +2,8 @@
 # Benchmarks.
 #
 #   scripts/bench.sh vm [--runs N] [--runtime SEC] [--ramp SEC] [--size MB]
-#                       [--qsd-aio threads|io_uring] [--binary PATH | --build | --rev REV]
+#                       [--qsd-aio threads|io_uring] [--vduse-args "ARGS"]
+#                       [--binary PATH | --build | --rev REV]
 #       One VM boot (QEMU TCG, see scripts/vm/README.md); the same fio jobs
 #       against vduse-blk, trixie's qemu-storage-daemon --export
 #       type=vduse-blk and the kernel loop device, each over a tmpfs file in
@@ -11,6 +12,7 @@
 #       --runtime   fio seconds per run (default 5; TCG is slow) + --ramp (1)
 #       --size      image size in MiB per target (default 256)
 #       --qsd-aio   the peer's file AIO mode (default threads, QEMU's default)
+#       --vduse-args extra `vduse-blk serve` options (e.g. "--poll-us 50")
 #       --binary    vduse-blk to test (default artifacts/vduse-blk; built
 #                   with scripts/build.sh when missing, or always with --build)
 #       --rev       build git revision REV in a temporary copy (git archive)
@@ -24,7 +26,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 usage() {
-    sed -n 's/^# \{0,1\}//; 2,19p' "${BASH_SOURCE[0]}" >&2
+    sed -n 's/^# \{0,1\}//; 2,21p' "${BASH_SOURCE[0]}" >&2
     exit 2
 }
 
@@ -41,7 +43,7 @@ write-128k-qd4       write     128k 4  1 1
 '
 
 bench_vm() {
-    local runs=3 runtime=5 ramp=1 size=256 qsd_aio=threads binary="" build=0 rev=""
+    local runs=3 runtime=5 ramp=1 size=256 qsd_aio=threads binary="" build=0 rev="" vduse_args=""
     while (($#)); do
         case "$1" in
             --runs) runs=${2:?}; shift 2 ;;
@@ -49,6 +51,7 @@ bench_vm() {
             --ramp) ramp=${2:?}; shift 2 ;;
             --size) size=${2:?}; shift 2 ;;
             --qsd-aio) qsd_aio=${2:?}; shift 2 ;;
+            --vduse-args) vduse_args=$2; shift 2 ;;
             --binary) binary=${2:?}; shift 2 ;;
             --build) build=1; shift ;;
             --rev) rev=${2:?}; shift 2 ;;
@@ -112,6 +115,7 @@ RAMP=$ramp
 SIZE_MB=$size
 QUEUE_SIZE=256
 QSD_AIO=$qsd_aio
+VDUSE_ARGS='$vduse_args'
 JOBS='$JOBS'
 EOF
 

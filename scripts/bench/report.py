@@ -63,7 +63,7 @@ def read_config(path):
         if len(f) >= 6:
             jobs.append({"name": f[0], "rw": f[1], "bs": f[2], "iodepth": int(f[3]),
                          "numjobs": int(f[4]), "queues": int(f[5])})
-    for k, v in re.findall(r"^([A-Z_]+)=([^'\n]*)$", text, re.M):
+    for k, v in re.findall(r"^([A-Z_]+)='?([^'\n]*)'?$", text, re.M):
         settings[k] = v
     return jobs, settings
 
@@ -279,7 +279,8 @@ def main():
            + (f",aio={settings.get('QSD_AIO')}" if settings.get("QSD_AIO", "threads") != "threads" else "")
            + f" --export type=vduse-blk,...,num-queues=N,queue-size={settings.get('QUEUE_SIZE')},writable=on`, "
            f"attached with `vdpa dev add name X mgmtdev vduse`.",
-           f"- Ours: `vduse-blk serve --file IMG --queues N --queue-size {settings.get('QUEUE_SIZE')}`. "
+           f"- Ours: `vduse-blk serve --file IMG --queues N --queue-size {settings.get('QUEUE_SIZE')}"
+           + (f" {settings.get('VDUSE_ARGS')}" if settings.get("VDUSE_ARGS") else "") + "`. "
            f"Baseline: `losetup --direct-io=off` over the same kind of tmpfs file.",
            "- Each (job, target) ran "
            f"{runs} times, interleaved per job (the starting target rotates every run); "

@@ -5,38 +5,35 @@ using VduseAot.Uring;
 namespace VduseAot.Block;
 
 /// <summary>
-/// A disk held in process memory. Zeroed allocation lets the C library take fresh pages from the
-/// kernel lazily, so an unwritten RAM disk costs little until used. Queue threads share the memory:
-/// the guest orders overlapping I/O itself, as it must for any disk.
+/// A disk addressable as memory (<see cref="IMemoryImage"/>): reads and writes are copies on the
+/// queue thread, with no system call and nothing pending. Queue threads share the image: the guest
+/// orders overlapping I/O itself, as it must for any disk. Discards and zeroing give whole pages back
+/// to the image's owner (holes in a tmpfs file) and clear only the partial pages at the edges.
 /// </summary>
 public sealed unsafe class RamBackend : IBlockBackend
 {
-    private byte* _data;
-    private readonly IDisposable? _owner;
+    private const ulong Page = 4096;
+    private readonly IMemoryImage _image;
+    private readonly string _kind;
 
     /// <summary>Allocates a zeroed disk of <paramref name="capacityBytes"/> in process memory.</summary>
     public RamBackend(ulong capacityBytes, bool readOnly)
+        : this(new NativeImage(capacityBytes), readOnly, "ram")
     {
-        CapacityBytes = capacityBytes;
-        ReadOnly = readOnly;
-        _data = (byte*)NativeMemory.AllocZeroed((nuint)capacityBytes);
     }
 
-    /// <summary>
-    /// Serves <paramref name="capacityBytes"/> at <paramref name="data"/>, memory owned by
-    /// <paramref name="owner"/> (disposed with the backend): a shared mapping of a file keeps the
-    /// disk's bytes when the process is replaced.
-    /// </summary>
-    public RamBackend(byte* data, ulong capacityBytes, bool readOnly, IDisposable owner)
+    /// <summary>Serves <paramref name="image"/> (disposed with the backend); <paramref name="kind"/> names it in <see cref="Describe"/>.</summary>
+    public RamBackend(IMemoryImage image, bool readOnly, string kind)
     {
-        CapacityBytes = capacityBytes;
+        ArgumentNullException.ThrowIfNull(image);
+        _image = image;
+        _kind = kind;
+        CapacityBytes = image.Length;
         ReadOnly = readOnly;
-        _data = data;
-        _owner = owner;
     }
 
     /// <inheritdoc />
-    public ulong CapacityBytes { get; }
+    public ulong CapacityBytes { get; private set; }
 
     /// <inheritdoc />
     public bool ReadOnly { get; }
@@ -45,35 +42,60 @@ public sealed unsafe class RamBackend : IBlockBackend
     public BlkBackendFeatures Features => BlkBackendFeatures.Discard | BlkBackendFeatures.WriteZeroes;
 
     /// <inheritdoc />
-    public string Describe() => "ram " + SizeText.Format(CapacityBytes);
+    public string Describe() => _kind + " " + SizeText.Format(CapacityBytes) + " (" + _image.Describe() + ")";
 
     /// <inheritdoc />
     public IBlockQueueIo OpenQueue(IoUring? ring) => new Io(this);
 
     /// <inheritdoc />
-    public void Dispose()
+    public void Dispose() => _image.Dispose();
+
+    private void Zero(ulong offset, ulong length)
     {
-        if (_owner != null)
+        byte* data = _image.Data;
+        ulong first = (offset + Page - 1) & ~(Page - 1);
+        ulong end = offset + length;
+        ulong last = end & ~(Page - 1);
+        if (last > first && _image.Release(first, last - first))
         {
-            _owner.Dispose();
-        }
-        else
-        {
-            NativeMemory.Free(_data);
+            NativeMemory.Clear(data + offset, (nuint)(first - offset));
+            NativeMemory.Clear(data + last, (nuint)(end - last));
+            return;
         }
 
-        _data = null;
+        NativeMemory.Clear(data + offset, (nuint)length);
     }
 
     private sealed class Io(RamBackend owner) : SyncQueueIo
     {
         protected override void Load(ulong offset, byte* destination, uint length) =>
-            Buffer.MemoryCopy(owner._data + offset, destination, length, length);
+            Buffer.MemoryCopy(owner._image.Data + offset, destination, length, length);
 
         protected override void Store(ulong offset, byte* source, uint length) =>
-            Buffer.MemoryCopy(source, owner._data + offset, length, length);
+            Buffer.MemoryCopy(source, owner._image.Data + offset, length, length);
 
-        protected override void Zero(ulong offset, ulong length) =>
-            NativeMemory.Clear(owner._data + offset, (nuint)length);
+        protected override void Zero(ulong offset, ulong length) => owner.Zero(offset, length);
+    }
+
+    /// <summary>Zeroed process memory; cannot grow or give pages back.</summary>
+    private sealed class NativeImage(ulong length) : IMemoryImage
+    {
+        private byte* _data = (byte*)NativeMemory.AllocZeroed((nuint)length);
+
+        public byte* Data => _data;
+
+        public ulong Length => length;
+
+        public bool Release(ulong offset, ulong length) => false;
+
+        public string? Resize(ulong length) => "a disk in process memory cannot change size";
+
+        public string Describe() => "process memory";
+
+        public void Dispose()
+        {
+            NativeMemory.Free(_data);
+            _data = null;
+        }
     }
 }

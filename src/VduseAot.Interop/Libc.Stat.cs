@@ -12,8 +12,25 @@ public struct stat
     [FieldOffset(48)] public long st_size;
 }
 
+/// <summary>struct statfs (x86-64 layout), reduced to the file system type; the rest is padding.</summary>
+[StructLayout(LayoutKind.Explicit, Size = 120)]
+public struct statfs
+{
+    /// <summary>File system magic (TMPFS_MAGIC, ...).</summary>
+    [FieldOffset(0)] public long f_type;
+}
+
 public static unsafe partial class Libc
 {
+    /// <summary>TMPFS_MAGIC: tmpfs and shmem (linux/magic.h).</summary>
+    public const long TMPFS_MAGIC = 0x01021994;
+    /// <summary>RAMFS_MAGIC: ramfs (linux/magic.h).</summary>
+    public const long RAMFS_MAGIC = 0x858458f6;
+
+    /// <summary>fstatfs(2).</summary>
+    [LibraryImport(LibC, EntryPoint = "fstatfs", SetLastError = true)]
+    public static partial int fstatfs(int fd, statfs* buf);
+
     /// <summary>O_DIRECT (x86-64).</summary>
     public const int O_DIRECT = 0x4000;
     /// <summary>S_IFMT: the file-type bits of st_mode.</summary>

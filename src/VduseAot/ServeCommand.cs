@@ -151,8 +151,7 @@ public static class ServeCommand
                 // RAM all the same) so a successor process finds the bytes the guest wrote; a new
                 // device starts from an empty image.
                 StateDirectory.Ensure(options.StateDir);
-                MappedFile image = MappedFile.Open(RamImagePath(options), options.Device.CapacityBytes, keep: existing);
-                return new RamBackend(image.Data, options.Device.CapacityBytes, options.Device.ReadOnly, image);
+                return new RamBackend(MappedImage.Open(RamImagePath(options), options.Device.CapacityBytes, keep: existing), options.Device.ReadOnly, "ram");
             case BackendKind.Null:
                 return new NullBackend(options.Device.CapacityBytes, options.Device.ReadOnly);
             default:
@@ -163,6 +162,16 @@ public static class ServeCommand
                     if (readOnlyReason != null)
                     {
                         Log.Write(LogLevel.Warn, options.Name, readOnlyReason);
+                    }
+
+                    if (!options.Direct && MappedImage.IsOnMemoryFileSystem(options.FilePath!))
+                    {
+                        // A file on tmpfs is page cache already: copy to and from a shared mapping
+                        // instead of a system call per request.
+                        ulong capacity = file.CapacityBytes;
+                        bool readOnly = file.ReadOnly;
+                        file.Dispose();
+                        return new RamBackend(MappedImage.Open(options.FilePath!, capacity, keep: true, writable: !readOnly), readOnly, "file");
                     }
 
                     return file;

@@ -299,6 +299,8 @@ internal static class AbiTable
         t.Struct<stat>();
         t.Field<stat>(nameof(stat.st_mode));
         t.Field<stat>(nameof(stat.st_size));
+        t.Struct<statfs>();
+        t.Field<statfs>(nameof(statfs.f_type));
         t.Struct<pollfd>();
         t.Field<pollfd>(nameof(pollfd.fd));
         t.Field<pollfd>(nameof(pollfd.events));
@@ -509,6 +511,8 @@ internal static class AbiTable
         t.Const("VRING_PACKED_EVENT_F_WRAP_CTR", VirtioConstants.VRING_PACKED_EVENT_F_WRAP_CTR);
         t.Const("PR_SET_NAME", Libc.PR_SET_NAME);
         t.Const("S_IFMT", Libc.S_IFMT);
+        t.Const("TMPFS_MAGIC", Libc.TMPFS_MAGIC);
+        t.Const("RAMFS_MAGIC", Libc.RAMFS_MAGIC);
         t.Const("S_IFREG", Libc.S_IFREG);
         t.Const("S_IFBLK", Libc.S_IFBLK);
         t.Const("BLKGETSIZE64", BlockIoctl.BLKGETSIZE64);
@@ -520,6 +524,9 @@ internal static class AbiTable
         t.Const("MAP_PRIVATE", Libc.MAP_PRIVATE);
         t.Const("MAP_ANONYMOUS", Libc.MAP_ANONYMOUS);
         t.Const("MAP_NORESERVE", Libc.MAP_NORESERVE);
+        t.Const("MAP_FIXED", Libc.MAP_FIXED);
+        t.Const("PROT_NONE", Libc.PROT_NONE);
+        t.Const("MADV_REMOVE", Libc.MADV_REMOVE);
         t.Const("EFD_CLOEXEC", Libc.EFD_CLOEXEC);
         t.Const("EFD_NONBLOCK", Libc.EFD_NONBLOCK);
         t.Const("POLLIN", Libc.POLLIN);

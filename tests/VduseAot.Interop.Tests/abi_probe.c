@@ -34,6 +34,8 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <linux/fs.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -332,6 +334,11 @@ int main(void)
     SIZE("stat", S);
     FIELD("stat", S, st_mode);
     FIELD("stat", S, st_size);
+#undef S
+
+#define S struct statfs
+    SIZE("statfs", S);
+    FIELD("statfs", S, f_type);
 #undef S
 
 #define S struct pollfd
@@ -756,6 +763,8 @@ int main(void)
     CONST(O_CLOEXEC);
     CONST(O_DIRECT);
     CONST(S_IFMT);
+    CONST(TMPFS_MAGIC);
+    CONST(RAMFS_MAGIC);
     CONST(S_IFREG);
     CONST(S_IFBLK);
     CONST(BLKGETSIZE64);
@@ -767,6 +776,9 @@ int main(void)
     CONST(MAP_PRIVATE);
     CONST(MAP_ANONYMOUS);
     CONST(MAP_NORESERVE);
+    CONST(MAP_FIXED);
+    CONST(PROT_NONE);
+    CONST(MADV_REMOVE);
     CONST(EFD_CLOEXEC);
     CONST(EFD_NONBLOCK);
     CONST(POLLIN);

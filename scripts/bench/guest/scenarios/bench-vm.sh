@@ -10,7 +10,7 @@
 # Settings come from /bench/config (written by bench.sh).
 set -eu
 
-RUNS=3 RUNTIME=5 RAMP=1 SIZE_MB=256 QUEUE_SIZE=256 QSD_AIO=threads JOBS=""
+RUNS=3 RUNTIME=5 RAMP=1 SIZE_MB=256 QUEUE_SIZE=256 QSD_AIO=threads VDUSE_ARGS="" JOBS=""
 # shellcheck disable=SC1091
 . /bench/config
 
@@ -52,8 +52,9 @@ VD_PID="" VD_DEV="" QSD_PID="" QSD_DEV="" LOOP_DEV="" QUEUES=0 PHASE=0
 
 start_vduse() { # queues
     _log=$out/vduse-blk.p$PHASE.err
-    log "start: vduse-blk serve --name bvd --file $dir/a.img --queues $1 --queue-size $QUEUE_SIZE"
-    "$VDUSE_BLK" serve --name bvd --file "$dir/a.img" --queues "$1" --queue-size "$QUEUE_SIZE" \
+    log "start: vduse-blk serve --name bvd --file $dir/a.img --queues $1 --queue-size $QUEUE_SIZE $VDUSE_ARGS"
+    # shellcheck disable=SC2086 # VDUSE_ARGS is a list of options
+    "$VDUSE_BLK" serve --name bvd --file "$dir/a.img" --queues "$1" --queue-size "$QUEUE_SIZE" $VDUSE_ARGS \
         >"$dir/vduse.out" 2>"$_log" &
     VD_PID=$!
     _i=0

@@ -1,0 +1,172 @@
+using System;
+using VduseAot.Block;
+using VduseAot.Interop;
+
+namespace VduseAot.Vduse;
+
+/// <summary>
+/// A disk image in a file on a memory file system (tmpfs, ramfs), mapped MAP_SHARED so reads and
+/// writes are plain copies: the file's pages are the page cache, there is nothing to gain from a
+/// system call per request. The bytes outlive the process (a successor maps the same file). The
+/// mapping sits at the start of a larger address-space reservation, so growing the file extends it
+/// in place while queue threads keep using it.
+/// </summary>
+public sealed unsafe class MappedImage : IMemoryImage
+{
+    private const ulong Page = 4096;
+    private readonly int _fd;
+    private readonly byte* _base;
+    private readonly ulong _reserved;
+    private readonly bool _writable;
+    private readonly string _path;
+
+    private MappedImage(string path, int fd, byte* @base, ulong reserved, ulong length, bool writable)
+    {
+        _path = path;
+        _fd = fd;
+        _base = @base;
+        _reserved = reserved;
+        _writable = writable;
+        Length = length;
+    }
+
+    /// <inheritdoc />
+    public byte* Data => _base;
+
+    /// <inheritdoc />
+    public ulong Length { get; private set; }
+
+    /// <summary>True when <paramref name="path"/> is a regular file on tmpfs or ramfs.</summary>
+    public static bool IsOnMemoryFileSystem(string path)
+    {
+        int fd = Libc.open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            return false;
+        }
+
+        statfs fs;
+        stat st;
+        bool memory = Libc.fstatfs(fd, &fs) == 0 && (fs.f_type == Libc.TMPFS_MAGIC || fs.f_type == Libc.RAMFS_MAGIC)
+            && Libc.fstat(fd, &st) == 0 && (st.st_mode & Libc.S_IFMT) == Libc.S_IFREG;
+        _ = Libc.close(fd);
+        return memory;
+    }
+
+    /// <summary>
+    /// Maps <paramref name="path"/> as a <paramref name="length"/>-byte image, creating it when missing.
+    /// An existing file of that size is kept when <paramref name="keep"/>; otherwise it starts as zeroes.
+    /// </summary>
+    public static MappedImage Open(string path, ulong length, bool keep, bool writable = true)
+    {
+        int fd = Libc.open(path, (writable ? Libc.O_RDWR | Libc.O_CREAT : Libc.O_RDONLY) | Libc.O_CLOEXEC, 0x180 /* 0600 */);
+        if (fd < 0)
+        {
+            throw new VduseException("cannot open " + path + ": " + ErrnoExtensions.Last().Describe());
+        }
+
+        byte* reservation = null;
+        ulong reserved = 0;
+        try
+        {
+            stat st;
+            if (Libc.fstat(fd, &st) < 0)
+            {
+                throw new VduseException("cannot stat " + path + ": " + ErrnoExtensions.Last().Describe());
+            }
+
+            if (writable && (!keep || (ulong)st.st_size != length) && (Libc.ftruncate(fd, 0) < 0 || Libc.ftruncate(fd, (long)length) < 0))
+            {
+                throw new VduseException("cannot size " + path + " to " + length + " bytes: " + ErrnoExtensions.Last().Describe());
+            }
+
+            // Room to grow in place: resizing never moves the image under the queue threads.
+            reserved = RoundUp(Math.Max(length * 4, 64UL << 30));
+            reservation = (byte*)Libc.mmap(null, (nuint)reserved, Libc.PROT_NONE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE, -1, 0);
+            if (reservation == Libc.MAP_FAILED)
+            {
+                reservation = null;
+                throw new VduseException("cannot reserve address space for " + path + ": " + ErrnoExtensions.Last().Describe());
+            }
+
+            var image = new MappedImage(path, fd, reservation, reserved, length, writable);
+            if (image.Map(length) is string error)
+            {
+                throw new VduseException(error);
+            }
+
+            return image;
+        }
+        catch
+        {
+            if (reservation != null)
+            {
+                _ = Libc.munmap(reservation, (nuint)reserved);
+            }
+
+            _ = Libc.close(fd);
+            throw;
+        }
+    }
+
+    private string? Map(ulong length)
+    {
+        int prot = Libc.PROT_READ | (_writable ? Libc.PROT_WRITE : 0);
+        if (Libc.mmap(_base, (nuint)RoundUp(length), prot, Libc.MAP_SHARED | Libc.MAP_FIXED, _fd, 0) == Libc.MAP_FAILED)
+        {
+            return "cannot map " + _path + ": " + ErrnoExtensions.Last().Describe();
+        }
+
+        return null;
+    }
+
+    /// <inheritdoc />
+    public bool Release(ulong offset, ulong length) =>
+        _writable && Libc.madvise(_base + offset, (nuint)length, Libc.MADV_REMOVE) == 0;
+
+    /// <inheritdoc />
+    public string? Resize(ulong length)
+    {
+        if (RoundUp(length) > _reserved)
+        {
+            return "the image can grow to " + SizeText.Format(_reserved) + " without a restart";
+        }
+
+        if (!_writable)
+        {
+            return _path + " is open read-only";
+        }
+
+        if (length > Length)
+        {
+            // File first, mapping second: no page of the mapping is ever past the end of the file.
+            if (Libc.ftruncate(_fd, (long)length) < 0)
+            {
+                return "cannot grow " + _path + ": " + ErrnoExtensions.Last().Describe();
+            }
+
+            string? error = Map(length);
+            if (error != null)
+            {
+                return error;
+            }
+        }
+
+        // Shrinking keeps the file and the mapping: requests in flight may still touch the old tail,
+        // and a shorter file would turn that into SIGBUS. The capacity is what the guest sees.
+        Length = length;
+        return null;
+    }
+
+    /// <inheritdoc />
+    public string Describe() => _path + (_writable ? ", shared mapping" : ", read-only mapping");
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _ = Libc.munmap(_base, (nuint)_reserved);
+        _ = Libc.close(_fd);
+    }
+
+    private static ulong RoundUp(ulong bytes) => (bytes + Page - 1) & ~(Page - 1);
+}
