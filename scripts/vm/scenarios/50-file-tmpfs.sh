@@ -17,6 +17,7 @@ blocks() { stat -c %b "$img"; } # 512-byte units allocated to the image
 
 start_daemon vt50tmpfs --file "$img" --size 64M --queues "$(nproc)"
 [ -f "$img" ] || fail "--size did not create $img"
+grep -q "shared mapping" "$DAEMON_ERR" || fail "the tmpfs image is not served from a shared mapping: $(cat "$DAEMON_ERR")"
 expect_eq "image size (bytes)" "$(stat -c %s "$img")" 67108864
 expect_eq "size (sectors)" "$(sysval "$(sysblk)/size")" 131072
 expect_eq "ro" "$(sysval "$(sysblk)/ro")" 0

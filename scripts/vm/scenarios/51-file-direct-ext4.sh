@@ -12,22 +12,7 @@ backing=/mnt/backing
 img=$backing/disk.img
 ram=/dev/ram0
 
-[ -f /lib/modules-vm/brd.ko ] || fail "/lib/modules-vm/brd.ko missing from the initramfs (fetch-kernel.sh WANTED list)"
-[ ! -d /sys/module/brd ] || fail "brd is already loaded (a previous scenario left it behind)"
-out=$(insmod /lib/modules-vm/brd.ko rd_nr=1 rd_size=262144 2>&1) || fail "insmod brd.ko rd_nr=1 rd_size=262144 failed: $out"
-CLEANUP_AFTER="umount $backing 2>/dev/null; rmmod brd 2>/dev/null"
-i=0
-while [ ! -b "$ram" ] && [ "$i" -lt 50 ]; do
-    usleep 100000
-    i=$((i + 1))
-done
-[ -b "$ram" ] || fail "brd loaded but $ram did not appear"
-expect_eq "$ram size (bytes)" "$(/usr/sbin/blockdev --getsize64 "$ram")" 268435456
-
-/usr/sbin/mke2fs -t ext4 -b 4096 -F -q "$ram" || fail "mke2fs -t ext4 on $ram failed"
-mkdir -p "$backing"
-mount -t ext4 "$ram" "$backing" || fail "mount $ram on $backing failed"
-CLEANUP_MOUNTS=$backing
+mount_brd_ext4 "$ram" "$backing"
 log "backing: $(grep " $backing " /proc/mounts)"
 
 start_daemon vt51direct --file "$img" --size 128M --direct --queues "$(nproc)"

@@ -306,3 +306,25 @@ random_ms() {
     _r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
     echo $(($1 + _r % ($2 - $1)))
 }
+
+# mount_brd_ext4 RAMDEV MNT: loads brd (one 256 MiB RAM disk, RAMDEV=/dev/ram0), makes ext4 on it
+# and mounts it on MNT; unmounted and unloaded when the scenario ends. For file backends on a
+# real (non-memory) file system, which go through io_uring rather than a shared mapping.
+mount_brd_ext4() {
+    [ -f /lib/modules-vm/brd.ko ] || fail "/lib/modules-vm/brd.ko missing from the initramfs (fetch-kernel.sh WANTED list)"
+    [ ! -d /sys/module/brd ] || fail "brd is already loaded (a previous scenario left it behind)"
+    out=$(insmod /lib/modules-vm/brd.ko rd_nr=1 rd_size=262144 2>&1) || fail "insmod brd.ko rd_nr=1 rd_size=262144 failed: $out"
+    CLEANUP_AFTER="umount $2 2>/dev/null; rmmod brd 2>/dev/null"
+    i=0
+    while [ ! -b "$1" ] && [ "$i" -lt 50 ]; do
+        usleep 100000
+        i=$((i + 1))
+    done
+    [ -b "$1" ] || fail "brd loaded but $1 did not appear"
+    expect_eq "$1 size (bytes)" "$(/usr/sbin/blockdev --getsize64 "$1")" 268435456
+
+    /usr/sbin/mke2fs -t ext4 -b 4096 -F -q "$1" || fail "mke2fs -t ext4 on $1 failed"
+    mkdir -p "$2"
+    mount -t ext4 "$1" "$2" || fail "mount $1 on $2 failed"
+    CLEANUP_MOUNTS=$2
+}
