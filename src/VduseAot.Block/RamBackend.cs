@@ -34,6 +34,10 @@ public sealed unsafe class RamBackend : IBlockBackend
     public string Describe() => "ram " + SizeText.Format(CapacityBytes);
 
     /// <inheritdoc />
+    public void Resize(ulong capacityBytes) =>
+        throw new BackendException("resize is not supported for --ram yet (serve a --file on tmpfs to have a resizable disk in memory)");
+
+    /// <inheritdoc />
     public IBlockQueueIo OpenQueue(IoUring? ring) => new Io(this);
 
     /// <inheritdoc />
