@@ -12,6 +12,7 @@ public static class ServeCommand
     /// <summary>Runs the daemon; returns the exit status.</summary>
     public static int Run(ServeOptions options)
     {
+        Log.MinLevel = options.LogLevel;
         using var shutdown = new ManualResetEventSlim();
         Action<PosixSignalContext> onSignal = context =>
         {
@@ -35,10 +36,12 @@ public static class ServeCommand
         options.Device.Features = backend.Features;
         var device = new VduseBlkDevice(options.Name, options.Device, backend, dataPlane);
         bool created = false;
+        ControlServer? control = null;
         try
         {
             device.Create();
             created = true;
+            control = ControlServer.Start(options.StateDir, options.Name, new DaemonControl(new ServedDevice(options.Name, device, shutdown)));
             return Serve(options, device, shutdown);
         }
         finally
@@ -49,22 +52,29 @@ public static class ServeCommand
             {
                 ProcessAccounting.Report(options.Name, device.FinishedStats);
             }
+
+            // Last: a `vduse-blk stop` waiting on the socket returns once everything above is done.
+            control?.Dispose();
         }
     }
 
     private static int Serve(ServeOptions options, VduseBlkDevice device, ManualResetEventSlim shutdown)
     {
+        SystemdNotify systemd = SystemdNotify.FromEnvironment(options.Name);
         if (options.Attach)
         {
             device.Attach();
             Announce("ready " + options.Name + " " + device.BlockDevice);
+            systemd.Ready("serving " + options.Name + " on " + device.BlockDevice);
         }
         else
         {
             Announce("created " + options.Name + " " + device.DevicePath);
+            systemd.Ready("created " + device.DevicePath + " (not attached)");
         }
 
         WaitHandle.WaitAny([shutdown.WaitHandle, device.ControlEnded!]);
+        systemd.Stopping("tearing down " + options.Name);
         Exception? failure = device.ControlFailure;
         if (failure != null)
         {
