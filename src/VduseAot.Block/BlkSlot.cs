@@ -65,6 +65,9 @@ public sealed unsafe class BlkSlot
     /// <summary>Data bytes written into the driver's buffers (the used length minus the status byte).</summary>
     public uint Written { get; set; }
 
+    /// <summary>Stopwatch timestamp of the pop, for the latency histogram.</summary>
+    public long StartTicks { get; set; }
+
     /// <summary>Fills the iovecs from the request's data segments and sets up a transfer at <paramref name="offset"/>.</summary>
     public void PrepareTransfer(ulong offset)
     {

@@ -12,11 +12,13 @@ namespace VduseAot.Block;
 /// </summary>
 public sealed unsafe class FileBackend : IBlockBackend
 {
+    private ulong _capacity;
+
     private FileBackend(string path, int fd, ulong capacity, bool readOnly, bool isBlockDevice, bool direct)
     {
         Path = path;
         Fd = fd;
-        CapacityBytes = capacity;
+        _capacity = capacity;
         ReadOnly = readOnly;
         IsBlockDevice = isBlockDevice;
         Direct = direct;
@@ -35,7 +37,7 @@ public sealed unsafe class FileBackend : IBlockBackend
     public bool Direct { get; }
 
     /// <inheritdoc />
-    public ulong CapacityBytes { get; }
+    public ulong CapacityBytes => System.Threading.Volatile.Read(ref _capacity);
 
     /// <inheritdoc />
     public bool ReadOnly { get; }
@@ -182,6 +184,51 @@ public sealed unsafe class FileBackend : IBlockBackend
         {
             NativeMemory.AlignedFree(buffer);
         }
+    }
+
+    /// <summary>
+    /// A regular file smaller than the new capacity is extended with ftruncate (sparse: the new range
+    /// reads as zeroes and takes no space until written); a shrink leaves the file's bytes alone, like
+    /// --size smaller than the file. A block device cannot grow past its own size.
+    /// </summary>
+    public void Resize(ulong capacityBytes)
+    {
+        ulong available = CurrentSize();
+        if (capacityBytes > available)
+        {
+            if (IsBlockDevice)
+            {
+                throw new BackendException("block device " + Path + " has " + available + " bytes: it cannot serve " + capacityBytes);
+            }
+
+            if (ReadOnly)
+            {
+                throw new BackendException(Path + " is served read-only and cannot be extended to " + capacityBytes + " bytes");
+            }
+
+            if (Libc.ftruncate(Fd, (long)capacityBytes) < 0)
+            {
+                throw new BackendException("cannot extend " + Path + " to " + capacityBytes + " bytes: " + ErrnoExtensions.Last().Describe());
+            }
+        }
+
+        System.Threading.Volatile.Write(ref _capacity, capacityBytes);
+    }
+
+    private ulong CurrentSize()
+    {
+        if (IsBlockDevice)
+        {
+            return BlockDeviceSize(Fd, Path);
+        }
+
+        stat st;
+        if (Libc.fstat(Fd, &st) < 0)
+        {
+            throw new BackendException("cannot stat " + Path + ": " + ErrnoExtensions.Last().Describe());
+        }
+
+        return (ulong)st.st_size;
     }
 
     /// <inheritdoc />

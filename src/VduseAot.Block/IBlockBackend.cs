@@ -34,6 +34,14 @@ public interface IBlockBackend : IDisposable
     string Describe();
 
     /// <summary>
+    /// Changes the capacity to <paramref name="capacityBytes"/> (already checked by <see cref="BlkResize"/>):
+    /// storage that must grow first grows, then <see cref="CapacityBytes"/> changes. Called off the
+    /// queue threads, which read the capacity per request. Throws <see cref="BackendException"/> with
+    /// a one-line reason when the backend cannot.
+    /// </summary>
+    void Resize(ulong capacityBytes);
+
+    /// <summary>
     /// Opens the per-queue I/O path, called on the queue's own thread. <paramref name="ring"/> is that
     /// thread's io_uring, or null in tests; backends that need it throw when it is null.
     /// </summary>

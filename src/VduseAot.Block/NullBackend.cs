@@ -5,15 +5,17 @@ namespace VduseAot.Block;
 /// <summary>A disk that reads zeroes and drops writes: the ceiling for benchmarks of the request path.</summary>
 public sealed unsafe class NullBackend : IBlockBackend
 {
+    private ulong _capacity;
+
     /// <summary>A null disk of <paramref name="capacityBytes"/>.</summary>
     public NullBackend(ulong capacityBytes, bool readOnly)
     {
-        CapacityBytes = capacityBytes;
+        _capacity = capacityBytes;
         ReadOnly = readOnly;
     }
 
     /// <inheritdoc />
-    public ulong CapacityBytes { get; }
+    public ulong CapacityBytes => System.Threading.Volatile.Read(ref _capacity);
 
     /// <inheritdoc />
     public bool ReadOnly { get; }
@@ -23,6 +25,9 @@ public sealed unsafe class NullBackend : IBlockBackend
 
     /// <inheritdoc />
     public string Describe() => "null " + SizeText.Format(CapacityBytes);
+
+    /// <inheritdoc />
+    public void Resize(ulong capacityBytes) => System.Threading.Volatile.Write(ref _capacity, capacityBytes);
 
     /// <inheritdoc />
     public IBlockQueueIo OpenQueue(IoUring? ring) => new Io();

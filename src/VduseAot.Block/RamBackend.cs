@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
+using System.Threading;
 using VduseAot.Uring;
 
 namespace VduseAot.Block;
@@ -33,7 +34,13 @@ public sealed unsafe class RamBackend : IBlockBackend
     }
 
     /// <inheritdoc />
-    public ulong CapacityBytes { get; private set; }
+    public ulong CapacityBytes
+    {
+        get => Volatile.Read(ref _capacity);
+        private set => Volatile.Write(ref _capacity, value);
+    }
+
+    private ulong _capacity;
 
     /// <inheritdoc />
     public bool ReadOnly { get; }
@@ -43,6 +50,20 @@ public sealed unsafe class RamBackend : IBlockBackend
 
     /// <inheritdoc />
     public string Describe() => _kind + " " + SizeText.Format(CapacityBytes) + " (" + _image.Describe() + ")";
+
+    /// <inheritdoc />
+    public void Resize(ulong capacityBytes)
+    {
+        // Growing maps more of the image in place (queue threads keep their pointers); the capacity
+        // changes last, so no request is admitted into memory that is not mapped yet.
+        string? error = _image.Resize(capacityBytes);
+        if (error != null)
+        {
+            throw new BackendException("cannot resize " + _image.Describe() + ": " + error);
+        }
+
+        CapacityBytes = capacityBytes;
+    }
 
     /// <inheritdoc />
     public IBlockQueueIo OpenQueue(IoUring? ring) => new Io(this);
@@ -88,7 +109,7 @@ public sealed unsafe class RamBackend : IBlockBackend
 
         public bool Release(ulong offset, ulong length) => false;
 
-        public string? Resize(ulong length) => "a disk in process memory cannot change size";
+        public string? Resize(ulong newLength) => newLength <= length ? null : "a disk in process memory cannot grow";
 
         public string Describe() => "process memory";
 

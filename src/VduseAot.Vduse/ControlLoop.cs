@@ -11,7 +11,7 @@ namespace VduseAot.Vduse;
 /// UPDATE_IOTLB) promptly, and starts and stops the queue workers. It never does block I/O: the kernel
 /// marks the device broken when a message waits 30 s.
 /// </summary>
-internal sealed unsafe class ControlLoop
+internal sealed unsafe partial class ControlLoop
 {
     private readonly string _name;
     private readonly int _deviceFd;
@@ -341,13 +341,8 @@ internal sealed unsafe class ControlLoop
             if (w != null)
             {
                 w.Stop();
-                if (w.Stats != null)
-                {
-                    Finished.Add(w.Stats);
-                }
-
                 _lastAvail[i] = w.LastAvailIndex;
-                _workers[i] = null;
+                Retire(i, w);
             }
         }
     }

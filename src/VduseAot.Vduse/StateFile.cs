@@ -49,6 +49,9 @@ public sealed unsafe class StateFile : IDisposable
         set => Volatile.Write(ref *(int*)(_file.Data + 44), value);
     }
 
+    /// <summary>Records a new capacity (after a resize) for the configuration check of a successor.</summary>
+    public void RecordCapacity(ulong bytes) => Volatile.Write(ref *(ulong*)(_file.Data + 32), bytes);
+
     /// <summary>Creates (or overwrites) the state file of a new device.</summary>
     public static StateFile Create(string path, DeviceIdentity identity)
     {

@@ -12,7 +12,7 @@ namespace VduseAot.Vduse;
 /// block config space, VDUSE_VQ_SETUP per queue, the control thread, the vDPA attach, and the reverse
 /// on <see cref="Dispose()"/> (detach, stop, close, VDUSE_DESTROY_DEV), leaving nothing behind.
 /// </summary>
-public sealed unsafe class VduseBlkDevice : IDisposable
+public sealed unsafe partial class VduseBlkDevice : IDisposable
 {
     private readonly string _name;
     private readonly BlkDeviceOptions _options;

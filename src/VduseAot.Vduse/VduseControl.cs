@@ -22,7 +22,8 @@ public sealed unsafe class VduseControl : IDisposable
             throw new VduseException(e switch
             {
                 Errno.ENOENT or Errno.ENODEV => ControlPath + " does not exist: load the vduse kernel module (modprobe vduse)",
-                Errno.EACCES or Errno.EPERM => "no permission to open " + ControlPath + ": run as root (creating VDUSE devices needs CAP_SYS_ADMIN)",
+                Errno.EACCES or Errno.EPERM => "no permission to open " + ControlPath + " (" + e.Describe() + "): run vduse-blk as root"
+                    + " (sudo, or the systemd unit in contrib/); it needs read-write access to " + ControlPath + " and CAP_NET_ADMIN to attach the disk",
                 _ => "cannot open " + ControlPath + ": " + e.Describe(),
             });
         }

@@ -85,7 +85,7 @@ public sealed unsafe class RingJournal
         // even if a crash interrupts the clearing below.
         _popCount = StoredSize == Size ? Volatile.Read(ref AvailWord) >> 17 : 0;
         Volatile.Write(ref BaseSeq, _popCount);
-        Volatile.Write(ref AvailWord, PackAvail(availIndex, availWrap));
+        Volatile.Write(ref AvailWord, PackAvail(availIndex, availWrap) | (_popCount << 17));
         Volatile.Write(ref UsedWord, PackUsed(usedIndex, usedWrap));
         StoredSize = Size;
         StoredLayout = packed ? LayoutPacked : LayoutSplit;

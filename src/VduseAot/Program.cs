@@ -13,6 +13,10 @@ public static class Program
 
         Usage:
           vduse-blk serve --name NAME (--ram SIZE | --file PATH [--size SIZE] [--direct] | --null SIZE) [options]
+          vduse-blk list [--state-dir DIR] [--json]
+          vduse-blk stats NAME [--state-dir DIR] [--json]
+          vduse-blk resize NAME SIZE [--force] [--state-dir DIR] [--json]
+          vduse-blk stop NAME [--state-dir DIR]
           vduse-blk --help | --version
 
         serve options:
@@ -35,10 +39,23 @@ public static class Program
           --no-attach                 create the VDUSE device but do not attach it to the vDPA bus
           --sqpoll                    kernel submission thread per queue (IORING_SETUP_SQPOLL)
           --bounce-size SIZE          VDUSE bounce buffer, 1M to 1G (kernel default 64M; Linux >= 6.5)
-          --state-dir DIR             where NAME.state (the reconnect journal) and NAME.ram (the RAM
-                                      disk's bytes) live (default /run/vduse-blk)
+          --state-dir DIR             NAME.state (the reconnect journal), NAME.ram (the RAM disk's bytes)
+                                      and NAME.sock (the control socket) live here (default
+                                      /run/vduse-blk; created 0700, files 0600)
           --force                     take over a device left without a usable state file (requests
                                       it had in flight are lost)
+          --log-level LEVEL           debug, info (default), warn or error: one line per event on stderr,
+                                      "vduse-blk[NAME] LEVEL: text"; nothing is logged per request
+
+        Control verbs (through the daemon's control socket; line-delimited JSON, see README):
+          list                        devices with a socket in DIR: name, /dev/vdX, uptime, backend
+          stats NAME                  per queue and in total: requests by type, bytes, in flight, errors,
+                                      latency p50/p90/p99/p99.9/max; GC, RSS and CPU time per request
+          resize NAME SIZE            new capacity, a multiple of the logical block size; /dev/vdX changes
+                                      size in place; shrinking needs --force; --file grows the file
+          stop NAME [--keep]          tear down exactly like SIGTERM (with --keep: like SIGUSR1, leave the
+                                      device for the next serve); returns once the daemon is done
+          --json                      print the daemon's JSON reply instead of text
 
         Once the block device exists, serve prints one line: ready NAME /dev/vdX
         (with --no-attach: created NAME /dev/vduse/NAME).
@@ -47,9 +64,14 @@ public static class Program
         killed; `serve` with the same name and settings takes it over and resubmits the requests that
         were in flight. Different settings are refused and leave the running device untouched.
 
-        Signals: SIGTERM or SIGINT detach and destroy the device (and its state), then exit 0.
-                 SIGUSR1 finishes the requests in flight and exits 0, leaving the device in place.
-        Exit status: 0 success, 1 runtime error (the message says what to do), 2 usage error.
+        Signals: SIGTERM or SIGINT (or `vduse-blk stop NAME`) detach the disk from the vDPA bus, destroy
+        the VDUSE device, remove its state, RAM image and control socket, and exit 0.
+        SIGUSR1 (or `vduse-blk stop NAME --keep`) finishes the requests in flight and exits 0, leaving
+        the device, the disk and the state for the next `serve` of the name. Under systemd
+        (Type=notify, $NOTIFY_SOCKET) READY=1 follows the ready line and STOPPING=1 marks the start of
+        the teardown. SIGKILL or a crash leave the device too; the disk's I/O waits for the next serve.
+        Exit status: 0 success, 1 runtime error (the message says what to do), 2 usage error; the control
+        verbs exit 1 with one line when no daemon answers.
         Needs the kernel modules vduse, vdpa, virtio_vdpa and virtio_blk, and root.
         """;
 
@@ -92,6 +114,8 @@ public static class Program
                 return 0;
             case "serve":
                 return ServeCommand.Run(ServeOptions.Parse(args.AsSpan(1).ToArray()));
+            case string verb when ControlOptions.IsVerb(verb):
+                return ControlCommands.Run(ControlOptions.Parse(verb, args.AsSpan(1).ToArray()), Console.Out);
             default:
                 throw new UsageException("unknown command '" + args[0] + "' (try: vduse-blk --help)");
         }

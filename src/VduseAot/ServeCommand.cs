@@ -12,13 +12,18 @@ public static class ServeCommand
     /// <summary>Runs the daemon; returns the exit status.</summary>
     public static int Run(ServeOptions options)
     {
+        Log.MinLevel = options.LogLevel;
         using var shutdown = new ManualResetEventSlim();
         bool keepDevice = false;
+        Action<bool> requestStop = keep =>
+        {
+            keepDevice = keep;
+            shutdown.Set();
+        };
         Action<PosixSignalContext> onSignal = context =>
         {
             context.Cancel = true;
-            keepDevice = context.Signal == KeepDeviceSignal;
-            shutdown.Set();
+            requestStop(context.Signal == KeepDeviceSignal);
         };
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, onSignal);
         using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, onSignal);
@@ -45,10 +50,12 @@ public static class ServeCommand
         var state = new DeviceStateOptions { Directory = options.StateDir, Force = options.Force, BackendIdentity = BackendIdentity(options) };
         var device = new VduseBlkDevice(options.Name, options.Device, backend, dataPlane, state);
         bool created = false;
+        ControlServer? control = null;
         try
         {
             device.Create();
             created = true;
+            control = ControlServer.Start(options.StateDir, options.Name, new DaemonControl(new ServedDevice(options.Name, device, requestStop)));
             return Serve(options, device, shutdown);
         }
         finally
@@ -64,6 +71,9 @@ public static class ServeCommand
             {
                 ProcessAccounting.Report(options.Name, device.FinishedStats);
             }
+
+            // Last: a `vduse-blk stop` waiting on the socket returns once everything above is done.
+            control?.Dispose();
         }
     }
 
@@ -121,17 +131,21 @@ public static class ServeCommand
 
     private static int Serve(ServeOptions options, VduseBlkDevice device, ManualResetEventSlim shutdown)
     {
+        SystemdNotify systemd = SystemdNotify.FromEnvironment(options.Name);
         if (options.Attach)
         {
             device.Attach();
             Announce("ready " + options.Name + " " + device.BlockDevice);
+            systemd.Ready("serving " + options.Name + " on " + device.BlockDevice);
         }
         else
         {
             Announce("created " + options.Name + " " + device.DevicePath);
+            systemd.Ready("created " + device.DevicePath + " (not attached)");
         }
 
         WaitHandle.WaitAny([shutdown.WaitHandle, device.ControlEnded!]);
+        systemd.Stopping("tearing down " + options.Name);
         Exception? failure = device.ControlFailure;
         if (failure != null)
         {

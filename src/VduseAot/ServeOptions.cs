@@ -22,6 +22,9 @@ public enum BackendKind
 /// <summary>The parsed `serve` command line.</summary>
 public sealed partial class ServeOptions
 {
+    /// <summary>Most --queues: one pinned thread each, and virtio_blk uses one queue per CPU at most.</summary>
+    public const uint MaxQueues = 64;
+
     /// <summary>The backend chosen.</summary>
     public BackendKind Backend { get; private set; }
 
@@ -56,7 +59,10 @@ public sealed partial class ServeOptions
     public bool Attach { get; private set; } = true;
 
     /// <summary>--state-dir DIR: the state file, the RAM image and the control socket of each device.</summary>
-    public string StateDir { get; private set; } = "/run/vduse-blk";
+    public string StateDir { get; private set; } = ControlPaths.DefaultStateDir;
+
+    /// <summary>--log-level debug|info|warn|error: lines below it are dropped.</summary>
+    public Vduse.LogLevel LogLevel { get; private set; } = Vduse.LogLevel.Info;
 
     /// <summary>--force: take over a device whose state file is missing or unreadable.</summary>
     public bool Force { get; private set; }
@@ -125,7 +131,14 @@ public sealed partial class ServeOptions
                     o.BounceSize = bounce;
                     break;
                 case "--queues":
-                    o.Device.Queues = (ushort)Number(a, Value(args, ref i), 1, 64);
+                    string queues = Value(args, ref i);
+                    if (uint.TryParse(queues, NumberStyles.None, CultureInfo.InvariantCulture, out uint nq) && nq > MaxQueues)
+                    {
+                        throw new UsageException("--queues " + nq + " is more than " + MaxQueues + ": one thread serves each queue, and the guest's"
+                            + " virtio_blk uses at most one queue per CPU (VDUSE itself allows 65535)");
+                    }
+
+                    o.Device.Queues = (ushort)Number(a, queues, 1, MaxQueues);
                     break;
                 case "--queue-size":
                     uint qs = Number(a, Value(args, ref i), 2, 32768);
@@ -163,15 +176,21 @@ public sealed partial class ServeOptions
                     o.Attach = false;
                     break;
                 case "--state-dir":
-                    o.StateDir = Value(args, ref i);
-                    if (o.StateDir.Length == 0 || o.StateDir[0] != '/')
-                    {
-                        throw new UsageException("--state-dir '" + o.StateDir + "' must be an absolute path");
-                    }
-
+                    o.StateDir = ControlPaths.CheckStateDir(Value(args, ref i));
                     break;
                 case "--force":
                     o.Force = true;
+                    break;
+                case "--log-level":
+                    string level = Value(args, ref i);
+                    o.LogLevel = level switch
+                    {
+                        "debug" => Vduse.LogLevel.Debug,
+                        "info" => Vduse.LogLevel.Info,
+                        "warn" => Vduse.LogLevel.Warn,
+                        "error" => Vduse.LogLevel.Error,
+                        _ => throw new UsageException("--log-level '" + level + "' must be debug, info, warn or error"),
+                    };
                     break;
                 default:
                     throw new UsageException("unknown option '" + a + "' for serve (see vduse-blk --help)");
@@ -256,8 +275,9 @@ public sealed partial class ServeOptions
         return n;
     }
 
+    /// <summary>Device names: letters, digits, '-', '_' and '.'.</summary>
     [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
-    private static partial Regex NamePattern();
+    internal static partial Regex NamePattern();
 
     [GeneratedRegex("^vq[0-9]+$")]
     private static partial Regex QueueDirPattern();

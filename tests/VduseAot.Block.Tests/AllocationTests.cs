@@ -70,6 +70,7 @@ public sealed unsafe class AllocationTests
         Assert.True(t.Completed >= 100_000 - Batch);
         Assert.Equal(0, t.Failures);
         Assert.Equal((ulong)t.Completed, rig.Stats.Requests - statsBefore);
+        Assert.Equal(rig.Stats.Requests, rig.Stats.Latency.Count);
         Assert.Equal((long)Batches * Batch / 2 * (Bytes + 1 + 1), t.UsedBytes); // OUT: 1, IN: 4096 + 1
         Assert.Equal(0L, allocated);
     }

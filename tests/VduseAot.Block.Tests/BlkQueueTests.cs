@@ -542,5 +542,10 @@ public sealed unsafe class BlkQueueTests
         Assert.Equal(2UL, s.IoErrors);
         Assert.Equal(2UL, s.Unsupported);
         Assert.Equal(0UL, s.Malformed);
+        Assert.Equal(1UL, s.GetIds);
+        Assert.Equal(11UL, s.Started);
+        Assert.Equal(0UL, s.InFlight);
+        Assert.Equal(11UL, s.Latency.Count);
+        Assert.True(s.Latency.Max >= s.Latency.Percentile(50));
     }
 }

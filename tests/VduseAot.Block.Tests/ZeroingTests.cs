@@ -452,6 +452,8 @@ public sealed unsafe class ZeroingTests
 
         public string Describe() => "no-zeroing";
 
+        public void Resize(ulong capacityBytes) => inner.Resize(capacityBytes);
+
         public IBlockQueueIo OpenQueue(VduseAot.Uring.IoUring? ring) => inner.OpenQueue(ring);
 
         public void Dispose()

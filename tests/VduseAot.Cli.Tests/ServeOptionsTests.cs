@@ -50,7 +50,17 @@ public class ServeOptionsTests
         Assert.Equal(512u, o.Device.LogicalBlockSize);
         Assert.False(o.Device.ReadOnly);
         Assert.True(o.Attach);
+        Assert.Equal(Vduse.LogLevel.Info, o.LogLevel);
+        Assert.Equal("/run/vduse-blk", o.StateDir);
     }
+
+    [Theory]
+    [InlineData("debug", Vduse.LogLevel.Debug)]
+    [InlineData("info", Vduse.LogLevel.Info)]
+    [InlineData("warn", Vduse.LogLevel.Warn)]
+    [InlineData("error", Vduse.LogLevel.Error)]
+    public void Parses_log_levels(string text, Vduse.LogLevel level) =>
+        Assert.Equal(level, Parse("--name", "d", "--ram", "1M", "--log-level", text).LogLevel);
 
     [Theory]
     [InlineData("needs --name", "--ram", "1M")]
@@ -66,6 +76,10 @@ public class ServeOptionsTests
     [InlineData("is not a size", "--name", "d", "--ram", "12Q")]
     [InlineData("not a power of two", "--name", "d", "--ram", "1M", "--queue-size", "100")]
     [InlineData("must be a number from 1 to 64", "--name", "d", "--ram", "1M", "--queues", "0")]
+    [InlineData("--queues 65 is more than 64: one thread serves each queue", "--name", "d", "--ram", "1M", "--queues", "65")]
+    [InlineData("--log-level 'loud' must be debug, info, warn or error", "--name", "d", "--ram", "1M", "--log-level", "loud")]
+    [InlineData("--log-level needs a value", "--name", "d", "--ram", "1M", "--log-level")]
+    [InlineData("not a power of two", "--name", "d", "--null", "1M", "--queue-size", "3")]
     [InlineData("must be 512 or 4096", "--name", "d", "--ram", "1M", "--logical-block-size", "1024")]
     [InlineData("longer than 20 bytes", "--name", "d", "--ram", "1M", "--serial", "123456789012345678901")]
     [InlineData("unknown option '--bogus'", "--name", "d", "--ram", "1M", "--bogus")]

@@ -26,17 +26,9 @@ public sealed class StaticBinaryTests : IDisposable
 
     private static string FindBinary()
     {
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d != null; d = d.Parent)
-        {
-            string candidate = Path.Combine(d.FullName, "artifacts", "vduse-blk");
-            if (File.Exists(Path.Combine(d.FullName, "VduseAot.sln")))
-            {
-                Assert.True(File.Exists(candidate), "artifacts/vduse-blk is missing: run scripts/build.sh before the tests");
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException("repository root (VduseAot.sln) not found above " + AppContext.BaseDirectory);
+        string candidate = Path.Combine(RepoRoot.Path, "artifacts", "vduse-blk");
+        Assert.True(File.Exists(candidate), "artifacts/vduse-blk is missing: run scripts/build.sh before the tests");
+        return candidate;
     }
 
     private (int Code, string Out, string Err) RunInEmptyRoot(params string[] args)
@@ -89,6 +81,33 @@ public sealed class StaticBinaryTests : IDisposable
         (int code, _, string stderr) = RunInEmptyRoot("serve", "--name", "d", "--ram", "1M");
         Assert.Equal(1, code);
         Assert.Contains("/dev/vduse/control does not exist: load the vduse kernel module (modprobe vduse)", stderr);
+        Assert.Single(stderr.TrimEnd('\n').Split('\n'));
+    }
+
+    [Theory]
+    [InlineData("no device d0: /run/vduse-blk/d0.sock does not exist (is vduse-blk serve running? --state-dir?)", "stats", "d0")]
+    [InlineData("no device d0: /run/vduse-blk/d0.sock does not exist (is vduse-blk serve running? --state-dir?)", "stop", "d0")]
+    [InlineData("no device d0: /run/vduse-blk/d0.sock does not exist (is vduse-blk serve running? --state-dir?)", "resize", "d0", "1G")]
+    [InlineData("no device d0: /srv/state/d0.sock does not exist (is vduse-blk serve running? --state-dir?)", "stats", "d0", "--json", "--state-dir", "/srv/state")]
+    [InlineData("no devices: no control sockets in /run/vduse-blk (is vduse-blk serve running? --state-dir?)", "list")]
+    [InlineData("no devices: no control sockets in /run/vduse-blk (is vduse-blk serve running? --state-dir?)", "list", "--json")]
+    public void ControlVerbsWithoutADaemonSayWhichSocketIsMissing(string expected, params string[] args)
+    {
+        (int code, string stdout, string stderr) = RunInEmptyRoot(args);
+        Assert.Equal(1, code);
+        Assert.Equal("", stdout);
+        Assert.Equal("vduse-blk: " + expected + "\n", stderr);
+    }
+
+    [Theory]
+    [InlineData("stats takes NAME", "stats")]
+    [InlineData("unknown option '--force' for stop", "stop", "d0", "--force")]
+    [InlineData("--log-level 'loud' must be debug, info, warn or error", "serve", "--name", "d", "--ram", "1M", "--log-level", "loud")]
+    public void ControlUsageErrorsExitTwo(string expected, params string[] args)
+    {
+        (int code, _, string stderr) = RunInEmptyRoot(args);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, stderr);
         Assert.Single(stderr.TrimEnd('\n').Split('\n'));
     }
 

@@ -61,7 +61,7 @@ public sealed class RingJournalSplitCrashPropertyTests
         var fresh = new LinkedList<ushort>();         // pushed by the driver, not popped yet, in avail order
         ushort published = rig.Driver.PushedAvail;    // avail idx the driver made visible
         long added = 0, delivered = 0, crashes = 0, windows = 0, restartsDone = 0;
-        int steps = size == 256 ? 1500 : 3000;
+        int steps = size == 256 ? 3000 : 6000;
 
         void Deliver()
         {
@@ -219,7 +219,7 @@ public sealed class RingJournalSplitCrashPropertyTests
         Assert.Equal(added, delivered);
         Assert.Equal(rig.Driver.PushedAvail, rig.Queue.LastAvailIndex);
         Assert.Equal(rig.Driver.PushedAvail, rig.GuestUsedIdx);
-        Assert.True(added > steps / 4, "only " + added + " requests");
+        Assert.True(added > 200, "only " + added + " requests"); // small rings hold two or three requests of up to 5 descriptors
         Assert.True(crashes > 20 && windows > 5, crashes + " crashes, " + windows + " windows");
         Assert.True(!restarts || restartsDone > 0);
 

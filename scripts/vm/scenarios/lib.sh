@@ -99,6 +99,12 @@ stop_daemon() {
     [ -n "$PID" ] || fail "stop_daemon: no daemon running"
     log "stop: SIGTERM $NAME (pid $PID)"
     kill -TERM "$PID" || fail "cannot signal daemon $PID"
+    await_clean_exit SIGTERM
+}
+
+# await_clean_exit WHAT: after WHAT asked the daemon to stop, wait for it; expect
+# rc 0, and no /dev/vduse/NAME, vdpa device, /dev/vdX or control socket after.
+await_clean_exit() {
     _i=0
     while proc_alive "$PID" && [ "$_i" -lt "$((STOP_TIMEOUT * 10))" ]; do
         usleep 100000
@@ -108,15 +114,16 @@ stop_daemon() {
         kill -KILL "$PID" 2>/dev/null || true
         wait "$PID" 2>/dev/null || true
         PID=""
-        fail "daemon $NAME still running ${STOP_TIMEOUT}s after SIGTERM; $(daemon_stderr)"
+        fail "daemon $NAME still running ${STOP_TIMEOUT}s after $1; $(daemon_stderr)"
     fi
     _rc=0
     wait "$PID" || _rc=$?
     PID=""
-    [ "$_rc" -eq 0 ] || fail "daemon $NAME exited rc=$_rc after SIGTERM (want 0); $(daemon_stderr)"
+    [ "$_rc" -eq 0 ] || fail "daemon $NAME exited rc=$_rc after $1 (want 0); $(daemon_stderr)"
     [ ! -e "/dev/vduse/$NAME" ] || fail "/dev/vduse/$NAME still exists after exit (device not destroyed)"
     [ ! -e "/sys/bus/vdpa/devices/$NAME" ] || fail "/sys/bus/vdpa/devices/$NAME still exists after exit (not detached)"
     [ ! -e "$DEV" ] || fail "$DEV still exists after exit"
+    [ ! -e "${STATE_DIR:-/run/vduse-blk}/$NAME.sock" ] || fail "control socket ${STATE_DIR:-/run/vduse-blk}/$NAME.sock left behind"
     log "stopped: $NAME clean"
 }
 
@@ -131,24 +138,27 @@ expect_eq() { # what got want
     log "ok: $1 = $3"
 }
 
-# run_fio_verify BS: fio randwrite with crc32c verify on $DEV (libaio, O_DIRECT,
-# iodepth 16, 32 MiB); prints fio's summary lines (IOPS, bandwidth, latency).
+# run_fio_verify BS [FIO-ARGS...]: fio randwrite with crc32c verify on $DEV
+# (libaio, O_DIRECT, iodepth 16, 32 MiB, plus FIO-ARGS such as --offset=64M);
+# prints fio's summary lines (IOPS, bandwidth, latency).
 run_fio_verify() {
-    _out=/tmp/fio-$NAME-$1.txt
-    log "fio randwrite verify=crc32c bs=$1 iodepth=16 size=32M on $DEV"
+    _bs=$1
+    shift
+    _out=/tmp/fio-$NAME-$_bs.txt
+    log "fio randwrite verify=crc32c bs=$_bs iodepth=16 size=32M $* on $DEV"
     _rc=0
-    /usr/bin/fio --name="verify-$1" --filename="$DEV" \
-        --ioengine=libaio --direct=1 --rw=randwrite --bs="$1" --iodepth=16 \
+    /usr/bin/fio --name="verify-$_bs" --filename="$DEV" \
+        --ioengine=libaio --direct=1 --rw=randwrite --bs="$_bs" --iodepth=16 \
         --size=32M --verify=crc32c --do_verify=1 --verify_fatal=1 \
-        --randrepeat=0 --verify_state_save=0 --group_reporting >"$_out" 2>&1 || _rc=$?
+        --randrepeat=0 --verify_state_save=0 --group_reporting "$@" >"$_out" 2>&1 || _rc=$?
     grep -E 'err=|IOPS=|  (s|c)?lat \(|  bw \(|  iops *:|^ *(READ|WRITE):|^Disk stats|util=' "$_out" || true
-    [ "$_rc" -eq 0 ] || { cat "$_out"; fail "fio bs=$1 on $DEV exited rc=$_rc"; }
+    [ "$_rc" -eq 0 ] || { cat "$_out"; fail "fio bs=$_bs on $DEV exited rc=$_rc"; }
     if grep -E 'err= *[1-9]|verify: bad|bad magic|crc32c: verify failed' "$_out" >/dev/null; then
         cat "$_out"
-        fail "fio bs=$1 on $DEV reported errors"
+        fail "fio bs=$_bs on $DEV reported errors"
     fi
-    grep -q 'err= *0' "$_out" || { cat "$_out"; fail "fio bs=$1: no 'err= 0' summary"; }
-    log "ok: fio bs=$1 verified"
+    grep -q 'err= *0' "$_out" || { cat "$_out"; fail "fio bs=$_bs: no 'err= 0' summary"; }
+    log "ok: fio bs=$_bs verified"
 }
 
 # read_range PATH OFFSET LENGTH [direct]: LENGTH bytes at byte OFFSET of PATH
@@ -188,6 +198,28 @@ expect_zero() {
         fail "$1: $_nz of $4 bytes at $3 of $2 are not zero (first: $_cmp, relative to $3)"
     fi
     log "ok: $1: $4 bytes at $3 read back as zeroes"
+}
+
+# stats_json: the device's `vduse-blk stats NAME --json` reply (one line).
+stats_json() {
+    "$VDUSE_BLK" stats "$NAME" --json ${STATE_DIR:+--state-dir "$STATE_DIR"} || fail "vduse-blk stats $NAME failed"
+}
+
+# json_total JSON FIELD: a number of the "total" object of a stats reply
+# (counters, or latency fields such as p99 or count).
+json_total() {
+    _v=$(echo "$1" | sed -n 's/.*"total":{\([^}]*\)}.*/\1/p' | sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p")
+    [ -n "$_v" ] || fail "no total.$2 in stats reply: $1"
+    echo "$_v"
+}
+
+# expect_one_line_error WANT RC TEXT: a failed command exited RC (want 1) with
+# exactly one line on stderr that contains WANT.
+expect_one_line_error() {
+    [ "$2" -eq 1 ] || fail "exit $2 (want 1): $3"
+    case "$3" in *"$1"*) ;; *) fail "error '$3' does not say '$1'" ;; esac
+    [ "$(printf '%s\n' "$3" | wc -l)" -eq 1 ] || fail "error is not one line: $3"
+    log "ok: one-line error: $3"
 }
 
 # devstat N: field N of $(sysblk)/stat (1 read I/Os, 5 write I/Os,

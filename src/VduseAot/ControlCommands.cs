@@ -1,0 +1,176 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text.Json;
+using VduseAot.Block;
+using VduseAot.Vduse;
+
+namespace VduseAot;
+
+/// <summary>
+/// `vduse-blk list | stats | resize | stop`: the operator's verbs, each one request on the device's
+/// control socket. Failures are <see cref="VduseException"/> (exit 1) with one line; usage mistakes
+/// <see cref="UsageException"/> (exit 2).
+/// </summary>
+public static class ControlCommands
+{
+    /// <summary>How long `stop` waits for the daemon's teardown.</summary>
+    public const int StopTimeoutMs = 120_000;
+
+    /// <summary>Runs the verb and returns the exit status.</summary>
+    public static int Run(ControlOptions options, TextWriter stdout)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(stdout);
+        switch (options.Verb)
+        {
+            case "list":
+                return List(options, stdout);
+            case "stats":
+                using (ControlClient client = ControlClient.Connect(options.StateDir, options.Name))
+                using (JsonDocument reply = client.Request("stats"))
+                {
+                    Print(stdout, reply, options.Json, StatsText.Write);
+                }
+
+                return 0;
+            case "resize":
+                using (ControlClient client = ControlClient.Connect(options.StateDir, options.Name))
+                using (JsonDocument reply = client.Request("resize", w =>
+                {
+                    w.WriteNumber("size", options.Size);
+                    w.WriteBoolean("force", options.Force);
+                }))
+                {
+                    Print(stdout, reply, options.Json, (o, r) => o.WriteLine("resized " + options.Name + ": "
+                        + SizeText.Format(r.GetProperty("old_bytes").GetUInt64()) + " -> " + SizeText.Format(r.GetProperty("new_bytes").GetUInt64())));
+                }
+
+                return 0;
+            default:
+                return Stop(options, stdout);
+        }
+    }
+
+    private static int Stop(ControlOptions options, TextWriter stdout)
+    {
+        using ControlClient client = ControlClient.Connect(options.StateDir, options.Name);
+        client.Request("stop", options.Keep ? w => w.WriteBoolean("keep", true) : null).Dispose();
+        if (!client.WaitClosed(StopTimeoutMs))
+        {
+            throw new VduseException(options.Name + " did not finish its teardown within " + (StopTimeoutMs / 1000) + " s (see its log)");
+        }
+
+        stdout.WriteLine((options.Keep ? "exited, device left: " : "stopped ") + options.Name);
+        return 0;
+    }
+
+    /// <summary>Every device with a socket in the state directory, whether it answers or not.</summary>
+    private static int List(ControlOptions options, TextWriter stdout)
+    {
+        string[] sockets = Directory.Exists(options.StateDir) ? Directory.GetFiles(options.StateDir, "*" + ControlPaths.SocketSuffix) : [];
+        if (sockets.Length == 0)
+        {
+            throw new VduseException("no devices: no control sockets in " + options.StateDir + " (is vduse-blk serve running? --state-dir?)");
+        }
+
+        Array.Sort(sockets, StringComparer.Ordinal);
+        var rows = new List<(string Name, JsonDocument? Info, string? Error)>();
+        foreach (string socket in sockets)
+        {
+            string file = Path.GetFileName(socket);
+            string name = file.Substring(0, file.Length - ControlPaths.SocketSuffix.Length);
+            try
+            {
+                using ControlClient client = ControlClient.Connect(options.StateDir, name, timeoutMs: 5000);
+                rows.Add((name, client.Request("info"), null));
+            }
+            catch (VduseException e)
+            {
+                rows.Add((name, null, e.Message));
+            }
+        }
+
+        try
+        {
+            if (options.Json)
+            {
+                WriteListJson(stdout, rows);
+            }
+            else
+            {
+                stdout.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0,-20} {1,-10} {2,10} {3}", "NAME", "DEVICE", "UPTIME", "BACKEND"));
+                foreach ((string name, JsonDocument? info, string? error) in rows)
+                {
+                    stdout.WriteLine(info == null
+                        ? string.Format(CultureInfo.InvariantCulture, "{0,-20} {1}", name, "(not answering: " + error + ")")
+                        : string.Format(CultureInfo.InvariantCulture, "{0,-20} {1,-10} {2,10} {3}", name,
+                            info.RootElement.GetProperty("device").GetString() ?? "-",
+                            Uptime(info.RootElement.GetProperty("uptime_s").GetDouble()),
+                            info.RootElement.GetProperty("backend").GetString()));
+                }
+            }
+        }
+        finally
+        {
+            foreach ((_, JsonDocument? info, _) in rows)
+            {
+                info?.Dispose();
+            }
+        }
+
+        return 0;
+    }
+
+    private static void WriteListJson(TextWriter stdout, List<(string Name, JsonDocument? Info, string? Error)> rows)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartArray();
+            foreach ((string name, JsonDocument? info, string? error) in rows)
+            {
+                if (info != null)
+                {
+                    info.RootElement.WriteTo(w);
+                }
+                else
+                {
+                    w.WriteStartObject();
+                    w.WriteBoolean("ok", false);
+                    w.WriteString("name", name);
+                    w.WriteString("error", error);
+                    w.WriteEndObject();
+                }
+            }
+
+            w.WriteEndArray();
+        }
+
+        stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
+
+    /// <summary>The reply as JSON (one line) or through <paramref name="text"/>.</summary>
+    private static void Print(TextWriter stdout, JsonDocument reply, bool json, Action<TextWriter, JsonElement> text)
+    {
+        if (json)
+        {
+            stdout.WriteLine(reply.RootElement.GetRawText());
+        }
+        else
+        {
+            text(stdout, reply.RootElement);
+        }
+    }
+
+    /// <summary>"12s", "5m12s", "1h02m", "3d04h".</summary>
+    public static string Uptime(double seconds)
+    {
+        long s = (long)seconds;
+        return s < 60 ? s + "s"
+            : s < 3600 ? (s / 60) + "m" + (s % 60).ToString("00", CultureInfo.InvariantCulture) + "s"
+            : s < 86400 ? (s / 3600) + "h" + (s / 60 % 60).ToString("00", CultureInfo.InvariantCulture) + "m"
+            : (s / 86400) + "d" + (s / 3600 % 24).ToString("00", CultureInfo.InvariantCulture) + "h";
+    }
+}

@@ -1,0 +1,275 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.IO;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Threading;
+using VduseAot.Vduse;
+
+namespace VduseAot;
+
+/// <summary>Answers the requests of a control socket.</summary>
+public interface IControlHandler
+{
+    /// <summary>
+    /// Writes the reply properties after "ok":true for <paramref name="request"/> (a JSON object
+    /// with "cmd"). Throws <see cref="VduseException"/> for an error reply. Returns true when the
+    /// connection must stay open until the server is disposed (stop: the client waits for the end).
+    /// </summary>
+    bool Handle(string command, JsonElement request, Utf8JsonWriter reply);
+}
+
+/// <summary>
+/// The daemon's control socket: a Unix stream socket speaking line-delimited JSON, one request object
+/// per line and one reply object per line ({"ok":true,...} or {"ok":false,"error":"..."}). Served by
+/// its own thread, one connection at a time (operators' commands are short; an idle client is cut
+/// off after <see cref="IdleTimeoutMs"/>), so requests never run on a queue or control thread.
+/// </summary>
+public sealed class ControlServer : IDisposable
+{
+    /// <summary>An idle connection is closed after this long.</summary>
+    public const int IdleTimeoutMs = 5000;
+
+    private const int MaxRequestBytes = 64 * 1024;
+
+    private readonly Socket _listener;
+    private readonly IControlHandler _handler;
+    private readonly string _name;
+    private readonly Thread _thread;
+    private readonly List<Socket> _held = [];
+    private volatile bool _stopping;
+
+    private ControlServer(Socket listener, string path, string name, IControlHandler handler)
+    {
+        _listener = listener;
+        Path = path;
+        _name = name;
+        _handler = handler;
+        _thread = new Thread(Run) { IsBackground = true, Name = "vduse-ctl" };
+    }
+
+    /// <summary>The socket's path.</summary>
+    public string Path { get; }
+
+    /// <summary>Binds DIR/NAME.sock (owner-only) and starts answering.</summary>
+    public static ControlServer Start(string stateDir, string name, IControlHandler handler)
+    {
+        string path = ControlPaths.SocketPath(stateDir, name);
+        ControlPaths.CheckLength(path);
+        ControlPaths.EnsureStateDir(stateDir);
+        RemoveStale(path, name);
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            listener.Bind(new UnixDomainSocketEndPoint(path));
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            listener.Listen(8);
+        }
+        catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
+        {
+            listener.Dispose();
+            throw new VduseException("cannot create the control socket " + path + ": " + e.Message, e);
+        }
+
+        var server = new ControlServer(listener, path, name, handler);
+        server._thread.Start();
+        return server;
+    }
+
+    /// <summary>
+    /// A socket file left by a daemon that died is removed; one that still answers belongs to a live
+    /// daemon serving the same name, which must not be cut off.
+    /// </summary>
+    private static void RemoveStale(string path, string name)
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            try
+            {
+                probe.Connect(new UnixDomainSocketEndPoint(path));
+                throw new VduseException("another vduse-blk serves " + name + " (its control socket " + path + " answers): stop it first (vduse-blk stop " + name + ")");
+            }
+            catch (SocketException)
+            {
+                // Nobody listens: a leftover.
+            }
+        }
+
+        File.Delete(path);
+    }
+
+    private void Run()
+    {
+        while (!_stopping)
+        {
+            Socket client;
+            try
+            {
+                client = _listener.Accept();
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                if (!_stopping)
+                {
+                    Log.Write(LogLevel.Error, _name, "control socket stopped: " + e.Message);
+                }
+
+                return;
+            }
+
+            try
+            {
+                if (Serve(client))
+                {
+                    lock (_held)
+                    {
+                        _held.Add(client);
+                    }
+
+                    continue;
+                }
+            }
+            catch (Exception e) when (e is SocketException or IOException)
+            {
+                Log.Write(LogLevel.Debug, _name, "control connection ended: " + e.Message);
+            }
+
+            client.Dispose();
+        }
+    }
+
+    /// <summary>Answers the connection's requests until it closes; true when it must be held open.</summary>
+    private bool Serve(Socket client)
+    {
+        client.ReceiveTimeout = IdleTimeoutMs;
+        client.SendTimeout = IdleTimeoutMs;
+        var reader = new LineReader(client, MaxRequestBytes);
+        while (true)
+        {
+            byte[]? line;
+            try
+            {
+                line = reader.ReadLine();
+            }
+            catch (InvalidDataException e)
+            {
+                LineReader.Send(client, ErrorReply("request " + e.Message));
+                return false;
+            }
+
+            if (line == null)
+            {
+                return false;
+            }
+
+            bool hold = Answer(line, out byte[] reply);
+            LineReader.Send(client, reply);
+            if (hold)
+            {
+                return true;
+            }
+        }
+    }
+
+    private bool Answer(byte[] line, out byte[] reply)
+    {
+        bool hold = false;
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(line);
+            JsonElement request = doc.RootElement;
+            if (request.ValueKind != JsonValueKind.Object || !request.TryGetProperty("cmd", out JsonElement cmd) || cmd.ValueKind != JsonValueKind.String)
+            {
+                throw new VduseException("a request is a JSON object with a \"cmd\" string, like {\"cmd\":\"stats\"}");
+            }
+
+            var buffer = new ArrayBufferWriter<byte>();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                writer.WriteStartObject();
+                writer.WriteBoolean("ok", true);
+                hold = _handler.Handle(cmd.GetString()!, request, writer);
+                writer.WriteEndObject();
+            }
+
+            reply = buffer.WrittenSpan.ToArray();
+        }
+        catch (JsonException e)
+        {
+            reply = ErrorReply("request is not JSON: " + e.Message);
+        }
+        catch (VduseException e)
+        {
+            reply = ErrorReply(e.Message);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
+        {
+            // A field of the wrong JSON type, for instance: the request is wrong, the daemon is fine.
+            reply = ErrorReply("bad request: " + e.Message);
+        }
+
+        return hold;
+    }
+
+    /// <summary>{"ok":false,"error":"..."}.</summary>
+    public static byte[] ErrorReply(string error)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteBoolean("ok", false);
+            writer.WriteString("error", error);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Stops answering, closes every connection (held ones learn the daemon is done) and removes the socket file.</summary>
+    public void Dispose()
+    {
+        if (_stopping)
+        {
+            return;
+        }
+
+        _stopping = true;
+
+        // Shutting the listener down wakes the thread blocked in accept().
+        try
+        {
+            _listener.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+        }
+
+        _listener.Dispose();
+        _thread.Join(IdleTimeoutMs * 2);
+        lock (_held)
+        {
+            foreach (Socket s in _held)
+            {
+                s.Dispose();
+            }
+
+            _held.Clear();
+        }
+
+        try
+        {
+            File.Delete(Path);
+        }
+        catch (IOException e)
+        {
+            Log.Write(LogLevel.Warn, _name, "cannot remove " + Path + ": " + e.Message);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using VduseAot;
+using Xunit;
+
+namespace VduseAot.Cli.Tests;
+
+public class ControlOptionsTests
+{
+    [Fact]
+    public void Parses_each_verb()
+    {
+        ControlOptions r = ControlOptions.Parse("resize", ["d0", "96M", "--force", "--state-dir", "/tmp/s", "--json"]);
+        Assert.Equal(("resize", "d0", 96UL << 20, true, "/tmp/s", true), (r.Verb, r.Name, r.Size, r.Force, r.StateDir, r.Json));
+        ControlOptions l = ControlOptions.Parse("list", []);
+        Assert.Equal("/run/vduse-blk", l.StateDir);
+        Assert.False(l.Json);
+        Assert.Equal("d", ControlOptions.Parse("stop", ["d"]).Name);
+        Assert.True(ControlOptions.Parse("stats", ["d", "--json"]).Json);
+    }
+
+    [Theory]
+    [InlineData("stats takes NAME", "stats")]
+    [InlineData("stats takes NAME, not 'a b'", "stats", "a", "b")]
+    [InlineData("list takes no arguments, not 'x'", "list", "x")]
+    [InlineData("resize takes NAME SIZE", "resize", "d")]
+    [InlineData("resize: '12Q' is not a size", "resize", "d", "12Q")]
+    [InlineData("unknown option '--force' for stop", "stop", "d", "--force")]
+    [InlineData("unknown option '--json' for stop", "stop", "d", "--json")]
+    [InlineData("--state-dir 'rel' must be an absolute path", "list", "--state-dir", "rel")]
+    [InlineData("--state-dir needs a value", "list", "--state-dir")]
+    [InlineData("'a/b' is not a device name", "stats", "a/b")]
+    public void Rejects_bad_input_with_one_line(string expected, string verb, params string[] args)
+    {
+        UsageException e = Assert.Throws<UsageException>(() => ControlOptions.Parse(verb, args));
+        Assert.Contains(expected, e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+    }
+}

@@ -1,0 +1,245 @@
+using System;
+using System.IO;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using VduseAot.Block;
+using VduseAot.Vduse;
+using Xunit;
+
+namespace VduseAot.Cli.Tests;
+
+/// <summary>A served device as the control socket sees it, over a null backend with the real resize rules.</summary>
+internal sealed class FakeTarget : IControlTarget, IDisposable
+{
+    private readonly NullBackend _backend = new(64UL << 20, readOnly: false);
+    private readonly BlkDeviceOptions _options = new() { CapacityBytes = 64UL << 20 };
+    private readonly BlkQueueStats[] _queues = [new BlkQueueStats(), new BlkQueueStats()];
+
+    public FakeTarget()
+    {
+        _queues[0].Started = _queues[0].Requests = _queues[0].Writes = 3;
+        _queues[0].BytesWritten = 3 * 4096;
+        _queues[1].Started = 3;
+        _queues[1].Requests = _queues[1].Reads = 2;
+        _queues[1].BytesRead = 8192;
+        foreach (long ns in new long[] { 10_000, 20_000, 30_000 })
+        {
+            _queues[0].Latency.Record(ns * System.Diagnostics.Stopwatch.Frequency / 1_000_000_000);
+        }
+    }
+
+    public string Name => "d";
+
+    public string BackendDescription => _backend.Describe();
+
+    public string? BlockDevice => "/dev/vdz";
+
+    public ulong CapacityBytes => _options.CapacityBytes;
+
+    public int StopRequests { get; private set; }
+
+    public BlkQueueStats[] QueueStats() => _queues;
+
+    public ulong Resize(ulong bytes, bool force)
+    {
+        try
+        {
+            return BlkResize.Apply(_backend, _options, bytes, force);
+        }
+        catch (BackendException e)
+        {
+            throw new VduseException(e.Message, e);
+        }
+    }
+
+    public void RequestStop(bool keepDevice) => StopRequests++;
+
+    public void Dispose() => _backend.Dispose();
+}
+
+public sealed class ControlSocketTests : IDisposable
+{
+    private readonly DirectoryInfo _parent = Directory.CreateTempSubdirectory("vduse-ctl-");
+    private readonly FakeTarget _target = new();
+
+    // A fresh, not yet existing state directory: the server must create it 0700.
+    private string StateDir => Path.Combine(_parent.FullName, "state");
+
+    public void Dispose()
+    {
+        _target.Dispose();
+        _parent.Delete(recursive: true);
+    }
+
+    private ControlServer StartServer() => ControlServer.Start(StateDir, "d", new DaemonControl(_target));
+
+    private int Cli(out string stdout, params string[] args)
+    {
+        var o = new StringWriter();
+        string[] all = [.. args[1..], "--state-dir", StateDir];
+        int rc = ControlCommands.Run(ControlOptions.Parse(args[0], all), o);
+        stdout = o.ToString();
+        return rc;
+    }
+
+    [Fact]
+    public void Directory_is_owner_only_socket_is_owner_only_and_removed_at_dispose()
+    {
+        string path;
+        using (ControlServer server = StartServer())
+        {
+            path = server.Path;
+            Assert.Equal(Path.Combine(StateDir, "d.sock"), path);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(StateDir));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        }
+
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void Stats_reply_has_queues_total_latency_and_process()
+    {
+        using ControlServer server = StartServer();
+        Assert.Equal(0, Cli(out string json, "stats", "d", "--json"));
+        using JsonDocument doc = JsonDocument.Parse(json);
+        JsonElement r = doc.RootElement;
+        Assert.True(r.GetProperty("ok").GetBoolean());
+        Assert.Equal(2, r.GetProperty("queues").GetArrayLength());
+        JsonElement total = r.GetProperty("total");
+        Assert.Equal(5UL, total.GetProperty("requests").GetUInt64());
+        Assert.Equal(3UL, total.GetProperty("writes").GetUInt64());
+        Assert.Equal(2UL, total.GetProperty("reads").GetUInt64());
+        Assert.Equal(12288UL, total.GetProperty("bytes_written").GetUInt64());
+        Assert.Equal(8192UL, total.GetProperty("bytes_read").GetUInt64());
+        Assert.Equal(1UL, total.GetProperty("in_flight").GetUInt64());
+        JsonElement latency = total.GetProperty("latency_us");
+        Assert.Equal(3UL, latency.GetProperty("count").GetUInt64());
+        Assert.InRange(latency.GetProperty("p50").GetDouble(), 20, 20 * 1.04);
+        Assert.Equal(30, latency.GetProperty("max").GetDouble(), 3);
+        Assert.InRange(latency.GetProperty("p99.9").GetDouble(), 29, 30);
+        JsonElement process = r.GetProperty("process");
+        Assert.Equal(3, process.GetProperty("gc_collections").GetArrayLength());
+        Assert.True(process.GetProperty("rss_bytes").GetInt64() > 0);
+        Assert.True(process.GetProperty("allocated_bytes").GetInt64() > 0);
+        Assert.True(process.GetProperty("cpu_us_per_request").GetDouble() > 0);
+
+        Assert.Equal(0, Cli(out string text, "stats", "d"));
+        Assert.Contains("total ", text);
+        Assert.Contains("p99.9", text);
+        Assert.Contains("process: GC collections", text);
+    }
+
+    [Fact]
+    public void Resize_refuses_a_non_multiple_and_a_shrink_without_force()
+    {
+        using ControlServer server = StartServer();
+        VduseException e = Assert.Throws<VduseException>(() => Cli(out _, "resize", "d", "1000"));
+        Assert.Equal("d: size 1000 is not a positive multiple of the logical block size 512", e.Message);
+        e = Assert.Throws<VduseException>(() => Cli(out _, "resize", "d", "32M"));
+        Assert.StartsWith("d: shrinking from 64 MiB to 32 MiB", e.Message);
+        Assert.Contains("--force", e.Message);
+        Assert.Equal(64UL << 20, _target.CapacityBytes);
+
+        Assert.Equal(0, Cli(out string grown, "resize", "d", "96M"));
+        Assert.Equal("resized d: 64 MiB -> 96 MiB", grown.TrimEnd());
+        Assert.Equal(0, Cli(out _, "resize", "d", "32M", "--force"));
+        Assert.Equal(32UL << 20, _target.CapacityBytes);
+    }
+
+    [Fact]
+    public void Stop_is_answered_then_held_open_until_the_server_is_done()
+    {
+        ControlServer server = StartServer();
+        using ControlClient client = ControlClient.Connect(StateDir, "d");
+        client.Request("stop").Dispose();
+        Assert.Equal(1, _target.StopRequests);
+        Assert.False(client.WaitClosed(300));
+
+        // Once stopping, the daemon refuses everything but info.
+        using (ControlClient other = ControlClient.Connect(StateDir, "d"))
+        {
+            VduseException e = Assert.Throws<VduseException>(() => other.Request("stats"));
+            Assert.Equal("d: d is stopping", e.Message);
+            other.Request("info").Dispose();
+        }
+
+        server.Dispose();
+        Assert.True(client.WaitClosed(5000));
+    }
+
+    [Fact]
+    public void List_shows_name_device_uptime_and_backend()
+    {
+        using ControlServer server = StartServer();
+        Assert.Equal(0, Cli(out string text, "list"));
+        string[] lines = text.TrimEnd().Split('\n');
+        Assert.Equal(2, lines.Length);
+        Assert.Matches(@"^d +/dev/vdz +\d+s null 64 MiB$", lines[1]);
+        Assert.Equal(0, Cli(out string json, "list", "--json"));
+        using JsonDocument doc = JsonDocument.Parse(json);
+        Assert.Equal("d", doc.RootElement[0].GetProperty("name").GetString());
+        Assert.Equal(67108864UL, doc.RootElement[0].GetProperty("capacity_bytes").GetUInt64());
+    }
+
+    [Fact]
+    public void Bad_requests_get_an_error_reply_and_the_server_carries_on()
+    {
+        using ControlServer server = StartServer();
+        using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        s.Connect(new UnixDomainSocketEndPoint(server.Path));
+        var reader = new LineReader(s, 1 << 20);
+        foreach ((string request, string error) in new[]
+        {
+            ("not json", "request is not JSON"),
+            ("[1,2]", "a request is a JSON object with a \"cmd\" string"),
+            ("{\"cmd\":\"fly\"}", "unknown command 'fly' (known: info, stats, resize, stop)"),
+            ("{\"cmd\":\"resize\",\"size\":\"big\"}", "resize needs \"size\": a number of bytes"),
+        })
+        {
+            LineReader.Send(s, Encoding.UTF8.GetBytes(request));
+            using JsonDocument reply = JsonDocument.Parse(reader.ReadLine()!);
+            Assert.False(reply.RootElement.GetProperty("ok").GetBoolean());
+            Assert.Contains(error, reply.RootElement.GetProperty("error").GetString());
+        }
+
+        // Two requests in one write are two replies, in order.
+        LineReader.Send(s, "{\"cmd\":\"info\"}\n{\"cmd\":\"stats\"}"u8);
+        using JsonDocument info = JsonDocument.Parse(reader.ReadLine()!);
+        using JsonDocument stats = JsonDocument.Parse(reader.ReadLine()!);
+        Assert.Equal("null 64 MiB", info.RootElement.GetProperty("backend").GetString());
+        Assert.True(stats.RootElement.TryGetProperty("total", out _));
+    }
+
+    [Fact]
+    public void A_stale_socket_is_replaced_and_a_live_one_is_refused()
+    {
+        Directory.CreateDirectory(StateDir);
+        string path = Path.Combine(StateDir, "d.sock");
+        // Bound, never listening: to a client, what a dead daemon leaves. Disposed last, since .NET
+        // unlinks the path of a socket it bound when disposing it.
+        using var stale = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        stale.Bind(new UnixDomainSocketEndPoint(path));
+
+        VduseException refused = Assert.Throws<VduseException>(() => Cli(out _, "stats", "d"));
+        Assert.StartsWith("no device d: nothing answers on " + path, refused.Message);
+        using ControlServer server = StartServer();
+        VduseException e = Assert.Throws<VduseException>(() => ControlServer.Start(StateDir, "d", new DaemonControl(_target)));
+        Assert.StartsWith("another vduse-blk serves d", e.Message);
+        Assert.Equal(0, Cli(out _, "stats", "d"));
+    }
+
+    [Fact]
+    public void No_daemon_is_one_line_naming_the_socket()
+    {
+        foreach (string verb in new[] { "stats", "stop" })
+        {
+            VduseException e = Assert.Throws<VduseException>(() => Cli(out _, verb, "gone"));
+            Assert.Equal("no device gone: " + Path.Combine(StateDir, "gone.sock") + " does not exist (is vduse-blk serve running? --state-dir?)", e.Message);
+        }
+
+        VduseException list = Assert.Throws<VduseException>(() => Cli(out _, "list"));
+        Assert.Equal("no devices: no control sockets in " + StateDir + " (is vduse-blk serve running? --state-dir?)", list.Message);
+    }
+}

@@ -1,0 +1,257 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Xunit;
+
+namespace VduseAot.Virtio.Tests;
+
+/// <summary>
+/// Random packed-ring traffic (chains of 1 to 5 slots, indirect ones, out-of-order completions whose
+/// used descriptors overwrite chains in flight, wrap crossings) with the device killed over and over:
+/// at operation boundaries, around a completion's flags store, and between a pop's record and its
+/// position. After each crash exactly the chains popped and not completed come back, in pop order.
+/// </summary>
+public sealed class RingJournalPackedCrashPropertyTests
+{
+    public static TheoryData<int, int, bool> Cases()
+    {
+        var data = new TheoryData<int, int, bool>();
+        foreach (int size in new[] { 5, 8, 16, 256 })
+        {
+            for (int seed = 1; seed <= 3; seed++)
+            {
+                data.Add(size, seed, false);
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>The same, with the driver restarting the ring (Start: a fresh journal record) whenever it is idle.</summary>
+    public static TheoryData<int, int, bool> CasesWithRestarts()
+    {
+        var data = new TheoryData<int, int, bool>();
+        foreach (int size in new[] { 8, 16 })
+        {
+            for (int seed = 1; seed <= 3; seed++)
+            {
+                data.Add(size, seed, true);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Every_request_completes_exactly_once_across_random_crashes(int size, int seed, bool restarts) => Run(size, seed, restarts);
+
+    [Theory]
+    [MemberData(nameof(CasesWithRestarts))]
+    public void Every_request_completes_exactly_once_across_random_crashes_and_restarts(int size, int seed, bool restarts) => Run(size, seed, restarts);
+
+    private static void Run(int size, int seed, bool restarts)
+    {
+        var rng = new Random((size * 7919) + seed + (restarts ? 100 : 0));
+        using var rig = new PackedJournalRig((ushort)size, (ushort)rng.Next(size), rng.Next(2) == 0);
+        var inflight = new List<ushort>();            // popped, not completed: the journal's promise, in pop order
+        var held = new List<DescriptorChain>();       // popped in this incarnation (or re-popped), not completed
+        var free = new Stack<DescriptorChain>(rig.Chains);
+        var repop = new Queue<ushort>();
+        var fresh = new LinkedList<ushort>();         // added by the driver, not popped yet, in ring order
+        long added = 0, delivered = 0, crashes = 0, windows = 0, restartsDone = 0;
+        int steps = size == 256 ? 3000 : 6000;
+
+        void Deliver()
+        {
+            delivered += rig.TakeUsed().Count;
+        }
+
+        void CrashAndCheck((ushort Index, bool Wrap) expectUsed)
+        {
+            ushort avail = rig.Queue.LastAvailIndex;
+            bool availWrap = rig.Queue.AvailWrapCounter;
+            Assert.Null(rig.Crash());
+            crashes++;
+            foreach (DescriptorChain c in held)
+            {
+                free.Push(c);
+            }
+
+            held.Clear();
+            repop = new Queue<ushort>(inflight);
+            Assert.Equal(inflight.Count, rig.Queue.RecoveredPending);
+            Assert.Equal(avail, rig.Queue.LastAvailIndex);
+            Assert.Equal(availWrap, rig.Queue.AvailWrapCounter);
+            Assert.Equal(expectUsed.Index, rig.Queue.NextUsedIndex);
+            Assert.Equal(expectUsed.Wrap, rig.Queue.UsedWrapCounter);
+        }
+
+        for (int step = 0; step < steps; step++)
+        {
+            int op = rng.Next(100);
+            if (op < 25)
+            {
+                for (int k = rng.Next(1, 4); k > 0 && rig.Driver.Outstanding < size; k--)
+                {
+                    bool indirect = rng.Next(5) == 0;
+                    int extra = rng.Next(3), writable = rng.Next(1, 3);
+                    if (rig.Driver.FreeDescriptors < (indirect ? 1 : 1 + extra + writable))
+                    {
+                        break;
+                    }
+
+                    uint[] lens = Enumerable.Range(0, writable).Select(_ => (uint)rng.Next(1, 257)).ToArray();
+                    fresh.AddLast(rig.Add(indirect, extra, lens).Id);
+                    added++;
+                }
+
+                if (rng.Next(3) != 0)
+                {
+                    rig.Driver.Publish();
+                }
+            }
+            else if (op < 45)
+            {
+                for (int k = rng.Next(1, size + 1); k > 0 && free.Count > 0; k--)
+                {
+                    DescriptorChain c = free.Peek();
+                    if (!rig.Queue.TryPop(c))
+                    {
+                        // Nothing may be stuck: neither a recovered chain nor a published one.
+                        Assert.Empty(repop);
+                        Assert.Equal(fresh.Count, rig.Driver.Pending);
+                        break;
+                    }
+
+                    free.Pop();
+                    if (repop.Count > 0)
+                    {
+                        Assert.Equal(repop.Dequeue(), c.Head);
+                    }
+                    else
+                    {
+                        Assert.Equal(fresh.First!.Value, c.Head);
+                        fresh.RemoveFirst();
+                        inflight.Add(c.Head);
+                    }
+
+                    Assert.Equal(repop.Count, rig.Queue.RecoveredPending);
+                    Assert.Equal(rig.Driver.SlotsOf(c.Head), c.RingSlots);
+                    Assert.Equal(rig.Outstanding[c.Head].Tag, RequestPool.Serve(c));
+                    held.Add(c);
+                }
+            }
+            else if (op < 65)
+            {
+                for (int k = rng.Next(0, held.Count + 1); k > 0; k--)
+                {
+                    int pick = rng.Next(held.Count);
+                    DescriptorChain c = held[pick];
+                    held.RemoveAt(pick);
+                    rig.Queue.Complete(c, rig.Outstanding[c.Head].WritableLen);
+                    inflight.Remove(c.Head);
+                    free.Push(c);
+                }
+
+                rig.Queue.PublishUsed();
+            }
+            else if (op < 83)
+            {
+                Deliver();
+            }
+            else if (op < 87)
+            {
+                CrashAndCheck((rig.Queue.NextUsedIndex, rig.Queue.UsedWrapCounter));
+            }
+            else if (op < 92 && held.Count > 0)
+            {
+                // Killed inside Complete: after the journal's begin record, before or after the flags store.
+                DescriptorChain c = held[rng.Next(held.Count)];
+                (ushort Index, bool Wrap) at = (rig.Queue.NextUsedIndex, rig.Queue.UsedWrapCounter);
+                rig.Journal.BeginCompletePacked(c.Head, at.Index, at.Wrap);
+                windows++;
+                if (rng.Next(2) == 0)
+                {
+                    CrashAndCheck(at);
+                }
+                else
+                {
+                    rig.WriteUsedDescriptor(c.Head, rig.Outstanding[c.Head].WritableLen);
+                    inflight.Remove(c.Head);
+                    CrashAndCheck(rig.Advance(at.Index, at.Wrap, c.RingSlots));
+                }
+            }
+            else if (op < 95 && repop.Count == 0 && fresh.Count > rig.Driver.Pending)
+            {
+                // Killed inside a pop: its record was written, the position that makes it count was not.
+                ulong before = rig.Region.AvailWord;
+                (ushort Index, bool Wrap) back = (rig.Queue.LastAvailIndex, rig.Queue.AvailWrapCounter);
+                DescriptorChain c = free.Peek();
+                Assert.True(rig.Queue.TryPop(c));
+                Assert.Equal(fresh.First!.Value, c.Head);
+                rig.Region.AvailWord = before;
+                (ushort Index, bool Wrap) used = (rig.Queue.NextUsedIndex, rig.Queue.UsedWrapCounter);
+                Assert.Null(rig.Crash());
+                crashes++;
+                windows++;
+                foreach (DescriptorChain h in held)
+                {
+                    free.Push(h);
+                }
+
+                held.Clear();
+                repop = new Queue<ushort>(inflight);
+                Assert.Equal(inflight.Count, rig.Queue.RecoveredPending);
+                Assert.Equal(back, (rig.Queue.LastAvailIndex, rig.Queue.AvailWrapCounter));
+                Assert.Equal(used, (rig.Queue.NextUsedIndex, rig.Queue.UsedWrapCounter));
+            }
+            else if (restarts && inflight.Count == 0 && repop.Count == 0)
+            {
+                PackedQueue<Testing.FakeGuestMemory> q = rig.Queue;
+                Assert.Null(q.Start(rig.Driver.RingIova, rig.Driver.DriverEventIova, rig.Driver.DeviceEventIova,
+                    q.LastAvailIndex, q.AvailWrapCounter, q.NextUsedIndex, q.UsedWrapCounter));
+                restartsDone++;
+            }
+
+            Assert.Null(rig.Queue.BrokenReason);
+        }
+
+        // Drain: publish the rest; take what was completed, pop and complete what is left, until nothing is outstanding.
+        rig.Driver.Publish();
+        for (Deliver(); rig.Driver.Outstanding > 0; Deliver())
+        {
+            while (free.Count > 0 && rig.Queue.TryPop(free.Peek()))
+            {
+                DescriptorChain c = free.Pop();
+                RequestPool.Serve(c);
+                held.Add(c);
+            }
+
+            Assert.True(held.Count > 0, "the driver has " + rig.Driver.Outstanding + " requests outstanding that the device does not hold");
+            foreach (DescriptorChain c in held)
+            {
+                rig.Queue.Complete(c, rig.Outstanding[c.Head].WritableLen);
+                free.Push(c);
+            }
+
+            held.Clear();
+        }
+
+        Assert.Empty(rig.Outstanding);
+        Assert.Equal(size, rig.Driver.FreeDescriptors);
+        Assert.Equal(added, delivered);
+        Assert.Equal(rig.Driver.NextAvail, rig.Queue.LastAvailIndex);
+        Assert.Equal(rig.Driver.AvailWrap, rig.Queue.AvailWrapCounter);
+        Assert.Equal(rig.Driver.NextUsed, rig.Queue.NextUsedIndex);
+        Assert.Equal(rig.Driver.UsedWrap, rig.Queue.UsedWrapCounter);
+        Assert.True(added > 200, "only " + added + " requests");
+        Assert.True(crashes > 20 && windows > 5, crashes + " crashes, " + windows + " windows");
+        Assert.True(!restarts || restartsDone > 0);
+
+        // Nothing left: a last successor has nothing to take over.
+        Assert.Null(rig.Crash());
+        Assert.Equal(0, rig.Queue.RecoveredPending);
+        Assert.False(rig.Queue.TryPop(rig.Chains[0]));
+    }
+}
