@@ -130,14 +130,12 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
             Errno e = ErrnoExtensions.Last();
             int owner = state?.OwnerPid ?? 0;
             state?.Dispose();
-            throw new VduseException(e == Errno.EBUSY
-                ? "device '" + _name + "' is served by another process" + (owner > 0 ? " (pid " + owner + ")" : "") + ": stop it first (vduse-blk stop " + _name + ", or SIGTERM) or pick another --name"
-                : "cannot open " + DevicePath + ": " + e.Describe());
+            throw new VduseException(OpenRefusal(_name, e, owner));
         }
 
         QueueStart mode = QueueStart.Resume;
         string? refusal = state == null
-            ? (_stateOptions.Force ? null : "cannot take over device '" + _name + "': " + problem + "; --force takes it over anyway (requests it had in flight are lost)")
+            ? (_stateOptions.Force ? null : NoStateRefusal(_name, problem!))
             : state.Identity.Difference(identity) is string difference
                 ? "device '" + _name + "' is running with another configuration: " + difference + "; serve it with the same settings, or stop it first (vduse-blk stop " + _name + ") — it was left untouched"
                 : null;
@@ -165,6 +163,30 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         state.OwnerPid = Environment.ProcessId;
         StartControl(mode);
     }
+
+    /// <summary>
+    /// Throws when another process serves the existing device <paramref name="name"/>: a takeover is
+    /// checked before anything it would touch (a RAM image, a file) is opened.
+    /// </summary>
+    public static void CheckNotServed(string name, int ownerPid)
+    {
+        // Opening and closing is harmless: nothing was read, so nothing is handed back to the kernel.
+        int fd = Libc.open("/dev/vduse/" + name, Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            throw new VduseException(OpenRefusal(name, ErrnoExtensions.Last(), ownerPid));
+        }
+
+        _ = Libc.close(fd);
+    }
+
+    /// <summary>The refusal for a device left without a usable state file.</summary>
+    public static string NoStateRefusal(string name, string problem) =>
+        "cannot take over device '" + name + "': " + problem + "; --force takes it over anyway (requests it had in flight are lost)";
+
+    private static string OpenRefusal(string name, Errno e, int ownerPid) => e == Errno.EBUSY
+        ? "device '" + name + "' is served by another process" + (ownerPid > 0 ? " (pid " + ownerPid + ")" : "") + ": stop it first (vduse-blk stop " + name + ", or SIGTERM) or pick another --name"
+        : "cannot open /dev/vduse/" + name + ": " + e.Describe();
 
     /// <summary>Without a state file: the driver negotiated features and enabled queue 0.</summary>
     private static bool DriverLooksLive(int fd)

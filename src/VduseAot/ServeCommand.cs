@@ -95,10 +95,16 @@ public static class ServeCommand
     /// </summary>
     private static void CheckBeforeTakeOver(ServeOptions options)
     {
-        StateFile? state = StateFile.Open(StateFile.PathFor(options.StateDir, options.Name), out _);
+        StateFile? state = StateFile.Open(StateFile.PathFor(options.StateDir, options.Name), out string? problem);
+        VduseBlkDevice.CheckNotServed(options.Name, state?.OwnerPid ?? 0);
         if (state == null)
         {
-            return; // the device's own checks say what is wrong (or --force takes it over)
+            if (!options.Force)
+            {
+                throw new VduseException(VduseBlkDevice.NoStateRefusal(options.Name, problem!));
+            }
+
+            return; // --force takes it over with the settings given
         }
 
         DeviceIdentity running = state.Identity;
@@ -165,7 +171,7 @@ public static class ServeCommand
                 // RAM all the same) so a successor process finds the bytes the guest wrote; a new
                 // device starts from an empty image.
                 StateDirectory.Ensure(options.StateDir);
-                return new RamBackend(MappedImage.Open(RamImagePath(options), options.Device.CapacityBytes, keep: existing), options.Device.ReadOnly, "ram");
+                return new RamBackend(MappedImage.Open(RamImagePath(options), options.Device.CapacityBytes, existing ? ImageOpen.KeepSameSize : ImageOpen.Fresh), options.Device.ReadOnly, "ram");
             case BackendKind.Null:
                 return new NullBackend(options.Device.CapacityBytes, options.Device.ReadOnly);
             default:
@@ -185,7 +191,7 @@ public static class ServeCommand
                         ulong capacity = file.CapacityBytes;
                         bool readOnly = file.ReadOnly;
                         file.Dispose();
-                        return new RamBackend(MappedImage.Open(options.FilePath!, capacity, keep: true, writable: !readOnly), readOnly, "file");
+                        return new RamBackend(MappedImage.Open(options.FilePath!, capacity, ImageOpen.UserFile, writable: !readOnly), readOnly, "file");
                     }
 
                     return file;

@@ -11,13 +11,14 @@ internal sealed unsafe class BlkRig : IDisposable
 {
     public const ulong DefaultCapacity = 1UL << 20; // 2048 sectors
 
-    public BlkRig(ushort size = 64, ulong capacity = DefaultCapacity, bool readOnly = false, string serial = "vduse-test-serial", ulong ramBytes = 8UL << 20)
+    public BlkRig(ushort size = 64, ulong capacity = DefaultCapacity, bool readOnly = false, string serial = "vduse-test-serial", ulong ramBytes = 8UL << 20,
+        RamBackend? backend = null)
     {
         Ram = new GuestRam(ramBytes);
         Driver = new SplitDriver(Ram, size);
         Ring = new SplitQueue<FakeGuestMemory>(Ram.Memory, size);
         Assert.Null(Ring.Start(Driver.DescIova, Driver.AvailIova, Driver.UsedIova, 0));
-        Backend = new RamBackend(capacity, readOnly);
+        Backend = backend ?? new RamBackend(capacity, readOnly);
         Executor = new BlkExecutor(Backend, serial);
         Queue = new BlkQueue<FakeGuestMemory>(Ring, Executor);
         Builder = new BlkRequestBuilder(Ram, Driver);

@@ -145,7 +145,7 @@ public sealed class SizeTextTests
     public void Ram_backend_describes_itself_with_format()
     {
         using var b = new RamBackend(64UL << 20, false);
-        Assert.Equal("ram 64 MiB", b.Describe());
+        Assert.Equal("ram 64 MiB (process memory)", b.Describe());
         Assert.Equal(64UL << 20, b.CapacityBytes);
     }
 }

@@ -44,14 +44,16 @@ public sealed class ResizeTests
     }
 
     [Fact]
-    public void Ram_backend_says_resize_is_not_supported_yet()
+    public void Ram_backend_in_process_memory_cannot_grow_but_can_shrink()
     {
         using var backend = new RamBackend(MiB, readOnly: false);
         var options = new BlkDeviceOptions { CapacityBytes = MiB };
         BackendException e = Assert.Throws<BackendException>(() => BlkResize.Apply(backend, options, 2 * MiB, force: false));
-        Assert.StartsWith("resize is not supported for --ram yet", e.Message);
+        Assert.Contains("cannot grow", e.Message);
         Assert.Equal(MiB, backend.CapacityBytes);
         Assert.Equal(MiB, options.CapacityBytes);
+        BlkResize.Apply(backend, options, MiB / 2, force: true);
+        Assert.Equal(MiB / 2, backend.CapacityBytes);
     }
 
     [Fact]
