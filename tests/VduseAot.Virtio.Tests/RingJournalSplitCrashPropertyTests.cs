@@ -13,34 +13,10 @@ namespace VduseAot.Virtio.Tests;
 /// </summary>
 public sealed class RingJournalSplitCrashPropertyTests
 {
-    public static TheoryData<int, int, bool> Cases()
-    {
-        var data = new TheoryData<int, int, bool>();
-        foreach (int size in new[] { 8, 16, 256 })
-        {
-            for (int seed = 1; seed <= 3; seed++)
-            {
-                data.Add(size, seed, false);
-            }
-        }
-
-        return data;
-    }
+    public static TheoryData<int, int, bool> Cases() => CrashCases.Seeds(restarts: false, 8, 16, 256);
 
     /// <summary>The same, with the driver restarting the ring (Start: a fresh journal record) whenever it is idle.</summary>
-    public static TheoryData<int, int, bool> CasesWithRestarts()
-    {
-        var data = new TheoryData<int, int, bool>();
-        foreach (int size in new[] { 8, 16 })
-        {
-            for (int seed = 1; seed <= 3; seed++)
-            {
-                data.Add(size, seed, true);
-            }
-        }
-
-        return data;
-    }
+    public static TheoryData<int, int, bool> CasesWithRestarts() => CrashCases.Seeds(restarts: true, 8, 16);
 
     [Theory]
     [MemberData(nameof(Cases))]

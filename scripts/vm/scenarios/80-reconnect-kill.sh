@@ -23,15 +23,8 @@ fio_round() {
 
 fio_check() {
     wait_gone "$FIO_PID" 600
-    _rc=$WAIT_RC
     grep -E 'err=|IOPS=' "$FIO_OUT" || true
-    [ "$_rc" -eq 0 ] || { cat "$FIO_OUT"; fail "fio round $ROUND exited rc=$_rc"; }
-    if grep -E 'err= *[1-9]|verify: bad|bad magic|crc32c: verify failed|Input/output error' "$FIO_OUT" >/dev/null; then
-        cat "$FIO_OUT"
-        fail "fio round $ROUND reported errors"
-    fi
-    grep -q 'err= *0' "$FIO_OUT" || { cat "$FIO_OUT"; fail "fio round $ROUND: no 'err= 0' summary"; }
-    log "ok: fio round $ROUND verified"
+    expect_fio_clean "fio round $ROUND" "$FIO_OUT" "$WAIT_RC"
 }
 
 # kill_loop ARGS...: KILLS crash/restart cycles while fio rounds keep running.

@@ -91,8 +91,6 @@ usleep 700000
 crash_daemon
 restart_daemon --ram 64M --packed --queues 2
 wait_gone "$fio" 300
-rc=$WAIT_RC
 grep -E 'err=' /tmp/vt81-packed.txt || true
-[ "$rc" -eq 0 ] && grep -q 'err= *0' /tmp/vt81-packed.txt || { cat /tmp/vt81-packed.txt; fail "fio on the packed ring failed across takeovers"; }
-log "ok: packed ring verified across an upgrade and a crash"
+expect_fio_clean "fio on the packed ring across an upgrade and a crash" /tmp/vt81-packed.txt "$WAIT_RC"
 stop_daemon

@@ -152,13 +152,19 @@ run_fio_verify() {
         --size=32M --verify=crc32c --do_verify=1 --verify_fatal=1 \
         --randrepeat=0 --verify_state_save=0 --group_reporting "$@" >"$_out" 2>&1 || _rc=$?
     grep -E 'err=|IOPS=|  (s|c)?lat \(|  bw \(|  iops *:|^ *(READ|WRITE):|^Disk stats|util=' "$_out" || true
-    [ "$_rc" -eq 0 ] || { cat "$_out"; fail "fio bs=$_bs on $DEV exited rc=$_rc"; }
-    if grep -E 'err= *[1-9]|verify: bad|bad magic|crc32c: verify failed' "$_out" >/dev/null; then
-        cat "$_out"
-        fail "fio bs=$_bs on $DEV reported errors"
+    expect_fio_clean "fio bs=$_bs on $DEV" "$_out" "$_rc"
+}
+
+# expect_fio_clean WHAT OUTPUT RC: fio exited 0, reported no error and no failed verify, and
+# printed its "err= 0" summary.
+expect_fio_clean() {
+    [ "$3" -eq 0 ] || { cat "$2"; fail "$1 exited rc=$3"; }
+    if grep -E 'err= *[1-9]|verify: bad|bad magic|crc32c: verify failed|Input/output error' "$2" >/dev/null; then
+        cat "$2"
+        fail "$1 reported errors"
     fi
-    grep -q 'err= *0' "$_out" || { cat "$_out"; fail "fio bs=$_bs: no 'err= 0' summary"; }
-    log "ok: fio bs=$_bs verified"
+    grep -q 'err= *0' "$2" || { cat "$2"; fail "$1: no 'err= 0' summary"; }
+    log "ok: $1 verified"
 }
 
 # read_range PATH OFFSET LENGTH [direct]: LENGTH bytes at byte OFFSET of PATH
