@@ -1,9 +1,9 @@
 #!/bin/sh
-# File backend on tmpfs: an image created by --size, fio verify at 4k/64k,
-# DISCARD (blkdiscard) and WRITE_ZEROES (blkdiscard -z) read back zeroes and
-# free the image's pages (tmpfs punches holes; ZERO_RANGE falls back to
-# PUNCH_HOLE there), FLUSH reaches the device, and after SIGTERM the image
-# file holds exactly what the device showed.
+# File backend on tmpfs, served from a shared mapping: an image created by
+# --size, fio verify at 4k/64k, DISCARD (blkdiscard) and WRITE_ZEROES
+# (blkdiscard -z) read back zeroes and free the image's pages (MADV_REMOVE
+# punches holes), FLUSH reaches the device, and after SIGTERM the image file
+# holds exactly what the device showed.
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . /scenarios/lib.sh
@@ -48,25 +48,30 @@ b0=$(blocks)
 d0=$(devstat 12)
 log "blkdiscard -o 2M -l 2M $DEV (image: $b0 blocks)"
 /usr/sbin/blkdiscard -o $((2 * MiB)) -l $((2 * MiB)) "$DEV" || fail "blkdiscard of 2M..4M failed"
+# Blocks are counted before anything reads the range back: the image is served from a shared
+# mapping, and a read fault on a tmpfs hole allocates the page again. blkdiscard itself probes the
+# disk for signatures (about 1 MiB of reads around the call), so the bounds leave room for that:
+# without holes punched nothing would be freed at all.
+b1=$(blocks)
+log "image blocks after discarding 2 MiB: $b0 -> $b1 (freed $(((b0 - b1) / 2)) KiB)"
+[ $((b0 - b1)) -ge 2048 ] || fail "discard of 2 MiB freed only $(((b0 - b1) / 2)) KiB of $img (no hole punched?)"
 [ "$(devstat 12)" -gt "$d0" ] || fail "blkdiscard did not reach $DEV as DISCARD (discard I/Os $d0 -> $(devstat 12))"
 expect_zero "discarded 2M..4M" "$DEV" $((2 * MiB)) $((2 * MiB)) direct
 expect_pat "0..2M before the discard" 0 $((2 * MiB))
 expect_pat "4M..8M after the discard" $((4 * MiB)) $((4 * MiB))
-b1=$(blocks)
-log "image blocks after discarding 2 MiB: $b0 -> $b1 (freed $(((b0 - b1) / 2)) KiB)"
-[ $((b0 - b1)) -ge 4096 ] || fail "discard of 2 MiB freed only $(((b0 - b1) / 2)) KiB of $img (no hole punched?)"
 
 # WRITE_ZEROES (BLKZEROOUT, no unmap): page-aligned and a 512-byte-aligned
 # piece inside a page (tmpfs must zero part of a page, not drop it).
 w0=$(devstat 5)
+b1=$(blocks)
 log "blkdiscard -z -o 5M -l 1M $DEV"
 /usr/sbin/blkdiscard -z -o $((5 * MiB)) -l $MiB "$DEV" || fail "blkdiscard -z of 5M..6M failed"
+b2=$(blocks)
+log "image blocks after zeroing 1 MiB: $b1 -> $b2 (freed $(((b1 - b2) / 2)) KiB)"
+[ $((b1 - b2)) -ge 1024 ] || fail "WRITE_ZEROES of 1 MiB on tmpfs freed only $(((b1 - b2) / 2)) KiB (want whole pages given back)"
 expect_zero "write-zeroed 5M..6M" "$DEV" $((5 * MiB)) $MiB direct
 expect_pat "4M..5M before the zeroed range" $((4 * MiB)) $MiB
 expect_pat "6M..7M after the zeroed range" $((6 * MiB)) $MiB
-b2=$(blocks)
-log "image blocks after zeroing 1 MiB: $b1 -> $b2 (freed $(((b1 - b2) / 2)) KiB)"
-[ $((b1 - b2)) -ge 2048 ] || fail "WRITE_ZEROES of 1 MiB on tmpfs freed only $(((b1 - b2) / 2)) KiB (want the PUNCH_HOLE fallback)"
 odd=$((7 * MiB + 512))
 log "blkdiscard -z -o $odd -l 1536 $DEV (inside one page)"
 /usr/sbin/blkdiscard -z -o "$odd" -l 1536 "$DEV" || fail "blkdiscard -z of 1536 bytes at $odd failed"
@@ -77,10 +82,10 @@ expect_pat "7M+2048..8M after it" $((7 * MiB + 2048)) $((MiB - 2048))
 
 log "blkdiscard (whole device) $DEV"
 /usr/sbin/blkdiscard "$DEV" || fail "blkdiscard of the whole device failed"
-expect_zero "whole device after blkdiscard" "$DEV" 0 $((64 * MiB)) direct
 b3=$(blocks)
 log "image blocks after whole-device discard: $b3"
-[ "$b3" -lt 2048 ] || fail "whole-device discard left $((b3 / 2)) KiB allocated in $img"
+[ "$b3" -lt 4096 ] || fail "whole-device discard left $((b3 / 2)) KiB allocated in $img"
+expect_zero "whole device after blkdiscard" "$DEV" 0 $((64 * MiB)) direct
 
 # --- FLUSH and the bytes in the image -------------------------------------------------
 dd if=/dev/urandom of=/tmp/vt50-pat8 bs=1M count=8 status=none

@@ -14,8 +14,8 @@ expect_eq "state directory mode" "$(stat -c %a /run/vduse-blk)" 700
 
 list=$("$VDUSE_BLK" list) || fail "vduse-blk list failed"
 echo "$list"
-echo "$list" | grep -Eq "^vt72stop +$DEV +[0-9]+s +ram 32 MiB$" || fail "list does not show vt72stop on $DEV"
-"$VDUSE_BLK" list --json | grep -q "\"name\":\"vt72stop\",\"backend\":\"ram 32 MiB\",\"device\":\"$DEV\"" ||
+echo "$list" | grep -Eq "^vt72stop +$DEV +[0-9]+s +ram 32 MiB( |$)" || fail "list does not show vt72stop on $DEV"
+"$VDUSE_BLK" list --json | grep -q "\"name\":\"vt72stop\",\"backend\":\"ram 32 MiB[^\"]*\",\"device\":\"$DEV\"" ||
     fail "list --json does not show vt72stop"
 
 dd if=/dev/zero of="$DEV" bs=64k count=16 oflag=direct 2>/dev/null || fail "write to $DEV failed"

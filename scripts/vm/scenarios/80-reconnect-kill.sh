@@ -1,6 +1,7 @@
 #!/bin/sh
 # Crash safety: fio random writes with crc32c verify (iodepth 32, 2 jobs on 2 queues) while the
-# daemon is SIGKILLed and restarted 10 times at random moments, for the RAM and the file backend.
+# daemon is SIGKILLed and restarted 10 times at random moments, for the RAM backend and a file on
+# ext4 (io_uring).
 # fio must finish every round without an error and verify everything it wrote; afterwards the
 # file backend's image holds exactly the bytes the device shows.
 set -eu
@@ -42,6 +43,13 @@ kill_loop() {
         kills=$((kills + 1))
         log "SIGKILL $kills/$KILLS during fio round $ROUND"
         restart_daemon "$@"
+        # Ready comes with the disk; the queues are taken over on the control thread meanwhile.
+        # Wait for both, so every cycle is a takeover from the journal and is counted below.
+        i=0
+        while [ "$(grep -c "taken over: " "$DAEMON_ERR" || true)" -lt 2 ] && [ "$i" -lt 100 ]; do
+            usleep 100000
+            i=$((i + 1))
+        done
     done
     fio_check
     # Every restart took the queues over from the journal (not a fresh start, not --force).
@@ -61,9 +69,10 @@ stop_daemon
 [ ! -e "$STATE_DIR/vt80ram.state" ] || fail "state file left after SIGTERM"
 [ ! -e "$STATE_DIR/vt80ram.ram" ] || fail "RAM image left after SIGTERM"
 
-# --- file on tmpfs ----------------------------------------------------------------------
-img=/tmp/vt80.img
-rm -f "$img"
+# --- file on ext4 (brd): served through io_uring, so reads and writes are in flight in the kernel
+# when the daemon dies ------------------------------------------------------------------------
+mount_brd_ext4 /dev/ram0 /mnt/vt80
+img=/mnt/vt80/disk.img
 start_daemon vt80file --file "$img" --size 64M --queues 2
 ROUND=0
 kill_loop --file "$img" --size 64M --queues 2
