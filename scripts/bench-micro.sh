@@ -17,10 +17,14 @@ raw="$repo/artifacts/bench-micro"
 
 dotnet build "$proj/VduseAot.Benchmarks.csproj" -c Release -nologo -v quiet
 
-rm -rf "$raw" "$out"
-mkdir -p "$out"
+# A filtered run replaces only the classes it ran; a full run starts from an empty directory.
+rm -rf "$raw"
 filter=()
-[[ " $* " == *" --filter "* ]] || filter=(--filter '*')
+if [[ " $* " != *" --filter "* ]]; then
+  filter=(--filter '*')
+  rm -rf "$out"
+fi
+mkdir -p "$out"
 dotnet "$proj/bin/Release/net9.0/VduseAot.Benchmarks.dll" "${filter[@]}" \
   --launchCount 1 --warmupCount 3 --iterationCount 5 --iterationTime 400 \
   --exporters github json --artifacts "$raw" --stopOnFirstError "$@"
@@ -67,7 +71,7 @@ combined="$repo/perf/results/micro.md"
 
 | Benchmark | Why |
 |---|---|
-| Our SPSC ring | There is no SPSC ring in src/ yet; skipped rather than benchmarking a stand-in. |
+| Our SPSC ring | The daemon has none: each queue thread owns its ring state, and the only queues between threads are the kernel's (virtqueues, io_uring). Skipped rather than benchmarking a stand-in. |
 | IotlbCache hit/miss | Its miss path is VDUSE_IOTLB_GET_FD + mmap on a VDUSE device fd, and it cannot be prefilled without one (no test seam in src/). TranslationBenchmarks measures FakeGuestMemory instead: Hit4k = one translation covers 4 KiB, Split4kAt512 = RegionSize 512 forces 8 translations per 4 KiB (the region-split path). Neither is the cost of a real IOTLB miss. |
 EOF
 } >"$combined"
