@@ -53,6 +53,9 @@ internal sealed unsafe partial class ControlLoop
     /// <summary>Set when the thread died; the daemon exits with it.</summary>
     public Exception? Failure { get; private set; }
 
+    /// <summary>Signalled once the queues of a device taken over run again (at once for a new device).</summary>
+    public ManualResetEventSlim TakeOverDone { get; } = new();
+
     /// <summary>Signalled when the thread ends, for the main thread's wait.</summary>
     public ManualResetEventSlim Ended { get; } = new();
 
@@ -87,6 +90,7 @@ internal sealed unsafe partial class ControlLoop
         }
         finally
         {
+            TakeOverDone.Set();
             Ended.Set();
         }
     }
@@ -103,9 +107,15 @@ internal sealed unsafe partial class ControlLoop
             {
                 throw new VduseException("the running device's queues could not be taken over");
             }
+
+            foreach (QueueWorker? w in _workers)
+            {
+                w?.RingReady.Wait(5000);
+            }
         }
 
         _takeOver = QueueStart.Fresh;
+        TakeOverDone.Set();
         pollfd* fds = stackalloc pollfd[2];
         fds[0] = new pollfd { fd = _deviceFd, events = Libc.POLLIN };
         fds[1] = new pollfd { fd = _stopFd, events = Libc.POLLIN };

@@ -102,6 +102,9 @@ public sealed unsafe partial class QueueWorker
         _ = Libc.close(_wakeFd);
     }
 
+    /// <summary>Set once the thread has its ring (and has resubmitted what a predecessor left), or has given up.</summary>
+    public ManualResetEventSlim RingReady { get; } = new();
+
     /// <summary>Requests a predecessor left in flight that this worker resubmitted.</summary>
     public int Recovered { get; private set; }
 
@@ -212,6 +215,7 @@ public sealed unsafe partial class QueueWorker
                 _ = Libc.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_INJECT_IRQ, &index);
             }
 
+            RingReady.Set();
             Serve(queue, uring, cache);
         }
         catch (Exception e)
@@ -220,6 +224,7 @@ public sealed unsafe partial class QueueWorker
         }
         finally
         {
+            RingReady.Set();
             queue?.Dispose();
             uring?.Dispose();
             cache.Clear();

@@ -209,8 +209,10 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     {
         if (TookOver && Directory.Exists("/sys/bus/vdpa/devices/" + _name))
         {
-            // Still on the bus from the predecessor: the guest never saw the device go.
+            // Still on the bus from the predecessor: the guest never saw the device go. "ready" means
+            // serving: wait until the queues run again.
             _attached = true;
+            _loop?.TakeOverDone.Wait(timeoutMs);
             BlockDevice = BlockDeviceLocator.Wait(_name, timeoutMs)
                 ?? throw new VduseException("'" + _name + "' is on the vDPA bus but has no block device: load virtio_blk (modprobe virtio_blk)");
             Log.Write(LogLevel.Info, _name, "serving " + BlockDevice + " again");

@@ -119,6 +119,16 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
             return error;
         }
 
+        // The next used slot can hold the driver's descriptor of this lap or anything of the previous
+        // lap, never a used descriptor of this lap: that one was written after the journal's record,
+        // so the journal is not this ring's (a state file of another run).
+        ushort next = Volatile.Read(ref _ring[used].flags);
+        if (((next & AvailBit) != 0) == usedWrap && ((next & UsedBit) != 0) == usedWrap)
+        {
+            Unmap("state file does not match the ring");
+            return "the ring already holds a used descriptor at slot " + used + ", where the state file says the next one goes: it belongs to another run of the device";
+        }
+
         _recovered = journal.Resume(returned, used, usedWrap);
         _recoveredNext = 0;
         _recoveredDescriptors = new vring_packed_desc[Size];

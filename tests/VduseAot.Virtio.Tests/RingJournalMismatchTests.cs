@@ -1,3 +1,4 @@
+using System;
 using VduseAot.Testing;
 using Xunit;
 
@@ -61,6 +62,26 @@ public sealed unsafe class RingJournalMismatchTests
         var asPacked8 = new PackedQueue<FakeGuestMemory>(ram.Memory, 8) { Journal = new RingJournal(region.Ptr, 8) };
         Assert.False(string.IsNullOrEmpty(asPacked8.Resume(packed8.RingIova, packed8.DriverEventIova, packed8.DeviceEventIova)));
         Assert.False(asPacked8.TryPop(new DescriptorChain(8)));
+    }
+
+    [Fact]
+    public void A_packed_journal_older_than_the_ring_is_refused()
+    {
+        using var rig = new PackedJournalRig(16);
+        rig.Add(false, 0, 512);
+        rig.Add(false, 0, 512);
+        rig.Driver.Publish();
+        DescriptorChain a = rig.Pop(rig.Chains[0]);
+        DescriptorChain b = rig.Pop(rig.Chains[1]);
+        byte[] older = new Span<byte>(rig.Region.Ptr, rig.Region.Bytes).ToArray();
+
+        // Completed and returned after the snapshot: the snapshot stands for a state file of another run.
+        rig.Queue.Complete(a, 512);
+        rig.Queue.Complete(b, 512);
+        Assert.Equal(2, rig.TakeUsed().Count);
+        older.CopyTo(new Span<byte>(rig.Region.Ptr, rig.Region.Bytes));
+        Assert.Contains("another run", rig.Crash());
+        Assert.False(rig.Queue.TryPop(rig.Chains[2]));
     }
 
     [Fact]

@@ -43,13 +43,8 @@ kill_loop() {
         kills=$((kills + 1))
         log "SIGKILL $kills/$KILLS during fio round $ROUND"
         restart_daemon "$@"
-        # Ready comes with the disk; the queues are taken over on the control thread meanwhile.
-        # Wait for both, so every cycle is a takeover from the journal and is counted below.
-        i=0
-        while [ "$(grep -c "taken over: " "$DAEMON_ERR" || true)" -lt 2 ] && [ "$i" -lt 100 ]; do
-            usleep 100000
-            i=$((i + 1))
-        done
+        # "ready" after a takeover comes once the queues run again.
+        [ "$(grep -c "taken over: " "$DAEMON_ERR" || true)" -eq 2 ] || fail "ready before both queues were taken over: $(cat "$DAEMON_ERR")"
     done
     fio_check
     # Every restart took the queues over from the journal (not a fresh start, not --force).
