@@ -124,10 +124,16 @@ public sealed unsafe partial class QueueWorker
             vduse_vq_state_packed s = _info.state.packed;
             bool fresh = s.last_avail_counter == 0 && s.last_avail_idx == 0 && s.last_used_counter == 0 && s.last_used_idx == 0;
             var ring = new PackedQueue<IotlbMemory>(new IotlbMemory(cache), (ushort)_info.num) { Indirect = indirect, EventIdx = eventIdx, Journal = _journal };
-            error = _start == QueueStart.Resume
-                ? ring.Resume(_info.desc_addr, _info.driver_addr, _info.device_addr)
-                : ring.Start(_info.desc_addr, _info.driver_addr, _info.device_addr,
-                    s.last_avail_idx, fresh || s.last_avail_counter != 0, s.last_used_idx, fresh || s.last_used_counter != 0);
+            error = _start switch
+            {
+                QueueStart.Resume => ring.Resume(_info.desc_addr, _info.driver_addr, _info.device_addr),
+
+                // The kernel only knows the positions the ring started from; without a journal there
+                // is no telling where a running packed ring stands.
+                QueueStart.Adopt => "a running packed ring cannot be taken over without its state file (reset the device: unbind and bind virtio_blk, or stop it)",
+                _ => ring.Start(_info.desc_addr, _info.driver_addr, _info.device_addr,
+                    s.last_avail_idx, fresh || s.last_avail_counter != 0, s.last_used_idx, fresh || s.last_used_counter != 0),
+            };
             queue = new BlkQueue<IotlbMemory>(ring, _executor, uring);
             _packedRing = ring;
             Recovered = ring.RecoveredPending;
