@@ -110,18 +110,7 @@ public sealed unsafe class RingJournalAllocationTests
                 driver.Publish();
             }
 
-            int n = 0;
-            while (n < chains.Length && queue.TryPop(chains[n]))
-            {
-                n++;
-            }
-
-            for (int i = n - 1; i >= 0; i--)
-            {
-                queue.Complete(chains[i], (uint)chains[i].WritableBytes);
-            }
-
-            queue.PublishUsed();
+            int n = PopAllCompleteInReverse(queue, chains);
             done += n;
         }
 
@@ -139,18 +128,7 @@ public sealed unsafe class RingJournalAllocationTests
             }
 
             driver.Publish();
-            int n = 0;
-            while (n < chains.Length && queue.TryPop(chains[n]))
-            {
-                n++;
-            }
-
-            for (int i = n - 1; i >= 0; i--)
-            {
-                queue.Complete(chains[i], (uint)chains[i].WritableBytes);
-            }
-
-            queue.PublishUsed();
+            int n = PopAllCompleteInReverse(queue, chains);
             int got = driver.TakeUsed(used);
             if (got != n)
             {
@@ -161,5 +139,23 @@ public sealed unsafe class RingJournalAllocationTests
         }
 
         return done;
+    }
+
+    /// <summary>Pops what is available (at most one chain per slot), completes it newest first, publishes once.</summary>
+    private static int PopAllCompleteInReverse(IDeviceQueue queue, DescriptorChain[] chains)
+    {
+        int n = 0;
+        while (n < chains.Length && queue.TryPop(chains[n]))
+        {
+            n++;
+        }
+
+        for (int i = n - 1; i >= 0; i--)
+        {
+            queue.Complete(chains[i], (uint)chains[i].WritableBytes);
+        }
+
+        queue.PublishUsed();
+        return n;
     }
 }
