@@ -8,8 +8,8 @@ public static class BlkConfigSpace
     /// <summary>Largest data segment announced in size_max.</summary>
     public const uint SizeMax = 1u << 20;
 
-    /// <summary>Segments a request may have: the queue minus header and status descriptors.</summary>
-    public static uint SegMax(BlkDeviceOptions options) => options.QueueSize > 2 ? (uint)options.QueueSize - 2 : 1u;
+    /// <summary>Segments a request may have (see <see cref="BlkLimits.SegMax"/>).</summary>
+    public static uint SegMax(BlkDeviceOptions options) => BlkLimits.SegMax(options.QueueSize);
 
     /// <summary>
     /// Features offered. VDUSE requires VERSION_1 and ACCESS_PLATFORM and rejects CONFIG_WCE for block

@@ -37,7 +37,7 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable
         Queue = ring;
         _executor = executor;
         _io = executor.Backend.OpenQueue(uring);
-        int maxSegments = (2 * ring.Size) + 8;
+        int maxSegments = BlkLimits.SlotSegments(ring.Size);
         _slots = new BlkSlot[ring.Size];
         _free = new ushort[ring.Size];
         for (int i = 0; i < ring.Size; i++)
@@ -92,6 +92,8 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable
 
     private void Start(BlkSlot slot)
     {
+        // The used length of a request that fails before any transfer must not be the slot's last one.
+        slot.Written = 0;
         if (!slot.Request.Parse(slot.Chain))
         {
             Stats.Malformed++;

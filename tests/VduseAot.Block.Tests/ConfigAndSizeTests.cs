@@ -1,3 +1,4 @@
+using System;
 using VduseAot.Interop;
 using Xunit;
 
@@ -54,13 +55,26 @@ public sealed class BlkConfigSpaceTests
         virtio_blk_config c = BlkConfigSpace.Build(o);
         Assert.Equal(bytes / 512, c.capacity);
         Assert.Equal(blockSize, c.blk_size);
-        Assert.Equal((uint)queueSize - 2, c.seg_max);
-        Assert.Equal((uint)queueSize - 2, BlkConfigSpace.SegMax(o));
+        uint segMax = Math.Min((uint)queueSize - 2, BlkLimits.MaxSegMax);
+        Assert.Equal(segMax, c.seg_max);
+        Assert.Equal(segMax, BlkConfigSpace.SegMax(o));
         Assert.Equal(BlkConfigSpace.SizeMax, c.size_max);
         Assert.True(c.size_max >= 4096);
         Assert.Equal((ushort)queues, c.num_queues);
         Assert.Equal(0, c.wce);
         Assert.True(c.min_io_size >= 1);
+    }
+
+    [Theory]
+    [InlineData(256, 520)]
+    [InlineData(1024, 520)]
+    [InlineData(32768, 520)]
+    [InlineData(64, 136)]
+    public void Request_slots_are_sized_for_seg_max_not_for_the_queue(int queueSize, int perSlot)
+    {
+        // A 1024-entry queue would otherwise hold 4x the segment arrays of a 256-entry one in every slot.
+        Assert.Equal(perSlot, BlkLimits.SlotSegments(queueSize));
+        Assert.True(BlkLimits.SlotSegments(queueSize) >= 2 * ((int)BlkLimits.SegMax(queueSize) + 2));
     }
 
     [Fact]

@@ -599,16 +599,16 @@ public sealed unsafe class FileBackendTests
         Assert.Equal(OK, rig.Builder.Status(r));
     }
 
-    [Theory]
-    [InlineData(500)] // 1000 segments: fits one READV/WRITEV
-    [InlineData(520)] // 1040 segments: more than UIO_MAXIOV
-    public void Request_with_more_segments_than_IOV_MAX_completes(int pieces)
+    [Fact]
+    public void Request_at_seg_max_with_every_descriptor_split_completes_and_one_beyond_fails_alone()
     {
-        // --queue-size 1024 announces seg_max 1022; IOTLB splits can turn those into more than the
-        // kernel's UIO_MAXIOV (1024) iovecs per READV/WRITEV.
+        // --queue-size 1024 announces seg_max 254; IOTLB region splits can double the segments, and
+        // the slots are sized for that. A driver that sends more than seg_max gets IOERR for that
+        // request only.
         using var dir = new TempDir();
         using FileRig rig = FileRig.OpenFile(dir.PathOf("disk.img"), 4 * MiB, queueSize: 1024);
         rig.Ram.RegionSize = 2048;
+        int pieces = (int)BlkLimits.SegMax(1024);
         uint bytes = (uint)pieces * 2048;
 
         // Every 2 KiB descriptor starts in the middle of a 2 KiB region: two segments each.
@@ -623,5 +623,17 @@ public sealed unsafe class FileBackendTests
         Assert.Equal(bytes + 1, rig.RunOne(r).Length);
         Assert.Equal(OK, rig.Builder.Status(r));
         Assert.True(rig.Ram.Span(wdata, (int)bytes).SequenceEqual(rig.Ram.Span(rdata, (int)bytes)));
+
+        // Past the slot's segments the walk stops before the status descriptor: IOERR goes to the last
+        // writable byte reached (used length 1, no stale length from the slot's previous request), the
+        // real status byte is untouched, the request counts as malformed and the queue carries on.
+        int beyond = BlkLimits.SlotSegments(1024) / 2 + 8;
+        BlkRequestLayout big = rig.Builder.Add(IN, 0, (uint)beyond * 2048, beyond, rig.Buffer((uint)beyond * 2048 + 4096, 4096) + 1024);
+        rig.Builder.Data(big)[0] = 0x5a;
+        Assert.Equal(1u, rig.RunOne(big).Length);
+        Assert.NotEqual(OK, rig.Builder.Status(big));
+        Assert.Equal(0x5a, rig.Builder.Data(big)[0]);
+        Assert.Equal(1UL, rig.Stats.Malformed);
+        Assert.True(rig.Ram.Span(wdata, 4096).SequenceEqual(rig.ReadSectors(0, 4096)));
     }
 }
