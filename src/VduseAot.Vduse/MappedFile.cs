@@ -6,16 +6,15 @@ namespace VduseAot.Vduse;
 /// <summary>
 /// A file mapped MAP_SHARED: what the process writes there is in the page cache at once, so it
 /// survives the process being killed (not the machine going down, which the device does not survive
-/// either). Used for the state file and the RAM disk image, both normally on tmpfs.
+/// either). Used for the state file (normally on tmpfs); <see cref="MappedImage"/> maps disk images.
 /// </summary>
 public sealed unsafe class MappedFile : IDisposable
 {
-    private MappedFile(string path, byte* data, ulong length, bool existed)
+    private MappedFile(string path, byte* data, ulong length)
     {
         Path = path;
         Data = data;
         Length = length;
-        Existed = existed;
     }
 
     /// <summary>The file.</summary>
@@ -27,17 +26,36 @@ public sealed unsafe class MappedFile : IDisposable
     /// <summary>Bytes mapped.</summary>
     public ulong Length { get; }
 
-    /// <summary>The file was there before (and was kept) rather than created empty.</summary>
-    public bool Existed { get; }
+    /// <summary>Maps <paramref name="path"/> read-write with <paramref name="length"/> bytes, sized as <paramref name="how"/> says.</summary>
+    public static MappedFile Open(string path, ulong length, ImageOpen how)
+    {
+        int fd = OpenSized(path, length, how, writable: true);
+        try
+        {
+            void* data = Libc.mmap(null, (nuint)length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0);
+            if (data == Libc.MAP_FAILED)
+            {
+                throw new VduseException("cannot map " + path + ": " + ErrnoExtensions.Last().Describe());
+            }
+
+            return new MappedFile(path, (byte*)data, length);
+        }
+        finally
+        {
+            _ = Libc.close(fd);
+        }
+    }
 
     /// <summary>
-    /// Maps <paramref name="path"/> with <paramref name="length"/> bytes. An existing file is kept when
-    /// <paramref name="keep"/> and its size is <paramref name="length"/>; otherwise it is truncated to
-    /// zero first so every byte reads as zero.
+    /// Opens <paramref name="path"/> (creating it when writable and missing) and gives it
+    /// <paramref name="length"/> bytes: <see cref="ImageOpen.Fresh"/> from zeroes,
+    /// <see cref="ImageOpen.KeepSameSize"/> keeping a file of exactly that size (else from zeroes),
+    /// <see cref="ImageOpen.UserFile"/> never discarding a byte (a shorter file is extended, a longer
+    /// one left alone). Returns the descriptor; throws <see cref="VduseException"/> with the reason.
     /// </summary>
-    public static MappedFile Open(string path, ulong length, bool keep, bool writable = true)
+    internal static int OpenSized(string path, ulong length, ImageOpen how, bool writable)
     {
-        int fd = Libc.open(path, (writable ? Libc.O_RDWR : Libc.O_RDONLY) | Libc.O_CREAT | Libc.O_CLOEXEC, 0x180 /* 0600 */);
+        int fd = Libc.open(path, (writable ? Libc.O_RDWR | Libc.O_CREAT : Libc.O_RDONLY) | Libc.O_CLOEXEC, 0x180 /* 0600 */);
         if (fd < 0)
         {
             throw new VduseException("cannot open " + path + ": " + ErrnoExtensions.Last().Describe());
@@ -51,23 +69,30 @@ public sealed unsafe class MappedFile : IDisposable
                 throw new VduseException("cannot stat " + path + ": " + ErrnoExtensions.Last().Describe());
             }
 
-            bool existed = keep && (ulong)st.st_size == length;
-            if (!existed && (Libc.ftruncate(fd, 0) < 0 || Libc.ftruncate(fd, (long)length) < 0))
+            ulong size = (ulong)st.st_size;
+            bool resize = how switch
+            {
+                ImageOpen.UserFile => size < length,
+                ImageOpen.KeepSameSize => size != length,
+                _ => true,
+            };
+            bool zero = how != ImageOpen.UserFile;
+            if (writable && resize && ((zero && Libc.ftruncate(fd, 0) < 0) || Libc.ftruncate(fd, (long)length) < 0))
             {
                 throw new VduseException("cannot size " + path + " to " + length + " bytes: " + ErrnoExtensions.Last().Describe());
             }
 
-            void* data = Libc.mmap(null, (nuint)length, Libc.PROT_READ | (writable ? Libc.PROT_WRITE : 0), Libc.MAP_SHARED, fd, 0);
-            if (data == Libc.MAP_FAILED)
+            if (size < length && !writable)
             {
-                throw new VduseException("cannot map " + path + ": " + ErrnoExtensions.Last().Describe());
+                throw new VduseException(path + " is shorter (" + size + " bytes) than the disk (" + length + " bytes)");
             }
 
-            return new MappedFile(path, (byte*)data, length, existed);
+            return fd;
         }
-        finally
+        catch
         {
             _ = Libc.close(fd);
+            throw;
         }
     }
 

@@ -54,47 +54,16 @@ public sealed unsafe class MappedImage : IMemoryImage
     }
 
     /// <summary>
-    /// Maps <paramref name="path"/> as a <paramref name="length"/>-byte image, creating it when missing.
-    /// <see cref="ImageOpen.Fresh"/> starts from zeroes; <see cref="ImageOpen.KeepSameSize"/> keeps an
-    /// existing file of exactly that size (else starts from zeroes); <see cref="ImageOpen.UserFile"/>
-    /// never discards a byte: a shorter file is extended, a longer one left as it is.
+    /// Maps <paramref name="path"/> as a <paramref name="length"/>-byte image, creating it when missing
+    /// and sizing it as <paramref name="how"/> says (see <see cref="MappedFile.OpenSized"/>).
     /// </summary>
     public static MappedImage Open(string path, ulong length, ImageOpen how, bool writable = true)
     {
-        int fd = Libc.open(path, (writable ? Libc.O_RDWR | Libc.O_CREAT : Libc.O_RDONLY) | Libc.O_CLOEXEC, 0x180 /* 0600 */);
-        if (fd < 0)
-        {
-            throw new VduseException("cannot open " + path + ": " + ErrnoExtensions.Last().Describe());
-        }
-
+        int fd = MappedFile.OpenSized(path, length, how, writable);
         byte* reservation = null;
         ulong reserved = 0;
         try
         {
-            stat st;
-            if (Libc.fstat(fd, &st) < 0)
-            {
-                throw new VduseException("cannot stat " + path + ": " + ErrnoExtensions.Last().Describe());
-            }
-
-            ulong size = (ulong)st.st_size;
-            bool resize = how switch
-            {
-                ImageOpen.UserFile => size < length,
-                ImageOpen.KeepSameSize => size != length,
-                _ => true,
-            };
-            bool zero = how != ImageOpen.UserFile;
-            if (writable && resize && ((zero && Libc.ftruncate(fd, 0) < 0) || Libc.ftruncate(fd, (long)length) < 0))
-            {
-                throw new VduseException("cannot size " + path + " to " + length + " bytes: " + ErrnoExtensions.Last().Describe());
-            }
-
-            if (size < length && !writable)
-            {
-                throw new VduseException(path + " is shorter (" + size + " bytes) than the disk (" + length + " bytes)");
-            }
-
             // Room to grow in place: resizing never moves the image under the queue threads.
             reserved = RoundUp(Math.Max(length * 4, 64UL << 30));
             reservation = (byte*)Libc.mmap(null, (nuint)reserved, Libc.PROT_NONE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE, -1, 0);
@@ -184,17 +153,4 @@ public sealed unsafe class MappedImage : IMemoryImage
     }
 
     private static ulong RoundUp(ulong bytes) => (bytes + Page - 1) & ~(Page - 1);
-}
-
-/// <summary>What <see cref="MappedImage.Open"/> does with a file that exists.</summary>
-public enum ImageOpen
-{
-    /// <summary>Start from zeroes (a new RAM disk).</summary>
-    Fresh,
-
-    /// <summary>Keep it when it has exactly the disk's size (a RAM disk taken over), else start from zeroes.</summary>
-    KeepSameSize,
-
-    /// <summary>The user's image: never truncate; extend when shorter.</summary>
-    UserFile,
 }

@@ -55,7 +55,7 @@ public sealed unsafe class StateFile : IDisposable
     /// <summary>Creates (or overwrites) the state file of a new device.</summary>
     public static StateFile Create(string path, DeviceIdentity identity)
     {
-        MappedFile file = MappedFile.Open(path, TotalBytes(identity), keep: false);
+        MappedFile file = MappedFile.Open(path, TotalBytes(identity), ImageOpen.Fresh);
         byte* h = file.Data;
         *(uint*)(h + 8) = Version;
         *(uint*)(h + 12) = identity.Queues;
@@ -88,7 +88,7 @@ public sealed unsafe class StateFile : IDisposable
             return null;
         }
 
-        MappedFile file = MappedFile.Open(path, size.Value, keep: true);
+        MappedFile file = MappedFile.Open(path, size.Value, ImageOpen.KeepSameSize);
         byte* h = file.Data;
         var identity = new DeviceIdentity
         {

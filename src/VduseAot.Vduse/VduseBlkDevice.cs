@@ -41,7 +41,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     public string? BlockDevice { get; private set; }
 
     /// <summary>Path of the VDUSE char device.</summary>
-    public string DevicePath => "/dev/vduse/" + _name;
+    public string DevicePath => NodePath(_name);
 
     /// <summary>Signalled if the control thread dies.</summary>
     public WaitHandle? ControlEnded => _loop?.Ended.WaitHandle;
@@ -71,7 +71,12 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     };
 
     /// <summary>True when a VDUSE device named <paramref name="name"/> exists (served or left for a successor).</summary>
-    public static bool Exists(string name) => File.Exists("/dev/vduse/" + name);
+    public static bool Exists(string name) => File.Exists(NodePath(name));
+
+    private static string NodePath(string name) => "/dev/vduse/" + name;
+
+    /// <summary>Opens the device's node; -1 with errno set on failure (EBUSY: another process has it open).</summary>
+    private static int OpenNode(string name) => Libc.open(NodePath(name), Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
 
     /// <summary>
     /// Creates the VDUSE device, sets up its queues and starts answering the kernel; or, when a device
@@ -124,7 +129,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     private void TakeOver(DeviceIdentity identity)
     {
         StateFile? state = StateFile.Open(StatePath, out string? problem);
-        int fd = Libc.open(DevicePath, Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+        int fd = OpenNode(_name);
         if (fd < 0)
         {
             Errno e = ErrnoExtensions.Last();
@@ -136,9 +141,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         QueueStart mode = QueueStart.Resume;
         string? refusal = state == null
             ? (_stateOptions.Force ? null : NoStateRefusal(_name, problem!))
-            : state.Identity.Difference(identity) is string difference
-                ? "device '" + _name + "' is running with another configuration: " + difference + "; serve it with the same settings, or stop it first (vduse-blk stop " + _name + ") — it was left untouched"
-                : null;
+            : state.Identity.Difference(identity) is string difference ? ConfigurationRefusal(_name, difference) : null;
         if (refusal != null)
         {
             // Closing our descriptor hands any message we might have been sent back to the queue.
@@ -171,7 +174,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     public static void CheckNotServed(string name, int ownerPid)
     {
         // Opening and closing is harmless: nothing was read, so nothing is handed back to the kernel.
-        int fd = Libc.open("/dev/vduse/" + name, Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+        int fd = OpenNode(name);
         if (fd < 0)
         {
             throw new VduseException(OpenRefusal(name, ErrnoExtensions.Last(), ownerPid));
@@ -184,9 +187,14 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     public static string NoStateRefusal(string name, string problem) =>
         "cannot take over device '" + name + "': " + problem + "; --force takes it over anyway (requests it had in flight are lost)";
 
+    /// <summary>The refusal for a takeover whose settings differ from the running device's.</summary>
+    public static string ConfigurationRefusal(string name, string difference) =>
+        "device '" + name + "' is running with another configuration: " + difference
+        + "; serve it with the same settings, or stop it first (vduse-blk stop " + name + ") — it was left untouched";
+
     private static string OpenRefusal(string name, Errno e, int ownerPid) => e == Errno.EBUSY
         ? "device '" + name + "' is served by another process" + (ownerPid > 0 ? " (pid " + ownerPid + ")" : "") + ": stop it first (vduse-blk stop " + name + ", or SIGTERM) or pick another --name"
-        : "cannot open /dev/vduse/" + name + ": " + e.Describe();
+        : "cannot open " + NodePath(name) + ": " + e.Describe();
 
     /// <summary>Without a state file: the driver negotiated features and enabled queue 0.</summary>
     private static bool DriverLooksLive(int fd)
@@ -271,7 +279,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         // devtmpfs creates the node synchronously, but a udev-managed /dev may lag a little.
         for (int attempt = 0; ; attempt++)
         {
-            int fd = Libc.open(DevicePath, Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+            int fd = OpenNode(_name);
             if (fd >= 0)
             {
                 return fd;

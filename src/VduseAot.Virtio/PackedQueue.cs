@@ -105,12 +105,7 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
         if (saved.Pending && used < Size && ((Volatile.Read(ref _ring[used].flags) & UsedBit) != 0) == usedWrap)
         {
             returned = [saved.PendingValue];
-            used = (ushort)(used + journal.RingSlotsOf(saved.PendingValue));
-            if (used >= Size)
-            {
-                used -= Size;
-                usedWrap = !usedWrap;
-            }
+            Advance(ref used, ref usedWrap, journal.RingSlotsOf(saved.PendingValue));
         }
 
         error = SetPositions(saved.AvailIndex, saved.AvailWrap, used, usedWrap);
@@ -254,16 +249,23 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
 
         chain.Error = error;
         chain.RingSlots = slots;
-        ushort next = (ushort)(_nextAvail + slots);
+        Advance(ref _nextAvail, ref _availWrap, slots);
+        Journal?.PoppedPacked(chain.Head, slots, _nextAvail, _availWrap);
+        return true;
+    }
+
+    /// <summary>Moves a ring position <paramref name="slots"/> slots on, flipping its wrap counter when it passes the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Advance(ref ushort index, ref bool wrap, int slots)
+    {
+        int next = index + slots;
         if (next >= Size)
         {
             next -= Size;
-            _availWrap = !_availWrap;
+            wrap = !wrap;
         }
 
-        _nextAvail = next;
-        Journal?.PoppedPacked(chain.Head, slots, _nextAvail, _availWrap);
-        return true;
+        index = (ushort)next;
     }
 
     /// <summary>Rebuilds a chain left in flight by a predecessor from the journal's descriptor copies.</summary>
@@ -345,14 +347,7 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
 
         // Release: id and len must be visible before the flags hand the descriptor back.
         Volatile.Write(ref d->flags, _usedWrap ? (ushort)(AvailBit | UsedBit) : (ushort)0);
-        ushort next = (ushort)(_nextUsed + chain.RingSlots);
-        if (next >= Size)
-        {
-            next -= Size;
-            _usedWrap = !_usedWrap;
-        }
-
-        _nextUsed = next;
+        Advance(ref _nextUsed, ref _usedWrap, chain.RingSlots);
         Journal?.EndCompletePacked(chain.Head, _nextUsed, _usedWrap);
         CompletedTotal++;
     }

@@ -68,16 +68,6 @@ public sealed unsafe class RingJournal
 
     private ref uint StoredLayout => ref *(uint*)(_region + 28);
 
-    /// <summary>The position saved last: next avail index and wrap counter.</summary>
-    public (ushort Index, bool Wrap) SavedAvail
-    {
-        get
-        {
-            ulong w = Volatile.Read(ref AvailWord);
-            return ((ushort)w, (w & (1UL << 16)) != 0);
-        }
-    }
-
     /// <summary>Starts a fresh record (the driver started the ring): nothing in flight.</summary>
     public void Reset(bool packed, ushort availIndex, bool availWrap, ushort usedIndex, bool usedWrap)
     {
@@ -85,8 +75,8 @@ public sealed unsafe class RingJournal
         // even if a crash interrupts the clearing below.
         _popCount = StoredSize == Size ? Volatile.Read(ref AvailWord) >> 17 : 0;
         Volatile.Write(ref BaseSeq, _popCount);
-        Volatile.Write(ref AvailWord, PackAvail(availIndex, availWrap) | (_popCount << 17));
-        Volatile.Write(ref UsedWord, PackUsed(usedIndex, usedWrap));
+        Volatile.Write(ref AvailWord, Pack(availIndex, availWrap) | (_popCount << 17));
+        Volatile.Write(ref UsedWord, Pack(usedIndex, usedWrap));
         StoredSize = Size;
         StoredLayout = packed ? LayoutPacked : LayoutSplit;
         new Span<byte>(_records, 32 * Size).Clear();
@@ -106,7 +96,7 @@ public sealed unsafe class RingJournal
 
         // Release: the record is written before the position that makes it count, so a crash between
         // the two leaves the chain to be popped again from the avail ring, not resubmitted twice.
-        Volatile.Write(ref AvailWord, PackAvail(nextAvail, false) | (seq << 17));
+        Volatile.Write(ref AvailWord, Pack(nextAvail, false) | (seq << 17));
     }
 
     /// <summary>Copies one ring descriptor of the packed chain being popped (its slot may be overwritten while the chain is in flight).</summary>
@@ -145,7 +135,7 @@ public sealed unsafe class RingJournal
             // the position, and let a crash lose only this chain.
             FreeChain(first);
             _chainOverflow = false;
-            Volatile.Write(ref AvailWord, PackAvail(nextAvail, availWrap) | (_popCount << 17));
+            Volatile.Write(ref AvailWord, Pack(nextAvail, availWrap) | (_popCount << 17));
             return;
         }
 
@@ -157,7 +147,7 @@ public sealed unsafe class RingJournal
         Volatile.Write(ref _records[id].Seq, seq);
 
         // Release: the record before the position (see PoppedSplit).
-        Volatile.Write(ref AvailWord, PackAvail(nextAvail, availWrap) | (seq << 17));
+        Volatile.Write(ref AvailWord, Pack(nextAvail, availWrap) | (seq << 17));
     }
 
     // ---- hot path: completions -----------------------------------------------------------------
@@ -175,7 +165,7 @@ public sealed unsafe class RingJournal
     public void BeginPublishSplit(ushort fromUsed, ushort count)
     {
         // Release: a successor seeing the pending batch compares the guest's used index with both ends.
-        Volatile.Write(ref UsedWord, PackUsed(fromUsed, false) | PendingBit | ((ulong)count << 32));
+        Volatile.Write(ref UsedWord, Pack(fromUsed, false) | PendingBit | ((ulong)count << 32));
     }
 
     /// <summary>After the used index store: the batch's chains are no longer in flight.</summary>
@@ -189,14 +179,14 @@ public sealed unsafe class RingJournal
         _completedCount = 0;
 
         // Release: the cleared records before the batch stops being pending.
-        Volatile.Write(ref UsedWord, PackUsed(newUsed, false));
+        Volatile.Write(ref UsedWord, Pack(newUsed, false));
     }
 
     /// <summary>Before a packed used descriptor for <paramref name="id"/> is written at <paramref name="usedIndex"/>.</summary>
     public void BeginCompletePacked(ushort id, ushort usedIndex, bool usedWrap)
     {
         // Release: a successor seeing this checks the slot's USED bit to learn whether the write landed.
-        Volatile.Write(ref UsedWord, PackUsed(usedIndex, usedWrap) | PendingBit | ((ulong)id << 32));
+        Volatile.Write(ref UsedWord, Pack(usedIndex, usedWrap) | PendingBit | ((ulong)id << 32));
     }
 
     /// <summary>After the used descriptor's flags were stored: <paramref name="id"/> is no longer in flight.</summary>
@@ -209,7 +199,7 @@ public sealed unsafe class RingJournal
         }
 
         // Release: the cleared record before the completion stops being pending.
-        Volatile.Write(ref UsedWord, PackUsed(nextUsed, nextWrap));
+        Volatile.Write(ref UsedWord, Pack(nextUsed, nextWrap));
     }
 
     // ---- recovery --------------------------------------------------------------------------------
@@ -271,7 +261,7 @@ public sealed unsafe class RingJournal
         }
 
         live.Sort((a, b) => a.Seq.CompareTo(b.Seq));
-        Volatile.Write(ref UsedWord, PackUsed(usedIndex, usedWrap));
+        Volatile.Write(ref UsedWord, Pack(usedIndex, usedWrap));
         RebuildPool();
         _completedCount = 0;
         return live.ConvertAll(x => x.Id).ToArray();
@@ -325,9 +315,8 @@ public sealed unsafe class RingJournal
         }
     }
 
-    private static ulong PackAvail(ushort index, bool wrap) => index | (wrap ? 1UL << 16 : 0);
-
-    private static ulong PackUsed(ushort index, bool wrap) => index | (wrap ? 1UL << 16 : 0);
+    /// <summary>The low 17 bits of both position words: a ring index and its wrap counter.</summary>
+    private static ulong Pack(ushort index, bool wrap) => index | (wrap ? 1UL << 16 : 0);
 
     [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential, Size = 16)]
     private struct Record

@@ -110,16 +110,17 @@ public static class ServeCommand
         DeviceIdentity running = state.Identity;
         state.Dispose();
         ulong? capacity = options.Backend == BackendKind.File
-            ? options.FileSize ?? (System.IO.File.Exists(options.FilePath) ? MappedFile.SizeOf(options.FilePath!) : null)
+            ? options.FileSize ?? MappedFile.SizeOf(options.FilePath!)
             : options.Device.CapacityBytes;
-        string? difference = running.Backend != BackendIdentity(options) ? running.Difference(running with { Backend = BackendIdentity(options) })
-            : capacity is ulong c && c != 0 && c != running.CapacityBytes ? running.Difference(running with { CapacityBytes = c })
-            : options.Device.Queues != running.Queues ? running.Difference(running with { Queues = options.Device.Queues })
-            : null;
-        if (difference != null)
+        DeviceIdentity requested = running with
         {
-            throw new VduseException("device '" + options.Name + "' is running with another configuration: " + difference
-                + "; serve it with the same settings, or stop it first (vduse-blk stop " + options.Name + ") — it was left untouched");
+            Backend = BackendIdentity(options),
+            CapacityBytes = capacity is ulong c && c != 0 ? c : running.CapacityBytes,
+            Queues = options.Device.Queues,
+        };
+        if (running.Difference(requested) is string difference)
+        {
+            throw new VduseException(VduseBlkDevice.ConfigurationRefusal(options.Name, difference));
         }
     }
 
