@@ -102,24 +102,31 @@ stop_daemon() {
     await_clean_exit SIGTERM
 }
 
-# await_clean_exit WHAT: after WHAT asked the daemon to stop, wait for it; expect
-# rc 0, and no /dev/vduse/NAME, vdpa device, /dev/vdX or control socket after.
-await_clean_exit() {
+# wait_gone PID SECONDS [WHAT]: waits for the child to exit and sets WAIT_RC to its exit status
+# (no command substitution: a subshell cannot wait for the parent's children). A child still
+# running after SECONDS is killed and the scenario fails (with the daemon's stderr if it is $PID).
+wait_gone() {
     _i=0
-    while proc_alive "$PID" && [ "$_i" -lt "$((STOP_TIMEOUT * 10))" ]; do
+    while proc_alive "$1" && [ "$_i" -lt "$(($2 * 10))" ]; do
         usleep 100000
         _i=$((_i + 1))
     done
-    if proc_alive "$PID"; then
-        kill -KILL "$PID" 2>/dev/null || true
-        wait "$PID" 2>/dev/null || true
-        PID=""
-        fail "daemon $NAME still running ${STOP_TIMEOUT}s after $1; $(daemon_stderr)"
+    if proc_alive "$1"; then
+        kill -KILL "$1" 2>/dev/null || true
+        wait "$1" 2>/dev/null || true
+        [ "$1" != "$PID" ] || PID=""
+        fail "${3:-pid $1} still running after $2 s; $(daemon_stderr)"
     fi
-    _rc=0
-    wait "$PID" || _rc=$?
+    WAIT_RC=0
+    wait "$1" || WAIT_RC=$?
+}
+
+# await_clean_exit WHAT: after WHAT asked the daemon to stop, wait for it; expect
+# rc 0, and no /dev/vduse/NAME, vdpa device, /dev/vdX or control socket after.
+await_clean_exit() {
+    wait_gone "$PID" "$STOP_TIMEOUT" "daemon $NAME after $1"
     PID=""
-    [ "$_rc" -eq 0 ] || fail "daemon $NAME exited rc=$_rc after $1 (want 0); $(daemon_stderr)"
+    [ "$WAIT_RC" -eq 0 ] || fail "daemon $NAME exited rc=$WAIT_RC after $1 (want 0); $(daemon_stderr)"
     [ ! -e "/dev/vduse/$NAME" ] || fail "/dev/vduse/$NAME still exists after exit (device not destroyed)"
     [ ! -e "/sys/bus/vdpa/devices/$NAME" ] || fail "/sys/bus/vdpa/devices/$NAME still exists after exit (not detached)"
     [ ! -e "$DEV" ] || fail "$DEV still exists after exit"
@@ -280,19 +287,6 @@ wait_rebound() {
 
 # --- reconnect helpers ---------------------------------------------------------------
 STATE_DIR=${STATE_DIR:-/run/vduse-blk}
-
-# wait_gone PID SECONDS: waits for the child to exit; sets WAIT_RC to its exit status (no
-# command substitution: a subshell cannot wait for the parent's children).
-wait_gone() {
-    _i=0
-    while proc_alive "$1" && [ "$_i" -lt "$(($2 * 10))" ]; do
-        usleep 100000
-        _i=$((_i + 1))
-    done
-    proc_alive "$1" && fail "pid $1 still running after $2 s"
-    WAIT_RC=0
-    wait "$1" || WAIT_RC=$?
-}
 
 # expect_device_left: the VDUSE device and the guest's disk outlive the daemon. The daemon's
 # stderr is kept in /tmp/daemon-NAME.all (start_daemon truncates the per-run file).
