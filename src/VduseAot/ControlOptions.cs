@@ -42,12 +42,7 @@ public sealed class ControlOptions
             switch (a)
             {
                 case "--state-dir":
-                    if (i + 1 >= args.Count)
-                    {
-                        throw new UsageException("--state-dir needs a value");
-                    }
-
-                    o.StateDir = ControlPaths.CheckStateDir(args[++i]);
+                    o.StateDir = ControlPaths.CheckStateDir(ServeOptions.Value(args, ref i));
                     break;
                 case "--json" when verb is "list" or "stats" or "resize":
                     o.Json = true;
@@ -92,12 +87,7 @@ public sealed class ControlOptions
 
         if (verb == "resize")
         {
-            if (!SizeText.TryParse(positional[1], out ulong size))
-            {
-                throw new UsageException("resize: '" + positional[1] + "' is not a size (a number with an optional K, M, G or T suffix)");
-            }
-
-            o.Size = size;
+            o.Size = ServeOptions.Size("resize:", positional[1]);
         }
 
         return o;

@@ -245,7 +245,7 @@ public sealed partial class ServeOptions
         }
     }
 
-    private static string Value(IReadOnlyList<string> args, ref int i)
+    internal static string Value(IReadOnlyList<string> args, ref int i)
     {
         if (i + 1 >= args.Count)
         {
@@ -255,7 +255,7 @@ public sealed partial class ServeOptions
         return args[++i];
     }
 
-    private static ulong Size(string option, string text)
+    internal static ulong Size(string option, string text)
     {
         if (!SizeText.TryParse(text, out ulong bytes))
         {
