@@ -90,6 +90,8 @@ public sealed unsafe class StateFile : IDisposable
 
         MappedFile file = MappedFile.Open(path, size.Value, ImageOpen.KeepSameSize);
         byte* h = file.Data;
+        var backend = new ReadOnlySpan<byte>(h + BackendOffset, BackendBytes);
+        int backendLength = backend.IndexOf((byte)0);
         var identity = new DeviceIdentity
         {
             Queues = (ushort)*(uint*)(h + 12),
@@ -98,7 +100,7 @@ public sealed unsafe class StateFile : IDisposable
             Features = *(ulong*)(h + 24),
             CapacityBytes = *(ulong*)(h + 32),
             ReadOnly = *(uint*)(h + 48) != 0,
-            Backend = Encoding.UTF8.GetString(new ReadOnlySpan<byte>(h + BackendOffset, BackendBytes).Slice(0, Math.Max(0, new ReadOnlySpan<byte>(h + BackendOffset, BackendBytes).IndexOf((byte)0)))),
+            Backend = Encoding.UTF8.GetString(backend.Slice(0, Math.Max(0, backendLength))),
         };
         problem = *(ulong*)h != Magic ? "state file " + path + " is not a vduse-blk state file (or was cut short while created)"
             : *(uint*)(h + 8) != Version ? "state file " + path + " has format version " + *(uint*)(h + 8) + ", this vduse-blk reads version " + Version
