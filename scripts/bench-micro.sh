@@ -4,9 +4,7 @@
 # combined perf/results/micro.md.
 # Usage: scripts/bench-micro.sh [extra BenchmarkDotNet args, e.g. --filter '*Nop*']
 #
-# Toolchain: BenchmarkDotNet's default (out of process). The projects target net9.0 and the machine may only
-# have a newer runtime: perf projects set RollForward=Major (Directory.Build.props) and so does the project
-# BenchmarkDotNet generates next to them, so the child processes run on whatever runtime is installed.
+# Toolchain: BenchmarkDotNet's default (out of process), on the net10.0 runtime the SDK brings.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -25,7 +23,7 @@ if [[ " $* " != *" --filter "* ]]; then
   rm -rf "$out"
 fi
 mkdir -p "$out"
-dotnet "$proj/bin/Release/net9.0/VduseAot.Benchmarks.dll" "${filter[@]}" \
+dotnet "$proj/bin/Release/net10.0/VduseAot.Benchmarks.dll" "${filter[@]}" \
   --launchCount 1 --warmupCount 3 --iterationCount 5 --iterationTime 400 \
   --exporters github json --artifacts "$raw" --stopOnFirstError "$@"
 
