@@ -1,4 +1,5 @@
 using System;
+using Tmds.Linux;
 using VduseAot.Interop;
 using VduseAot.Virtio;
 
@@ -97,7 +98,7 @@ public sealed unsafe class BlkSlot
             if (bytes < len)
             {
                 iov[IovFirst].iov_base = (byte*)iov[IovFirst].iov_base + bytes;
-                iov[IovFirst].iov_len = (nuint)(len - bytes);
+                iov[IovFirst].iov_len = (size_t)(len - bytes);
                 return;
             }
 

@@ -1,5 +1,6 @@
-using System;
 using System.Runtime.InteropServices;
+using System;
+using Tmds.Linux;
 using VduseAot.Interop;
 using VduseAot.Uring;
 
@@ -60,11 +61,11 @@ public sealed unsafe class FileBackend : IBlockBackend
     public static FileBackend Open(string path, ulong? size, bool direct, bool readOnly, uint logicalBlockSize, out string? readOnlyReason)
     {
         readOnlyReason = null;
-        int flags = Libc.O_CLOEXEC | (direct ? Libc.O_DIRECT : 0);
+        int flags = LibC.O_CLOEXEC | (direct ? LibC.O_DIRECT : 0);
         int fd = -1;
         if (!readOnly)
         {
-            fd = Libc.open(path, flags | Libc.O_RDWR | (size.HasValue ? Libc.O_CREAT : 0), 0x1a0 /* 0640 */);
+            fd = Sys.Open(path, flags | LibC.O_RDWR | (size.HasValue ? LibC.O_CREAT : 0), 0x1a0 /* 0640 */);
             if (fd < 0)
             {
                 Errno e = ErrnoExtensions.Last();
@@ -80,7 +81,7 @@ public sealed unsafe class FileBackend : IBlockBackend
 
         if (fd < 0)
         {
-            fd = Libc.open(path, flags | Libc.O_RDONLY, 0);
+            fd = Sys.Open(path, flags | LibC.O_RDONLY, 0);
             if (fd < 0)
             {
                 throw new BackendException(OpenFailure(path, ErrnoExtensions.Last()));
@@ -90,19 +91,19 @@ public sealed unsafe class FileBackend : IBlockBackend
         try
         {
             stat st;
-            if (Libc.fstat(fd, &st) < 0)
+            if (LibC.fstat(fd, &st) < 0)
             {
                 throw new BackendException("cannot stat " + path + ": " + ErrnoExtensions.Last().Describe());
             }
 
-            uint type = st.st_mode & Libc.S_IFMT;
-            bool isBlock = type == Libc.S_IFBLK;
-            if (!isBlock && type != Libc.S_IFREG)
+            mode_t type = st.st_mode & LibC.S_IFMT;
+            bool isBlock = type == LibC.S_IFBLK;
+            if (!isBlock && type != LibC.S_IFREG)
             {
                 throw new BackendException(path + " is neither a regular file nor a block device");
             }
 
-            ulong capacity = isBlock ? BlockDeviceSize(fd, path) : (ulong)st.st_size;
+            ulong capacity = isBlock ? BlockDeviceSize(fd, path) : (ulong)(long)st.st_size;
             if (size.HasValue)
             {
                 if (!isBlock && capacity < size.Value)
@@ -112,7 +113,7 @@ public sealed unsafe class FileBackend : IBlockBackend
                         throw new BackendException(path + " is smaller than --size and cannot be extended read-only");
                     }
 
-                    if (Libc.ftruncate(fd, (long)size.Value) < 0)
+                    if (LibC.ftruncate(fd, (long)size.Value) < 0)
                     {
                         throw new BackendException("cannot extend " + path + " to " + size.Value + " bytes: " + ErrnoExtensions.Last().Describe());
                     }
@@ -140,7 +141,7 @@ public sealed unsafe class FileBackend : IBlockBackend
         }
         catch
         {
-            _ = Libc.close(fd);
+            _ = LibC.close(fd);
             throw;
         }
     }
@@ -155,7 +156,7 @@ public sealed unsafe class FileBackend : IBlockBackend
     private static ulong BlockDeviceSize(int fd, string path)
     {
         ulong bytes;
-        if (Libc.ioctl(fd, BlockIoctl.BLKGETSIZE64, &bytes) < 0)
+        if (LibC.ioctl(fd, BlockIoctl.BLKGETSIZE64, &bytes) < 0)
         {
             throw new BackendException("BLKGETSIZE64 on " + path + " failed: " + ErrnoExtensions.Last().Describe());
         }
@@ -172,7 +173,7 @@ public sealed unsafe class FileBackend : IBlockBackend
         void* buffer = NativeMemory.AlignedAlloc(4096, 4096);
         try
         {
-            if (Libc.pread(fd, buffer, logicalBlockSize, 0) < 0)
+            if (LibC.pread(fd, buffer, logicalBlockSize, 0) < 0)
             {
                 Errno e = ErrnoExtensions.Last();
                 throw new BackendException(e == Errno.EINVAL
@@ -206,7 +207,7 @@ public sealed unsafe class FileBackend : IBlockBackend
                 throw new BackendException(Path + " is served read-only and cannot be extended to " + capacityBytes + " bytes");
             }
 
-            if (Libc.ftruncate(Fd, (long)capacityBytes) < 0)
+            if (LibC.ftruncate(Fd, (long)capacityBytes) < 0)
             {
                 throw new BackendException("cannot extend " + Path + " to " + capacityBytes + " bytes: " + ErrnoExtensions.Last().Describe());
             }
@@ -223,12 +224,12 @@ public sealed unsafe class FileBackend : IBlockBackend
         }
 
         stat st;
-        if (Libc.fstat(Fd, &st) < 0)
+        if (LibC.fstat(Fd, &st) < 0)
         {
             throw new BackendException("cannot stat " + Path + ": " + ErrnoExtensions.Last().Describe());
         }
 
-        return (ulong)st.st_size;
+        return (ulong)(long)st.st_size;
     }
 
     /// <inheritdoc />
@@ -240,7 +241,7 @@ public sealed unsafe class FileBackend : IBlockBackend
     {
         if (Fd >= 0)
         {
-            _ = Libc.close(Fd);
+            _ = LibC.close(Fd);
             Fd = -1;
         }
     }

@@ -1,5 +1,7 @@
+using Tmds.Linux;
 using VduseAot.Interop;
 using VduseAot.Uring;
+using io_uring_sqe = VduseAot.Interop.io_uring_sqe;
 
 namespace VduseAot.Block;
 
@@ -102,7 +104,7 @@ internal sealed unsafe class FileQueueIo : IBlockQueueIo
                 // synchronous but bounded by max_discard_sectors, and discards are rare.
                 range[0] = offset;
                 range[1] = length;
-                if (Libc.ioctl(_backend.Fd, BlockIoctl.BLKDISCARD, range) < 0)
+                if (LibC.ioctl(_backend.Fd, BlockIoctl.BLKDISCARD, range) < 0)
                 {
                     slot.Status = VirtioBlk.VIRTIO_BLK_S_IOERR;
                 }
@@ -132,7 +134,7 @@ internal sealed unsafe class FileQueueIo : IBlockQueueIo
         }
 
         virtio_blk_discard_write_zeroes r = slot.Ranges[rangeIndex];
-        int mode = Libc.FALLOC_FL_KEEP_SIZE | (punch ? Libc.FALLOC_FL_PUNCH_HOLE : Libc.FALLOC_FL_ZERO_RANGE);
+        int mode = LibC.FALLOC_FL_KEEP_SIZE | (punch ? LibC.FALLOC_FL_PUNCH_HOLE : Sys.FALLOC_FL_ZERO_RANGE);
         uint tag = (punch ? OpPunch : OpZeroRange) | ((uint)rangeIndex << 8);
         SqePrep.Fallocate(sqe, FixedFile, mode, r.sector * VirtioBlk.SECTOR_SIZE, (ulong)r.num_sectors * VirtioBlk.SECTOR_SIZE,
             BlkQueueUserDataCodec.Encode(slot.Index, tag), IoUringUapi.IOSQE_FIXED_FILE);

@@ -1,8 +1,14 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace VduseAot.Interop;
 
-/// <summary>errno values this code reacts to (asm-generic/errno-base.h); others pass through as numbers.</summary>
+/// <summary>
+/// errno values this code reacts to (asm-generic/errno-base.h), typed so that a switch or a message can
+/// name them; others pass through as numbers. The values are Tmds.LibC's (<c>LibC.EAGAIN</c> ...), which
+/// are properties and so cannot be enum members or case labels: the ABI test checks both against the
+/// headers.
+/// </summary>
 public enum Errno
 {
     /// <summary>Success.</summary>
@@ -50,8 +56,8 @@ public enum Errno
 /// <summary>Reading and describing errno after a failed call.</summary>
 public static class ErrnoExtensions
 {
-    /// <summary>errno of the last [LibraryImport(SetLastError = true)] call on this thread.</summary>
-    public static Errno Last() => (Errno)Marshal.GetLastPInvokeError();
+    /// <summary>errno of the last import with SetLastError (ours or Tmds.LibC's) on this thread.</summary>
+    public static Errno Last() => (Errno)LibC.errno;
 
     /// <summary>"ENOENT (No such file or directory)" style text for messages.</summary>
     public static string Describe(this Errno errno)

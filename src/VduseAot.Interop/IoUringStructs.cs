@@ -182,13 +182,3 @@ public struct io_uring_files_update
     /// <summary>Address of an int array of descriptors (-1 clears a slot).</summary>
     public ulong fds;
 }
-
-/// <summary>struct iovec (sys/uio.h): one buffer of a vectored read or write.</summary>
-[StructLayout(LayoutKind.Sequential)]
-public unsafe struct iovec
-{
-    /// <summary>Start of the buffer.</summary>
-    public void* iov_base;
-    /// <summary>Length in bytes.</summary>
-    public nuint iov_len;
-}

@@ -3,8 +3,6 @@ namespace VduseAot.Interop;
 /// <summary>Netlink, generic netlink and vdpa constants (linux/netlink.h, genetlink.h, vdpa.h).</summary>
 public static class Netlink
 {
-    /// <summary>AF_NETLINK.</summary>
-    public const int AF_NETLINK = 16;
     /// <summary>NETLINK_GENERIC.</summary>
     public const int NETLINK_GENERIC = 16;
     /// <summary>NLM_F_REQUEST.</summary>

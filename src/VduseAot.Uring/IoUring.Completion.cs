@@ -1,6 +1,6 @@
-using System;
 using System.Diagnostics;
 using System.Threading;
+using System;
 using VduseAot.Interop;
 
 namespace VduseAot.Uring;
@@ -109,7 +109,7 @@ public sealed unsafe partial class IoUring
         while (true)
         {
             enterCalls++;
-            if (Libc.io_uring_enter(ringFd, 0, 0, IoUringUapi.IORING_ENTER_GETEVENTS) >= 0)
+            if (Sys.io_uring_enter(ringFd, 0, 0, IoUringUapi.IORING_ENTER_GETEVENTS) >= 0)
             {
                 return;
             }

@@ -1,6 +1,10 @@
-using System;
 using System.Globalization;
+using System;
+using Tmds.Linux;
 using VduseAot.Interop;
+using io_uring_files_update = VduseAot.Interop.io_uring_files_update;
+using io_uring_probe = VduseAot.Interop.io_uring_probe;
+using io_uring_probe_op = VduseAot.Interop.io_uring_probe_op;
 
 namespace VduseAot.Uring;
 
@@ -98,7 +102,7 @@ public sealed unsafe partial class IoUring
     {
         while (true)
         {
-            int ret = Libc.io_uring_register(ringFd, opcode, arg, count);
+            int ret = Sys.io_uring_register(ringFd, opcode, arg, count);
             if (ret >= 0)
             {
                 return ret;

@@ -115,7 +115,7 @@ public sealed unsafe partial class IoUring
         while (true)
         {
             enterCalls++;
-            int ret = Libc.io_uring_enter(ringFd, toSubmit, minComplete, flags);
+            int ret = Sys.io_uring_enter(ringFd, toSubmit, minComplete, flags);
             if (ret >= 0)
             {
                 return ret;

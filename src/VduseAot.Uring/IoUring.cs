@@ -1,7 +1,11 @@
-using System;
 using System.Globalization;
 using System.Threading;
+using System;
+using Tmds.Linux;
 using VduseAot.Interop;
+using io_uring_cqe = VduseAot.Interop.io_uring_cqe;
+using io_uring_params = VduseAot.Interop.io_uring_params;
+using io_uring_sqe = VduseAot.Interop.io_uring_sqe;
 
 namespace VduseAot.Uring;
 
@@ -161,25 +165,25 @@ public sealed unsafe partial class IoUring : IDisposable
     {
         if (sqeMap != null)
         {
-            _ = Libc.munmap(sqeMap, sqeMapSize);
+            _ = LibC.munmap(sqeMap, (size_t)(ulong)sqeMapSize);
             sqeMap = null;
         }
 
         if (cqMap != null && cqMap != ringMap)
         {
-            _ = Libc.munmap(cqMap, cqMapSize);
+            _ = LibC.munmap(cqMap, (size_t)(ulong)cqMapSize);
         }
 
         cqMap = null;
         if (ringMap != null)
         {
-            _ = Libc.munmap(ringMap, ringMapSize);
+            _ = LibC.munmap(ringMap, (size_t)(ulong)ringMapSize);
             ringMap = null;
         }
 
         if (ringFd >= 0)
         {
-            _ = Libc.close(ringFd);
+            _ = LibC.close(ringFd);
             ringFd = -1;
         }
     }
@@ -194,7 +198,7 @@ public sealed unsafe partial class IoUring : IDisposable
         int fd;
         do
         {
-            fd = Libc.io_uring_setup(entries, p);
+            fd = Sys.io_uring_setup(entries, p);
         }
         while (fd < 0 && ErrnoExtensions.Last() == Errno.EINTR);
 
@@ -231,8 +235,8 @@ public sealed unsafe partial class IoUring : IDisposable
 
     private void* Map(nuint size, ulong offset, string what)
     {
-        void* addr = Libc.mmap(null, size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED | Libc.MAP_POPULATE, ringFd, (long)offset);
-        if (addr == Libc.MAP_FAILED)
+        void* addr = LibC.mmap(null, (size_t)(ulong)size, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED | LibC.MAP_POPULATE, ringFd, (long)offset);
+        if (addr == LibC.MAP_FAILED)
         {
             Errno errno = ErrnoExtensions.Last();
             throw IoUringException.FromErrno(

@@ -1,4 +1,6 @@
+using Tmds.Linux;
 using VduseAot.Interop;
+using io_uring_sqe = VduseAot.Interop.io_uring_sqe;
 
 namespace VduseAot.Uring;
 

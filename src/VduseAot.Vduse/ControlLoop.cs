@@ -1,6 +1,7 @@
-using System;
 using System.Diagnostics;
 using System.Threading;
+using System;
+using Tmds.Linux;
 using VduseAot.Block;
 using VduseAot.Interop;
 
@@ -74,7 +75,7 @@ internal sealed unsafe partial class ControlLoop
         }
 
         StopWorkers();
-        _ = Libc.close(_stopFd);
+        _ = LibC.close(_stopFd);
     }
 
     private void Run()
@@ -117,8 +118,8 @@ internal sealed unsafe partial class ControlLoop
         _takeOver = QueueStart.Fresh;
         TakeOverDone.Set();
         pollfd* fds = stackalloc pollfd[2];
-        fds[0] = new pollfd { fd = _deviceFd, events = Libc.POLLIN };
-        fds[1] = new pollfd { fd = _stopFd, events = Libc.POLLIN };
+        fds[0] = new pollfd { fd = _deviceFd, events = LibC.POLLIN };
+        fds[1] = new pollfd { fd = _stopFd, events = LibC.POLLIN };
         vduse_dev_request request;
         while (true)
         {
@@ -127,7 +128,7 @@ internal sealed unsafe partial class ControlLoop
             // While the driver has queues it has not enabled yet, look again: every 100 ms for two
             // seconds, then every second (a driver with fewer CPUs than queues never enables some).
             int timeout = _waitingQueues == 0 ? -1 : _waitPolls < 20 ? 100 : 1000;
-            int ready = Libc.poll(fds, 2, timeout);
+            int ready = Sys.poll(fds, 2, timeout);
             if (ready == 0)
             {
                 _waitPolls++;
@@ -153,7 +154,7 @@ internal sealed unsafe partial class ControlLoop
 
             while (true)
             {
-                nint n = Libc.read(_deviceFd, &request, (nuint)sizeof(vduse_dev_request));
+                long n = LibC.read(_deviceFd, &request, sizeof(vduse_dev_request));
                 if (n < 0)
                 {
                     Errno e = ErrnoExtensions.Last();
@@ -232,7 +233,7 @@ internal sealed unsafe partial class ControlLoop
                 break;
         }
 
-        if (Libc.write(_deviceFd, &response, (nuint)sizeof(vduse_dev_response)) != sizeof(vduse_dev_response))
+        if (LibC.write(_deviceFd, &response, sizeof(vduse_dev_response)) != sizeof(vduse_dev_response))
         {
             Log.Write(LogLevel.Warn, _name, "answering control message " + request.request_id + " failed: " + ErrnoExtensions.Last().Describe());
         }
@@ -265,7 +266,7 @@ internal sealed unsafe partial class ControlLoop
     private bool StartWorkers()
     {
         ulong features = 0;
-        if (Libc.ioctl(_deviceFd, VduseUapi.VDUSE_DEV_GET_FEATURES, &features) < 0)
+        if (LibC.ioctl(_deviceFd, VduseUapi.VDUSE_DEV_GET_FEATURES, &features) < 0)
         {
             Log.Write(LogLevel.Error, _name, "VDUSE_DEV_GET_FEATURES failed: " + ErrnoExtensions.Last().Describe());
             return false;
@@ -299,7 +300,7 @@ internal sealed unsafe partial class ControlLoop
             }
 
             vduse_vq_info info = new() { index = i };
-            if (Libc.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_GET_INFO, &info) < 0)
+            if (LibC.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_GET_INFO, &info) < 0)
             {
                 Log.Write(LogLevel.Error, _name, "VDUSE_VQ_GET_INFO " + i + " failed: " + ErrnoExtensions.Last().Describe());
                 return false;

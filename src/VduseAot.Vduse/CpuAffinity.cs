@@ -1,6 +1,7 @@
-using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System;
+using Tmds.Linux;
 using VduseAot.Interop;
 
 namespace VduseAot.Vduse;
@@ -38,21 +39,21 @@ public static unsafe class CpuAffinity
     }
 
     private static bool TryCpu(string text, out int cpu) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out cpu) && cpu < cpu_set_t.CPU_SETSIZE;
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out cpu) && cpu < LibC.CPU_SETSIZE;
 
     /// <summary>The CPUs this process may run on.</summary>
     public static int[] Allowed()
     {
         cpu_set_t mask;
-        if (Libc.sched_getaffinity(0, (nuint)sizeof(cpu_set_t), &mask) < 0)
+        if (LibC.sched_getaffinity(0, sizeof(cpu_set_t), &mask) < 0)
         {
             return [.. System.Linq.Enumerable.Range(0, Environment.ProcessorCount)];
         }
 
         var cpus = new List<int>();
-        for (int c = 0; c < cpu_set_t.CPU_SETSIZE; c++)
+        for (int c = 0; c < LibC.CPU_SETSIZE; c++)
         {
-            if (mask.IsSet(c))
+            if (LibC.CPU_ISSET(c, &mask))
             {
                 cpus.Add(c);
             }
@@ -65,8 +66,8 @@ public static unsafe class CpuAffinity
     public static Errno PinCurrentThread(int cpu)
     {
         cpu_set_t mask = default;
-        mask.Set(cpu);
-        return Libc.sched_setaffinity(0, (nuint)sizeof(cpu_set_t), &mask) < 0 ? ErrnoExtensions.Last() : Errno.OK;
+        LibC.CPU_SET(cpu, &mask);
+        return LibC.sched_setaffinity(0, sizeof(cpu_set_t), &mask) < 0 ? ErrnoExtensions.Last() : Errno.OK;
     }
 
     /// <summary>Names the calling thread for top -H and /proc/PID/task/*/comm (the runtime does not under Native AOT).</summary>
@@ -75,7 +76,7 @@ public static unsafe class CpuAffinity
         byte* buffer = stackalloc byte[16];
         new Span<byte>(buffer, 16).Clear();
         System.Text.Encoding.ASCII.GetBytes(name.AsSpan(0, Math.Min(name.Length, 15)), new Span<byte>(buffer, 15));
-        _ = Libc.prctl(Libc.PR_SET_NAME, buffer, 0, 0, 0);
+        _ = Sys.prctl(Sys.PR_SET_NAME, buffer, 0, 0, 0);
     }
 
     /// <summary>The hex cpumask text sysfs takes for a single CPU ("1", "4", "100000000").</summary>

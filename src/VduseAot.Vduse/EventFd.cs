@@ -1,3 +1,4 @@
+using Tmds.Linux;
 using VduseAot.Interop;
 
 namespace VduseAot.Vduse;
@@ -11,7 +12,7 @@ public static unsafe class EventFd
     /// </summary>
     public static int Create(bool nonBlocking = true)
     {
-        int fd = Libc.eventfd(0, Libc.EFD_CLOEXEC | (nonBlocking ? Libc.EFD_NONBLOCK : 0));
+        int fd = LibC.eventfd(0, LibC.EFD_CLOEXEC | (nonBlocking ? LibC.EFD_NONBLOCK : 0));
         if (fd < 0)
         {
             throw new VduseException("eventfd failed: " + ErrnoExtensions.Last().Describe());
@@ -24,6 +25,6 @@ public static unsafe class EventFd
     public static void Signal(int fd)
     {
         ulong one = 1;
-        _ = Libc.write(fd, &one, sizeof(ulong));
+        _ = LibC.write(fd, &one, sizeof(ulong));
     }
 }

@@ -1,3 +1,4 @@
+using Tmds.Linux;
 using VduseAot.Interop;
 
 namespace VduseAot.Vduse;
@@ -92,21 +93,21 @@ public sealed unsafe class IotlbCache
     {
         Misses++;
         vduse_iotlb_entry entry = new() { start = iova, last = iova };
-        int fd = Libc.ioctl(_deviceFd, VduseUapi.VDUSE_IOTLB_GET_FD, &entry);
+        int fd = LibC.ioctl(_deviceFd, VduseUapi.VDUSE_IOTLB_GET_FD, &entry);
         if (fd < 0)
         {
             return -1;
         }
 
-        int prot = ((entry.perm & VduseUapi.VDUSE_ACCESS_RO) != 0 ? Libc.PROT_READ : 0) | ((entry.perm & VduseUapi.VDUSE_ACCESS_WO) != 0 ? Libc.PROT_WRITE : 0);
+        int prot = ((entry.perm & VduseUapi.VDUSE_ACCESS_RO) != 0 ? LibC.PROT_READ : 0) | ((entry.perm & VduseUapi.VDUSE_ACCESS_WO) != 0 ? LibC.PROT_WRITE : 0);
         nuint size = (nuint)(entry.last - entry.start + 1);
-        void* host = Libc.mmap(null, size, prot, Libc.MAP_SHARED, fd, (long)entry.offset);
-        _ = Libc.close(fd);
-        if (host == Libc.MAP_FAILED || entry.start > iova || entry.last < iova)
+        void* host = LibC.mmap(null, (size_t)(ulong)size, prot, LibC.MAP_SHARED, fd, (long)entry.offset);
+        _ = LibC.close(fd);
+        if (host == LibC.MAP_FAILED || entry.start > iova || entry.last < iova)
         {
-            if (host != Libc.MAP_FAILED)
+            if (host != LibC.MAP_FAILED)
             {
-                _ = Libc.munmap(host, size);
+                _ = LibC.munmap(host, (size_t)(ulong)size);
             }
 
             return -1;
@@ -135,7 +136,7 @@ public sealed unsafe class IotlbCache
     {
         for (int i = 0; i < _count; i++)
         {
-            _ = Libc.munmap(_regions[i].Host, (nuint)(_regions[i].Last - _regions[i].Start + 1));
+            _ = LibC.munmap(_regions[i].Host, (size_t)(ulong)((nuint)(_regions[i].Last - _regions[i].Start + 1)));
         }
 
         _count = 0;

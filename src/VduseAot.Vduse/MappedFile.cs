@@ -1,4 +1,5 @@
 using System;
+using Tmds.Linux;
 using VduseAot.Interop;
 
 namespace VduseAot.Vduse;
@@ -32,8 +33,8 @@ public sealed unsafe class MappedFile : IDisposable
         int fd = OpenSized(path, length, how, writable: true);
         try
         {
-            void* data = Libc.mmap(null, (nuint)length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0);
-            if (data == Libc.MAP_FAILED)
+            void* data = LibC.mmap(null, (size_t)(ulong)length, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, fd, 0);
+            if (data == LibC.MAP_FAILED)
             {
                 throw new VduseException("cannot map " + path + ": " + ErrnoExtensions.Last().Describe());
             }
@@ -42,7 +43,7 @@ public sealed unsafe class MappedFile : IDisposable
         }
         finally
         {
-            _ = Libc.close(fd);
+            _ = LibC.close(fd);
         }
     }
 
@@ -55,7 +56,7 @@ public sealed unsafe class MappedFile : IDisposable
     /// </summary>
     internal static int OpenSized(string path, ulong length, ImageOpen how, bool writable)
     {
-        int fd = Libc.open(path, (writable ? Libc.O_RDWR | Libc.O_CREAT : Libc.O_RDONLY) | Libc.O_CLOEXEC, 0x180 /* 0600 */);
+        int fd = Sys.Open(path, (writable ? LibC.O_RDWR | LibC.O_CREAT : LibC.O_RDONLY) | LibC.O_CLOEXEC, 0x180 /* 0600 */);
         if (fd < 0)
         {
             throw new VduseException("cannot open " + path + ": " + ErrnoExtensions.Last().Describe());
@@ -64,12 +65,12 @@ public sealed unsafe class MappedFile : IDisposable
         try
         {
             stat st;
-            if (Libc.fstat(fd, &st) < 0)
+            if (LibC.fstat(fd, &st) < 0)
             {
                 throw new VduseException("cannot stat " + path + ": " + ErrnoExtensions.Last().Describe());
             }
 
-            ulong size = (ulong)st.st_size;
+            ulong size = (ulong)(long)st.st_size;
             bool resize = how switch
             {
                 ImageOpen.UserFile => size < length,
@@ -77,7 +78,7 @@ public sealed unsafe class MappedFile : IDisposable
                 _ => true,
             };
             bool zero = how != ImageOpen.UserFile;
-            if (writable && resize && ((zero && Libc.ftruncate(fd, 0) < 0) || Libc.ftruncate(fd, (long)length) < 0))
+            if (writable && resize && ((zero && LibC.ftruncate(fd, 0) < 0) || LibC.ftruncate(fd, (long)length) < 0))
             {
                 throw new VduseException("cannot size " + path + " to " + length + " bytes: " + ErrnoExtensions.Last().Describe());
             }
@@ -91,7 +92,7 @@ public sealed unsafe class MappedFile : IDisposable
         }
         catch
         {
-            _ = Libc.close(fd);
+            _ = LibC.close(fd);
             throw;
         }
     }
@@ -108,7 +109,7 @@ public sealed unsafe class MappedFile : IDisposable
     {
         if (Data != null)
         {
-            _ = Libc.munmap(Data, (nuint)Length);
+            _ = LibC.munmap(Data, (size_t)(ulong)Length);
             Data = null;
         }
     }

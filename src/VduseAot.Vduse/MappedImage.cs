@@ -1,4 +1,5 @@
 using System;
+using Tmds.Linux;
 using VduseAot.Block;
 using VduseAot.Interop;
 
@@ -39,7 +40,7 @@ public sealed unsafe class MappedImage : IMemoryImage
     /// <summary>True when <paramref name="path"/> is a regular file on tmpfs or ramfs.</summary>
     public static bool IsOnMemoryFileSystem(string path)
     {
-        int fd = Libc.open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        int fd = Sys.Open(path, LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
         if (fd < 0)
         {
             return false;
@@ -47,9 +48,9 @@ public sealed unsafe class MappedImage : IMemoryImage
 
         statfs fs;
         stat st;
-        bool memory = Libc.fstatfs(fd, &fs) == 0 && (fs.f_type == Libc.TMPFS_MAGIC || fs.f_type == Libc.RAMFS_MAGIC)
-            && Libc.fstat(fd, &st) == 0 && (st.st_mode & Libc.S_IFMT) == Libc.S_IFREG;
-        _ = Libc.close(fd);
+        bool memory = Sys.fstatfs(fd, &fs) == 0 && (fs.f_type == Sys.TMPFS_MAGIC || fs.f_type == Sys.RAMFS_MAGIC)
+            && LibC.fstat(fd, &st) == 0 && (st.st_mode & LibC.S_IFMT) == LibC.S_IFREG;
+        _ = LibC.close(fd);
         return memory;
     }
 
@@ -66,8 +67,8 @@ public sealed unsafe class MappedImage : IMemoryImage
         {
             // Room to grow in place: resizing never moves the image under the queue threads.
             reserved = RoundUp(Math.Max(length * 4, 64UL << 30));
-            reservation = (byte*)Libc.mmap(null, (nuint)reserved, Libc.PROT_NONE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE, -1, 0);
-            if (reservation == Libc.MAP_FAILED)
+            reservation = (byte*)LibC.mmap(null, (size_t)(ulong)reserved, LibC.PROT_NONE, LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE, -1, 0);
+            if (reservation == LibC.MAP_FAILED)
             {
                 reservation = null;
                 throw new VduseException("cannot reserve address space for " + path + ": " + ErrnoExtensions.Last().Describe());
@@ -85,18 +86,18 @@ public sealed unsafe class MappedImage : IMemoryImage
         {
             if (reservation != null)
             {
-                _ = Libc.munmap(reservation, (nuint)reserved);
+                _ = LibC.munmap(reservation, (size_t)(ulong)reserved);
             }
 
-            _ = Libc.close(fd);
+            _ = LibC.close(fd);
             throw;
         }
     }
 
     private string? Map(ulong length)
     {
-        int prot = Libc.PROT_READ | (_writable ? Libc.PROT_WRITE : 0);
-        if (Libc.mmap(_base, (nuint)RoundUp(length), prot, Libc.MAP_SHARED | Libc.MAP_FIXED, _fd, 0) == Libc.MAP_FAILED)
+        int prot = LibC.PROT_READ | (_writable ? LibC.PROT_WRITE : 0);
+        if (LibC.mmap(_base, (size_t)RoundUp(length), prot, LibC.MAP_SHARED | LibC.MAP_FIXED, _fd, 0) == LibC.MAP_FAILED)
         {
             return "cannot map " + _path + ": " + ErrnoExtensions.Last().Describe();
         }
@@ -106,7 +107,7 @@ public sealed unsafe class MappedImage : IMemoryImage
 
     /// <inheritdoc />
     public bool Release(ulong offset, ulong length) =>
-        _writable && Libc.madvise(_base + offset, (nuint)length, Libc.MADV_REMOVE) == 0;
+        _writable && LibC.madvise(_base + offset, (size_t)(ulong)length, LibC.MADV_REMOVE) == 0;
 
     /// <inheritdoc />
     public string? Resize(ulong length)
@@ -124,7 +125,7 @@ public sealed unsafe class MappedImage : IMemoryImage
         if (length > Length)
         {
             // File first, mapping second: no page of the mapping is ever past the end of the file.
-            if (Libc.ftruncate(_fd, (long)length) < 0)
+            if (LibC.ftruncate(_fd, (long)length) < 0)
             {
                 return "cannot grow " + _path + ": " + ErrnoExtensions.Last().Describe();
             }
@@ -148,8 +149,8 @@ public sealed unsafe class MappedImage : IMemoryImage
     /// <inheritdoc />
     public void Dispose()
     {
-        _ = Libc.munmap(_base, (nuint)_reserved);
-        _ = Libc.close(_fd);
+        _ = LibC.munmap(_base, (size_t)(ulong)_reserved);
+        _ = LibC.close(_fd);
     }
 
     private static ulong RoundUp(ulong bytes) => (bytes + Page - 1) & ~(Page - 1);

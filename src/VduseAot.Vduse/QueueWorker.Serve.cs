@@ -1,9 +1,12 @@
-using System;
 using System.Threading;
+using System;
+using Tmds.Linux;
 using VduseAot.Block;
 using VduseAot.Interop;
 using VduseAot.Uring;
 using VduseAot.Virtio;
+using io_uring_cqe = VduseAot.Interop.io_uring_cqe;
+using io_uring_sqe = VduseAot.Interop.io_uring_sqe;
 
 namespace VduseAot.Vduse;
 
@@ -102,7 +105,7 @@ public sealed unsafe partial class QueueWorker
         if (ring.ShouldInterrupt(since))
         {
             uint index = _index;
-            _ = Libc.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_INJECT_IRQ, &index);
+            _ = LibC.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_INJECT_IRQ, &index);
         }
     }
 

@@ -1,5 +1,6 @@
-using System;
 using System.Threading;
+using System;
+using Tmds.Linux;
 using VduseAot.Block;
 using VduseAot.Interop;
 using VduseAot.Uring;
@@ -67,7 +68,7 @@ public sealed unsafe partial class QueueWorker
     public void Start()
     {
         vduse_vq_eventfd kick = new() { index = _index, fd = _kickFd };
-        if (Libc.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_SETUP_KICKFD, &kick) < 0)
+        if (LibC.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_SETUP_KICKFD, &kick) < 0)
         {
             throw new VduseException("VDUSE_VQ_SETUP_KICKFD for queue " + _index + " failed: " + ErrnoExtensions.Last().Describe());
         }
@@ -97,9 +98,9 @@ public sealed unsafe partial class QueueWorker
         }
 
         vduse_vq_eventfd kick = new() { index = _index, fd = vduse_vq_eventfd.VDUSE_EVENTFD_DEASSIGN };
-        _ = Libc.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_SETUP_KICKFD, &kick);
-        _ = Libc.close(_kickFd);
-        _ = Libc.close(_wakeFd);
+        _ = LibC.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_SETUP_KICKFD, &kick);
+        _ = LibC.close(_kickFd);
+        _ = LibC.close(_wakeFd);
     }
 
     /// <summary>Set once the thread has its ring (and has resubmitted what a predecessor left), or has given up.</summary>
@@ -218,7 +219,7 @@ public sealed unsafe partial class QueueWorker
                 // sent while nobody listened are gone: interrupt once, and the first pass looks at
                 // the avail ring without waiting for a kick.
                 uint index = _index;
-                _ = Libc.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_INJECT_IRQ, &index);
+                _ = LibC.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_INJECT_IRQ, &index);
             }
 
             RingReady.Set();

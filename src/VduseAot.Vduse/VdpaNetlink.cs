@@ -1,5 +1,6 @@
-using System;
 using System.Buffers.Binary;
+using System;
+using Tmds.Linux;
 using VduseAot.Interop;
 
 namespace VduseAot.Vduse;
@@ -17,17 +18,17 @@ public sealed unsafe class VdpaNetlink : IDisposable
     /// <summary>Opens a generic-netlink socket and resolves the vdpa family.</summary>
     public VdpaNetlink()
     {
-        _fd = Libc.socket(Netlink.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, Netlink.NETLINK_GENERIC);
+        _fd = LibC.socket(LibC.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, Netlink.NETLINK_GENERIC);
         if (_fd < 0)
         {
             throw new VduseException("cannot open a generic netlink socket: " + ErrnoExtensions.Last().Describe());
         }
 
-        sockaddr_nl addr = new() { nl_family = Netlink.AF_NETLINK };
-        if (Libc.bind(_fd, &addr, (uint)sizeof(sockaddr_nl)) < 0)
+        sockaddr_nl addr = new() { nl_family = (ushort)(int)LibC.AF_NETLINK };
+        if (LibC.bind(_fd, (sockaddr*)&addr, (uint)sizeof(sockaddr_nl)) < 0)
         {
             Errno e = ErrnoExtensions.Last();
-            _ = Libc.close(_fd);
+            _ = LibC.close(_fd);
             throw new VduseException("cannot bind the netlink socket: " + e.Describe());
         }
 
@@ -35,7 +36,7 @@ public sealed unsafe class VdpaNetlink : IDisposable
         long* timeout = stackalloc long[2];
         timeout[0] = 60;
         timeout[1] = 0;
-        _ = Libc.setsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, timeout, 16);
+        _ = LibC.setsockopt(_fd, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, timeout, 16);
         _family = ResolveFamily();
     }
 
@@ -117,7 +118,7 @@ public sealed unsafe class VdpaNetlink : IDisposable
         uint sequence = BinaryPrimitives.ReadUInt32LittleEndian(bytes.Slice(8));
         fixed (byte* p = bytes)
         {
-            if (Libc.send(_fd, p, (nuint)bytes.Length, 0) < 0)
+            if (LibC.send(_fd, p, bytes.Length, 0) < 0)
             {
                 return ErrnoExtensions.Last();
             }
@@ -126,10 +127,10 @@ public sealed unsafe class VdpaNetlink : IDisposable
         byte[] buffer = new byte[16384];
         while (true)
         {
-            nint n;
+            long n;
             fixed (byte* p = buffer)
             {
-                n = Libc.recv(_fd, p, (nuint)buffer.Length, 0);
+                n = LibC.recv(_fd, p, buffer.Length, 0);
             }
 
             if (n < 0)
@@ -174,5 +175,5 @@ public sealed unsafe class VdpaNetlink : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _ = Libc.close(_fd);
+    public void Dispose() => _ = LibC.close(_fd);
 }

@@ -1,4 +1,5 @@
 using System;
+using Tmds.Linux;
 using VduseAot.Block;
 using VduseAot.Interop;
 
@@ -63,7 +64,7 @@ public sealed unsafe partial class VduseBlkDevice
                 throw new VduseException("VDUSE_DEV_SET_CONFIG (capacity) failed: " + e2.Describe());
             }
 
-            if (Libc.ioctl(_deviceFd, VduseUapi.VDUSE_DEV_INJECT_CONFIG_IRQ, null) < 0)
+            if (LibC.ioctl(_deviceFd, VduseUapi.VDUSE_DEV_INJECT_CONFIG_IRQ, null) < 0)
             {
                 // EINVAL before DRIVER_OK (--no-attach): the driver reads the new capacity when it probes.
                 Errno e3 = ErrnoExtensions.Last();
@@ -87,6 +88,6 @@ public sealed unsafe partial class VduseBlkDevice
 
         // The config space is little-endian (virtio 1.x), like the host.
         *(ulong*)(buffer + sizeof(vduse_config_data)) = sectors;
-        return Libc.ioctl(_deviceFd, VduseUapi.VDUSE_DEV_SET_CONFIG, buffer) < 0 ? ErrnoExtensions.Last() : Errno.OK;
+        return LibC.ioctl(_deviceFd, VduseUapi.VDUSE_DEV_SET_CONFIG, buffer) < 0 ? ErrnoExtensions.Last() : Errno.OK;
     }
 }

@@ -1,7 +1,8 @@
-using System;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Threading;
+using System;
+using Tmds.Linux;
 using VduseAot.Block;
 using VduseAot.Interop;
 
@@ -76,7 +77,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     private static string NodePath(string name) => "/dev/vduse/" + name;
 
     /// <summary>Opens the device's node; -1 with errno set on failure (EBUSY: another process has it open).</summary>
-    private static int OpenNode(string name) => Libc.open(NodePath(name), Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+    private static int OpenNode(string name) => Sys.Open(NodePath(name), LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
 
     /// <summary>
     /// Creates the VDUSE device, sets up its queues and starts answering the kernel; or, when a device
@@ -109,7 +110,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         for (uint i = 0; i < _options.Queues; i++)
         {
             vduse_vq_config vq = new() { index = i, max_size = _options.QueueSize };
-            if (Libc.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_SETUP, &vq) < 0)
+            if (LibC.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_SETUP, &vq) < 0)
             {
                 throw new VduseException("VDUSE_VQ_SETUP for queue " + i + " failed: " + ErrnoExtensions.Last().Describe());
             }
@@ -145,7 +146,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         if (refusal != null)
         {
             // Closing our descriptor hands any message we might have been sent back to the queue.
-            _ = Libc.close(fd);
+            _ = LibC.close(fd);
             state?.Dispose();
             throw new VduseException(refusal);
         }
@@ -180,7 +181,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
             throw new VduseException(OpenRefusal(name, ErrnoExtensions.Last(), ownerPid));
         }
 
-        _ = Libc.close(fd);
+        _ = LibC.close(fd);
     }
 
     /// <summary>The refusal for a device left without a usable state file.</summary>
@@ -201,8 +202,8 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     {
         ulong features = 0;
         vduse_vq_info info = new() { index = 0 };
-        return Libc.ioctl(fd, VduseUapi.VDUSE_DEV_GET_FEATURES, &features) == 0 && features != 0
-            && Libc.ioctl(fd, VduseUapi.VDUSE_VQ_GET_INFO, &info) == 0 && info.ready != 0;
+        return LibC.ioctl(fd, VduseUapi.VDUSE_DEV_GET_FEATURES, &features) == 0 && features != 0
+            && LibC.ioctl(fd, VduseUapi.VDUSE_VQ_GET_INFO, &info) == 0 && info.ready != 0;
     }
 
     private void StartControl(QueueStart mode)
@@ -381,7 +382,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     {
         if (_deviceFd >= 0)
         {
-            _ = Libc.close(_deviceFd);
+            _ = LibC.close(_deviceFd);
             _deviceFd = -1;
         }
     }

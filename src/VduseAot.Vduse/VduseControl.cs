@@ -1,5 +1,6 @@
-using System;
 using System.Text;
+using System;
+using Tmds.Linux;
 using VduseAot.Interop;
 
 namespace VduseAot.Vduse;
@@ -15,7 +16,7 @@ public sealed unsafe class VduseControl : IDisposable
     /// <summary>Opens the control node and settles on the API version this code speaks.</summary>
     public VduseControl()
     {
-        _fd = Libc.open(ControlPath, Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+        _fd = Sys.Open(ControlPath, LibC.O_RDWR | LibC.O_CLOEXEC, 0);
         if (_fd < 0)
         {
             Errno e = ErrnoExtensions.Last();
@@ -29,14 +30,14 @@ public sealed unsafe class VduseControl : IDisposable
         }
 
         ulong version = 0;
-        if (Libc.ioctl(_fd, VduseUapi.VDUSE_GET_API_VERSION, &version) < 0)
+        if (LibC.ioctl(_fd, VduseUapi.VDUSE_GET_API_VERSION, &version) < 0)
         {
             throw new VduseException("VDUSE_GET_API_VERSION failed: " + ErrnoExtensions.Last().Describe());
         }
 
         ApiVersion = Math.Min(version, VduseUapi.VDUSE_API_VERSION);
         ulong chosen = ApiVersion;
-        if (Libc.ioctl(_fd, VduseUapi.VDUSE_SET_API_VERSION, &chosen) < 0)
+        if (LibC.ioctl(_fd, VduseUapi.VDUSE_SET_API_VERSION, &chosen) < 0)
         {
             throw new VduseException("VDUSE_SET_API_VERSION " + chosen + " failed: " + ErrnoExtensions.Last().Describe());
         }
@@ -60,7 +61,7 @@ public sealed unsafe class VduseControl : IDisposable
         dev->vq_align = 4096;
         dev->config_size = (uint)config.Length;
         config.CopyTo(new Span<byte>(buffer + sizeof(vduse_dev_config), config.Length));
-        return Libc.ioctl(_fd, VduseUapi.VDUSE_CREATE_DEV, buffer) < 0 ? ErrnoExtensions.Last() : Errno.OK;
+        return LibC.ioctl(_fd, VduseUapi.VDUSE_CREATE_DEV, buffer) < 0 ? ErrnoExtensions.Last() : Errno.OK;
     }
 
     /// <summary>VDUSE_DESTROY_DEV. Returns the errno (EBUSY while the device is attached or open).</summary>
@@ -68,7 +69,7 @@ public sealed unsafe class VduseControl : IDisposable
     {
         byte* buffer = stackalloc byte[vduse_dev_config.VDUSE_NAME_MAX];
         WriteName(buffer, name);
-        return Libc.ioctl(_fd, VduseUapi.VDUSE_DESTROY_DEV, buffer) < 0 ? ErrnoExtensions.Last() : Errno.OK;
+        return LibC.ioctl(_fd, VduseUapi.VDUSE_DESTROY_DEV, buffer) < 0 ? ErrnoExtensions.Last() : Errno.OK;
     }
 
     private static void WriteName(byte* destination, string name)
@@ -79,5 +80,5 @@ public sealed unsafe class VduseControl : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _ = Libc.close(_fd);
+    public void Dispose() => _ = LibC.close(_fd);
 }

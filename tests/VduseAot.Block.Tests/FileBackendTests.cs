@@ -1,11 +1,13 @@
-using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System;
+using Tmds.Linux;
 using VduseAot.Interop;
 using VduseAot.Testing;
 using VduseAot.Uring;
 using Xunit;
+using io_uring_cqe = VduseAot.Interop.io_uring_cqe;
 
 namespace VduseAot.Block.Tests;
 
@@ -417,8 +419,8 @@ public sealed unsafe class FileBackendTests
         ulong noWrite = rig.Buffer(4096, 4096);
         ulong noAccess = rig.Buffer(4096, 4096);
         ulong good = rig.Buffer(4096, 4096);
-        Assert.Equal(0, TestLibc.mprotect(rig.Ram.Host(noWrite), 4096, TestLibc.PROT_READ));
-        Assert.Equal(0, TestLibc.mprotect(rig.Ram.Host(noAccess), 4096, TestLibc.PROT_NONE));
+        Assert.Equal(0, LibC.mprotect(rig.Ram.Host(noWrite), 4096, LibC.PROT_READ));
+        Assert.Equal(0, LibC.mprotect(rig.Ram.Host(noAccess), 4096, LibC.PROT_NONE));
         try
         {
             BlkRequestLayout badIn = rig.Builder.Add(IN, 0, 4096, dataIova: noWrite);
@@ -437,8 +439,8 @@ public sealed unsafe class FileBackendTests
         }
         finally
         {
-            Assert.Equal(0, TestLibc.mprotect(rig.Ram.Host(noWrite), 4096, TestLibc.PROT_READ | TestLibc.PROT_WRITE));
-            Assert.Equal(0, TestLibc.mprotect(rig.Ram.Host(noAccess), 4096, TestLibc.PROT_READ | TestLibc.PROT_WRITE));
+            Assert.Equal(0, LibC.mprotect(rig.Ram.Host(noWrite), 4096, LibC.PROT_READ | LibC.PROT_WRITE));
+            Assert.Equal(0, LibC.mprotect(rig.Ram.Host(noAccess), 4096, LibC.PROT_READ | LibC.PROT_WRITE));
         }
 
         // The same slots serve the next requests normally.

@@ -1,13 +1,15 @@
-using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Runtime.InteropServices;
+using System;
+using Tmds.Linux;
 using VduseAot.Interop;
 using VduseAot.Testing;
 using VduseAot.Uring;
 using VduseAot.Virtio;
 using Xunit;
+using io_uring_cqe = VduseAot.Interop.io_uring_cqe;
 
 namespace VduseAot.Block.Tests;
 
@@ -30,18 +32,6 @@ internal sealed class TempDir : IDisposable
         {
         }
     }
-}
-
-/// <summary>libc calls only the tests need.</summary>
-internal static unsafe partial class TestLibc
-{
-    public const int PROT_NONE = 0;
-    public const int PROT_READ = 1;
-    public const int PROT_WRITE = 2;
-
-    /// <summary>mprotect(2): makes guest pages unreadable or unwritable so the kernel's copy faults.</summary>
-    [LibraryImport("libc", EntryPoint = "mprotect", SetLastError = true)]
-    public static partial int mprotect(void* addr, nuint len, int prot);
 }
 
 /// <summary>
@@ -229,7 +219,7 @@ internal sealed unsafe class FileRig : IDisposable
     public long AllocatedBlocks()
     {
         stat st;
-        Assert.Equal(0, Libc.fstat(File.Fd, &st));
+        Assert.Equal(0, LibC.fstat(File.Fd, &st));
 
         // The reduced struct stat keeps the kernel's 144-byte x86-64 layout; st_blocks is at offset 64.
         return *(long*)((byte*)&st + 64);

@@ -1,4 +1,13 @@
 using System.Runtime.CompilerServices;
+using Tmds.Linux;
+using io_cqring_offsets = VduseAot.Interop.io_cqring_offsets;
+using io_sqring_offsets = VduseAot.Interop.io_sqring_offsets;
+using io_uring_cqe = VduseAot.Interop.io_uring_cqe;
+using io_uring_files_update = VduseAot.Interop.io_uring_files_update;
+using io_uring_params = VduseAot.Interop.io_uring_params;
+using io_uring_probe = VduseAot.Interop.io_uring_probe;
+using io_uring_probe_op = VduseAot.Interop.io_uring_probe_op;
+using io_uring_sqe = VduseAot.Interop.io_uring_sqe;
 
 namespace VduseAot.Interop.Tests;
 
@@ -282,7 +291,9 @@ internal static class AbiTable
         t.Field<io_uring_files_update>(nameof(io_uring_files_update.fds));
 
         // sys/uio.h
-        t.Struct<iovec>();
+        // Tmds.LibC's structs: size and the members this code reads or writes (their other members are
+        // not ours to cover).
+        t.ForeignStruct<iovec>();
         t.Field<iovec>(nameof(iovec.iov_base));
         t.Field<iovec>(nameof(iovec.iov_len));
 
@@ -295,13 +306,13 @@ internal static class AbiTable
         t.Struct<vring_packed_desc_event>();
         t.Field<vring_packed_desc_event>(nameof(vring_packed_desc_event.off_wrap));
         t.Field<vring_packed_desc_event>(nameof(vring_packed_desc_event.flags));
-        t.Struct<cpu_set_t>();
-        t.Struct<stat>();
+        t.ForeignStruct<cpu_set_t>();
+        t.ForeignStruct<stat>();
         t.Field<stat>(nameof(stat.st_mode));
         t.Field<stat>(nameof(stat.st_size));
         t.Struct<statfs>();
         t.Field<statfs>(nameof(statfs.f_type));
-        t.Struct<pollfd>();
+        t.ForeignStruct<pollfd>();
         t.Field<pollfd>(nameof(pollfd.fd));
         t.Field<pollfd>(nameof(pollfd.events));
         t.Field<pollfd>(nameof(pollfd.revents));
@@ -315,14 +326,12 @@ internal static class AbiTable
         t.Constants(typeof(VirtioConstants));
         t.Constants(typeof(VirtioBlk));
         t.Constants(typeof(Netlink));
-        t.Constants(typeof(Libc));
+        t.Constants(typeof(Sys));
         t.Constants(typeof(Errno));
         t.Constants(typeof(IoUringUapi));
 
         t.Exclude("VirtioBlk.SECTOR_SIZE", "the virtio spec's fixed 512-byte sector; no uapi header defines it");
-        t.Exclude("Libc.MAP_FAILED", "a pointer, (void*)-1, not an integer constant");
         t.Exclude("Errno.OK", "success, not an errno name");
-        t.Exclude("cpu_set_t.bits", "glibc keeps the mask in a private __bits array; its size is checked through sizeof(cpu_set_t)");
 
         // asm-generic/ioctl.h
         t.Const("_IOC_NONE", Ioctl.IOC_NONE);
@@ -330,21 +339,21 @@ internal static class AbiTable
         t.Const("_IOC_READ", Ioctl.IOC_READ);
 
         // linux/vduse.h ioctls
-        t.Const("VDUSE_GET_API_VERSION", VduseUapi.VDUSE_GET_API_VERSION);
-        t.Const("VDUSE_SET_API_VERSION", VduseUapi.VDUSE_SET_API_VERSION);
-        t.Const("VDUSE_CREATE_DEV", VduseUapi.VDUSE_CREATE_DEV);
-        t.Const("VDUSE_DESTROY_DEV", VduseUapi.VDUSE_DESTROY_DEV);
-        t.Const("VDUSE_IOTLB_GET_FD", VduseUapi.VDUSE_IOTLB_GET_FD);
-        t.Const("VDUSE_DEV_GET_FEATURES", VduseUapi.VDUSE_DEV_GET_FEATURES);
-        t.Const("VDUSE_DEV_SET_CONFIG", VduseUapi.VDUSE_DEV_SET_CONFIG);
-        t.Const("VDUSE_DEV_INJECT_CONFIG_IRQ", VduseUapi.VDUSE_DEV_INJECT_CONFIG_IRQ);
-        t.Const("VDUSE_VQ_SETUP", VduseUapi.VDUSE_VQ_SETUP);
-        t.Const("VDUSE_VQ_GET_INFO", VduseUapi.VDUSE_VQ_GET_INFO);
-        t.Const("VDUSE_VQ_SETUP_KICKFD", VduseUapi.VDUSE_VQ_SETUP_KICKFD);
-        t.Const("VDUSE_VQ_INJECT_IRQ", VduseUapi.VDUSE_VQ_INJECT_IRQ);
-        t.Const("VDUSE_IOTLB_REG_UMEM", VduseUapi.VDUSE_IOTLB_REG_UMEM);
-        t.Const("VDUSE_IOTLB_DEREG_UMEM", VduseUapi.VDUSE_IOTLB_DEREG_UMEM);
-        t.Const("VDUSE_IOTLB_GET_INFO", VduseUapi.VDUSE_IOTLB_GET_INFO);
+        t.ConstIoctl("VDUSE_GET_API_VERSION", VduseUapi.VDUSE_GET_API_VERSION);
+        t.ConstIoctl("VDUSE_SET_API_VERSION", VduseUapi.VDUSE_SET_API_VERSION);
+        t.ConstIoctl("VDUSE_CREATE_DEV", VduseUapi.VDUSE_CREATE_DEV);
+        t.ConstIoctl("VDUSE_DESTROY_DEV", VduseUapi.VDUSE_DESTROY_DEV);
+        t.ConstIoctl("VDUSE_IOTLB_GET_FD", VduseUapi.VDUSE_IOTLB_GET_FD);
+        t.ConstIoctl("VDUSE_DEV_GET_FEATURES", VduseUapi.VDUSE_DEV_GET_FEATURES);
+        t.ConstIoctl("VDUSE_DEV_SET_CONFIG", VduseUapi.VDUSE_DEV_SET_CONFIG);
+        t.ConstIoctl("VDUSE_DEV_INJECT_CONFIG_IRQ", VduseUapi.VDUSE_DEV_INJECT_CONFIG_IRQ);
+        t.ConstIoctl("VDUSE_VQ_SETUP", VduseUapi.VDUSE_VQ_SETUP);
+        t.ConstIoctl("VDUSE_VQ_GET_INFO", VduseUapi.VDUSE_VQ_GET_INFO);
+        t.ConstIoctl("VDUSE_VQ_SETUP_KICKFD", VduseUapi.VDUSE_VQ_SETUP_KICKFD);
+        t.ConstIoctl("VDUSE_VQ_INJECT_IRQ", VduseUapi.VDUSE_VQ_INJECT_IRQ);
+        t.ConstIoctl("VDUSE_IOTLB_REG_UMEM", VduseUapi.VDUSE_IOTLB_REG_UMEM);
+        t.ConstIoctl("VDUSE_IOTLB_DEREG_UMEM", VduseUapi.VDUSE_IOTLB_DEREG_UMEM);
+        t.ConstIoctl("VDUSE_IOTLB_GET_INFO", VduseUapi.VDUSE_IOTLB_GET_INFO);
 
         // linux/vduse.h other constants
         t.Const("VDUSE_BASE", VduseUapi.VDUSE_BASE);
@@ -404,7 +413,7 @@ internal static class AbiTable
         t.Const("VIRTIO_BLK_ID_BYTES", VirtioBlk.VIRTIO_BLK_ID_BYTES);
 
         // linux/netlink.h, linux/genetlink.h, linux/vdpa.h
-        t.Const("AF_NETLINK", Netlink.AF_NETLINK);
+        t.Const("AF_NETLINK", (int)LibC.AF_NETLINK);
         t.Const("NETLINK_GENERIC", Netlink.NETLINK_GENERIC);
         t.Const("NLM_F_REQUEST", Netlink.NLM_F_REQUEST);
         t.Const("NLM_F_ACK", Netlink.NLM_F_ACK);
@@ -495,55 +504,54 @@ internal static class AbiTable
         t.Const("IO_URING_OP_SUPPORTED", IoUringUapi.IO_URING_OP_SUPPORTED);
 
         // libc: fcntl.h, linux/falloc.h, sys/mman.h, sys/eventfd.h, poll.h, sys/socket.h, sys/syscall.h
-        t.Const("O_RDONLY", Libc.O_RDONLY);
-        t.Const("O_WRONLY", Libc.O_WRONLY);
-        t.Const("O_RDWR", Libc.O_RDWR);
-        t.Const("O_CREAT", Libc.O_CREAT);
-        t.Const("O_NONBLOCK", Libc.O_NONBLOCK);
-        t.Const("O_CLOEXEC", Libc.O_CLOEXEC);
-        t.Const("O_DIRECT", Libc.O_DIRECT);
-        t.Const("CPU_SETSIZE", cpu_set_t.CPU_SETSIZE);
+        t.Const("O_RDONLY", LibC.O_RDONLY);
+        t.Const("O_WRONLY", LibC.O_WRONLY);
+        t.Const("O_RDWR", LibC.O_RDWR);
+        t.Const("O_CREAT", LibC.O_CREAT);
+        t.Const("O_NONBLOCK", LibC.O_NONBLOCK);
+        t.Const("O_CLOEXEC", LibC.O_CLOEXEC);
+        t.Const("O_DIRECT", LibC.O_DIRECT);
+        t.Const("CPU_SETSIZE", LibC.CPU_SETSIZE);
         t.Const("VRING_PACKED_DESC_F_AVAIL", VirtioConstants.VRING_PACKED_DESC_F_AVAIL);
         t.Const("VRING_PACKED_DESC_F_USED", VirtioConstants.VRING_PACKED_DESC_F_USED);
         t.Const("VRING_PACKED_EVENT_FLAG_ENABLE", VirtioConstants.VRING_PACKED_EVENT_FLAG_ENABLE);
         t.Const("VRING_PACKED_EVENT_FLAG_DISABLE", VirtioConstants.VRING_PACKED_EVENT_FLAG_DISABLE);
         t.Const("VRING_PACKED_EVENT_FLAG_DESC", VirtioConstants.VRING_PACKED_EVENT_FLAG_DESC);
         t.Const("VRING_PACKED_EVENT_F_WRAP_CTR", VirtioConstants.VRING_PACKED_EVENT_F_WRAP_CTR);
-        t.Const("PR_SET_NAME", Libc.PR_SET_NAME);
-        t.Const("S_IFMT", Libc.S_IFMT);
-        t.Const("TMPFS_MAGIC", Libc.TMPFS_MAGIC);
-        t.Const("RAMFS_MAGIC", Libc.RAMFS_MAGIC);
-        t.Const("S_IFREG", Libc.S_IFREG);
-        t.Const("S_IFBLK", Libc.S_IFBLK);
-        t.Const("BLKGETSIZE64", BlockIoctl.BLKGETSIZE64);
-        t.Const("BLKSSZGET", BlockIoctl.BLKSSZGET);
-        t.Const("BLKDISCARD", BlockIoctl.BLKDISCARD);
-        t.Const("PROT_READ", Libc.PROT_READ);
-        t.Const("PROT_WRITE", Libc.PROT_WRITE);
-        t.Const("MAP_SHARED", Libc.MAP_SHARED);
-        t.Const("MAP_PRIVATE", Libc.MAP_PRIVATE);
-        t.Const("MAP_ANONYMOUS", Libc.MAP_ANONYMOUS);
-        t.Const("MAP_NORESERVE", Libc.MAP_NORESERVE);
-        t.Const("MAP_FIXED", Libc.MAP_FIXED);
-        t.Const("PROT_NONE", Libc.PROT_NONE);
-        t.Const("MADV_REMOVE", Libc.MADV_REMOVE);
-        t.Const("EFD_CLOEXEC", Libc.EFD_CLOEXEC);
-        t.Const("EFD_NONBLOCK", Libc.EFD_NONBLOCK);
-        t.Const("POLLIN", Libc.POLLIN);
-        t.Const("POLLERR", Libc.POLLERR);
-        t.Const("POLLHUP", Libc.POLLHUP);
-        t.Const("SOCK_RAW", Libc.SOCK_RAW);
-        t.Const("SOCK_CLOEXEC", Libc.SOCK_CLOEXEC);
-        t.Const("SOL_SOCKET", Libc.SOL_SOCKET);
-        t.Const("SO_RCVTIMEO", Libc.SO_RCVTIMEO);
-        t.Const("SYS_gettid", Libc.SYS_gettid);
-        t.Const("SYS_io_uring_setup", Libc.SYS_io_uring_setup);
-        t.Const("SYS_io_uring_enter", Libc.SYS_io_uring_enter);
-        t.Const("SYS_io_uring_register", Libc.SYS_io_uring_register);
-        t.Const("MAP_POPULATE", Libc.MAP_POPULATE);
-        t.Const("FALLOC_FL_KEEP_SIZE", Libc.FALLOC_FL_KEEP_SIZE);
-        t.Const("FALLOC_FL_PUNCH_HOLE", Libc.FALLOC_FL_PUNCH_HOLE);
-        t.Const("FALLOC_FL_ZERO_RANGE", Libc.FALLOC_FL_ZERO_RANGE);
+        t.Const("PR_SET_NAME", Sys.PR_SET_NAME);
+        t.Const("S_IFMT", (ushort)LibC.S_IFMT);
+        t.Const("TMPFS_MAGIC", Sys.TMPFS_MAGIC);
+        t.Const("RAMFS_MAGIC", Sys.RAMFS_MAGIC);
+        t.Const("S_IFREG", (ushort)LibC.S_IFREG);
+        t.Const("S_IFBLK", (ushort)LibC.S_IFBLK);
+        t.ConstIoctl("BLKGETSIZE64", BlockIoctl.BLKGETSIZE64);
+        t.ConstIoctl("BLKSSZGET", BlockIoctl.BLKSSZGET);
+        t.ConstIoctl("BLKDISCARD", BlockIoctl.BLKDISCARD);
+        t.Const("PROT_READ", LibC.PROT_READ);
+        t.Const("PROT_WRITE", LibC.PROT_WRITE);
+        t.Const("MAP_SHARED", LibC.MAP_SHARED);
+        t.Const("MAP_PRIVATE", LibC.MAP_PRIVATE);
+        t.Const("MAP_ANONYMOUS", LibC.MAP_ANONYMOUS);
+        t.Const("MAP_NORESERVE", LibC.MAP_NORESERVE);
+        t.Const("MAP_FIXED", LibC.MAP_FIXED);
+        t.Const("PROT_NONE", LibC.PROT_NONE);
+        t.Const("MADV_REMOVE", LibC.MADV_REMOVE);
+        t.Const("EFD_CLOEXEC", LibC.EFD_CLOEXEC);
+        t.Const("EFD_NONBLOCK", LibC.EFD_NONBLOCK);
+        t.Const("POLLIN", LibC.POLLIN);
+        t.Const("POLLERR", LibC.POLLERR);
+        t.Const("POLLHUP", LibC.POLLHUP);
+        t.Const("SOCK_RAW", LibC.SOCK_RAW);
+        t.Const("SOCK_CLOEXEC", LibC.SOCK_CLOEXEC);
+        t.Const("SOL_SOCKET", LibC.SOL_SOCKET);
+        t.Const("SO_RCVTIMEO", LibC.SO_RCVTIMEO);
+        t.Const("SYS_io_uring_setup", Sys.SYS_io_uring_setup);
+        t.Const("SYS_io_uring_enter", Sys.SYS_io_uring_enter);
+        t.Const("SYS_io_uring_register", Sys.SYS_io_uring_register);
+        t.Const("MAP_POPULATE", LibC.MAP_POPULATE);
+        t.Const("FALLOC_FL_KEEP_SIZE", LibC.FALLOC_FL_KEEP_SIZE);
+        t.Const("FALLOC_FL_PUNCH_HOLE", LibC.FALLOC_FL_PUNCH_HOLE);
+        t.Const("FALLOC_FL_ZERO_RANGE", Sys.FALLOC_FL_ZERO_RANGE);
 
         // errno.h
         t.ConstErrno("EPERM", Errno.EPERM);

@@ -1,10 +1,10 @@
-using System;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System;
 
 namespace VduseAot.Interop.Tests;
 
@@ -58,16 +58,34 @@ internal sealed class CSharpAbi
         Expect<T>();
     }
 
+    /// <summary>
+    /// Registers a struct declared by Tmds.LibC: its size only. Its members are not ours to cover; the
+    /// ones this code uses are compared through <see cref="Field"/>.
+    /// </summary>
+    public void ForeignStruct<T>()
+        where T : unmanaged
+    {
+        Add(typeof(T).Name + "@size", Unsafe.SizeOf<T>());
+        if (Marshal.SizeOf<T>() != Unsafe.SizeOf<T>())
+        {
+            Problems.Add($"{typeof(T).Name}: marshalled size {Marshal.SizeOf<T>()} differs from managed size {Unsafe.SizeOf<T>()} (not blittable?)");
+        }
+    }
+
     /// <summary>Registers a union type (no C name of its own): its members are expected, covered through <see cref="UnionMember"/>.</summary>
     public void Union<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicFields)] T>()
         where T : unmanaged
         => Expect<T>();
 
-    /// <summary>Offset and size of field <paramref name="field"/> of <typeparamref name="T"/>.</summary>
-    public void Field<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicFields)] T>(string field)
+    /// <summary>
+    /// Offset and size of field <paramref name="field"/> of <typeparamref name="T"/>; for Tmds.LibC's
+    /// structs whose members are auto-properties, of the property's backing field.
+    /// </summary>
+    public void Field<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicFields | DynamicallyAccessedMemberTypes.NonPublicFields)] T>(string field)
         where T : unmanaged
     {
-        FieldInfo? info = typeof(T).GetField(field, InstanceFields);
+        FieldInfo? info = typeof(T).GetField(field, InstanceFields)
+            ?? typeof(T).GetField("<" + field + ">k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance);
         if (info is null)
         {
             Problems.Add($"{typeof(T).Name}.{field}: no such public instance field");
@@ -75,7 +93,7 @@ internal sealed class CSharpAbi
         }
 
         string key = typeof(T).Name + "." + field;
-        Add(key + "@offset", (long)Marshal.OffsetOf<T>(field));
+        Add(key + "@offset", (long)Marshal.OffsetOf<T>(info.Name));
         Add(key + "@size", RuntimeHelpers.SizeOf(info.FieldType.TypeHandle));
         covered.Add(typeof(T).Name + "." + field);
     }
@@ -127,6 +145,16 @@ internal sealed class CSharpAbi
     public void Const(string key, ulong value, [CallerArgumentExpression(nameof(value))] string expression = "")
     {
         AddText(key, value.ToString(CultureInfo.InvariantCulture));
+        covered.Add(expression);
+    }
+
+    /// <summary>
+    /// An ioctl request number under its C name: typed <c>int</c> as Tmds.LibC's ioctl takes it, compared
+    /// as the unsigned number the header prints.
+    /// </summary>
+    public void ConstIoctl(string key, int value, [CallerArgumentExpression(nameof(value))] string expression = "")
+    {
+        Add(key, unchecked((uint)value));
         covered.Add(expression);
     }
 

@@ -788,7 +788,6 @@ int main(void)
     CONST(SOCK_CLOEXEC);
     CONST(SOL_SOCKET);
     CONST(SO_RCVTIMEO);
-    CONST(SYS_gettid);
 #ifdef SYS_io_uring_setup
     CONST(SYS_io_uring_setup);
     CONST(SYS_io_uring_enter);

@@ -1,6 +1,8 @@
 using System;
+using Tmds.Linux;
 using VduseAot.Interop;
 using Xunit;
+using io_uring_cqe = VduseAot.Interop.io_uring_cqe;
 
 namespace VduseAot.Uring.Tests;
 
@@ -64,7 +66,7 @@ public sealed unsafe class FileIoTests : IDisposable
     [Fact]
     public void Write_to_a_read_only_fd_completes_with_EBADF()
     {
-        int fd = scratch.Open("ro", new byte[4096], Libc.O_RDONLY);
+        int fd = scratch.Open("ro", new byte[4096], LibC.O_RDONLY);
         using var buffer = new NativeBuffer(4096, 0x5A);
         SqePrep.Write(Ring.Sqe(ring), fd, buffer.Ptr, 4096, 0, 1);
         io_uring_cqe cqe = Ring.One(ring, 1);
@@ -94,9 +96,9 @@ public sealed unsafe class FileIoTests : IDisposable
         original.AsSpan().Fill(0xAB);
         int fd = scratch.Open("holes", original);
 
-        SqePrep.Fallocate(Ring.Sqe(ring), fd, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, 4096, 8192, 1);
+        SqePrep.Fallocate(Ring.Sqe(ring), fd, LibC.FALLOC_FL_PUNCH_HOLE | LibC.FALLOC_FL_KEEP_SIZE, 4096, 8192, 1);
         AssertFallocate(Ring.One(ring, 1), "PUNCH_HOLE|KEEP_SIZE");
-        SqePrep.Fallocate(Ring.Sqe(ring), fd, Libc.FALLOC_FL_ZERO_RANGE, 20480, 4096 + 100, 2);
+        SqePrep.Fallocate(Ring.Sqe(ring), fd, Sys.FALLOC_FL_ZERO_RANGE, 20480, 4096 + 100, 2);
         AssertFallocate(Ring.One(ring, 2), "ZERO_RANGE");
 
         // Read back through the ring as well as through the page cache.
@@ -169,23 +171,23 @@ public sealed unsafe class FileIoTests : IDisposable
     [Fact]
     public void PollAdd_completes_when_an_eventfd_is_signalled_and_Cancel_stops_a_poll()
     {
-        int efd = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+        int efd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
         Assert.True(efd >= 0, "eventfd: " + ErrnoExtensions.Last().Describe());
         try
         {
-            SqePrep.PollAdd(Ring.Sqe(ring), efd, (uint)Libc.POLLIN, 1);
+            SqePrep.PollAdd(Ring.Sqe(ring), efd, (uint)LibC.POLLIN, 1);
             Assert.Equal(1, ring.Submit());
             Assert.False(ring.TryPeek(out _));
 
             ulong one = 1;
-            Assert.Equal(8, (int)Libc.write(efd, &one, 8));
+            Assert.Equal(8, (int)LibC.write(efd, &one, 8));
             io_uring_cqe cqe = Ring.One(ring, 1);
-            Assert.True((cqe.res & Libc.POLLIN) != 0, $"poll res {cqe.res}");
+            Assert.True((cqe.res & LibC.POLLIN) != 0, $"poll res {cqe.res}");
 
             // A poll on the drained eventfd never fires: cancel it by its user_data.
             ulong value;
-            Assert.Equal(8, (int)Libc.read(efd, &value, 8));
-            SqePrep.PollAdd(Ring.Sqe(ring), efd, (uint)Libc.POLLIN, 2);
+            Assert.Equal(8, (int)LibC.read(efd, &value, 8));
+            SqePrep.PollAdd(Ring.Sqe(ring), efd, (uint)LibC.POLLIN, 2);
             Assert.Equal(1, ring.Submit());
             SqePrep.Cancel(Ring.Sqe(ring), targetUserData: 2, userData: 3);
             io_uring_cqe[] both = Ring.Complete(ring, 2);
@@ -198,7 +200,7 @@ public sealed unsafe class FileIoTests : IDisposable
         }
         finally
         {
-            _ = Libc.close(efd);
+            _ = LibC.close(efd);
         }
     }
 
@@ -207,7 +209,7 @@ public sealed unsafe class FileIoTests : IDisposable
         int at = 0;
         for (int i = 0; i < sizes.Length; i++)
         {
-            into[i] = new iovec { iov_base = buffer.Ptr + at, iov_len = (nuint)sizes[i] };
+            into[i] = new iovec { iov_base = buffer.Ptr + at, iov_len = sizes[i] };
             at += sizes[i];
         }
 

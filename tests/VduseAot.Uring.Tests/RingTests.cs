@@ -1,9 +1,11 @@
-using System;
 using System.Collections.Generic;
 using System.Threading;
+using System;
+using Tmds.Linux;
 using VduseAot.Interop;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
+using io_uring_cqe = VduseAot.Interop.io_uring_cqe;
 
 namespace VduseAot.Uring.Tests;
 
@@ -194,28 +196,28 @@ public sealed unsafe class RingTests(ITestOutputHelper output)
         // A poll completed by an eventfd write from another thread: the kernel queues the completion as task
         // work for this thread without an IPI; it runs at this thread's next kernel entry, which is either a
         // timer tick or TryPeek's flush once IORING_SQ_TASKRUN is raised (the output says which).
-        int efd = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+        int efd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
         Assert.True(efd >= 0);
         try
         {
-            SqePrep.PollAdd(Ring.Sqe(ring), efd, (uint)Libc.POLLIN, 43);
+            SqePrep.PollAdd(Ring.Sqe(ring), efd, (uint)LibC.POLLIN, 43);
             Assert.Equal(1, ring.Submit());
             ulong before = ring.EnterCalls;
             var signaller = new Thread(() =>
             {
                 ulong one = 1;
-                _ = Libc.write(efd, &one, 8);
+                _ = LibC.write(efd, &one, 8);
             });
             signaller.Start();
             cqe = PollOne(ring);
             signaller.Join();
             output.WriteLine($"{ring.EnterCalls - before} io_uring_enter call(s) to see a COOP_TASKRUN poll completion by polling");
             Assert.Equal(43ul, cqe.user_data);
-            Assert.True((cqe.res & Libc.POLLIN) != 0, $"poll res {cqe.res}");
+            Assert.True((cqe.res & LibC.POLLIN) != 0, $"poll res {cqe.res}");
         }
         finally
         {
-            _ = Libc.close(efd);
+            _ = LibC.close(efd);
         }
     }
 

@@ -1,9 +1,12 @@
-using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Runtime.InteropServices;
+using System;
+using Tmds.Linux;
 using VduseAot.Interop;
 using Xunit;
+using io_uring_cqe = VduseAot.Interop.io_uring_cqe;
+using io_uring_sqe = VduseAot.Interop.io_uring_sqe;
 
 namespace VduseAot.Uring.Tests;
 
@@ -15,8 +18,11 @@ internal sealed class Scratch : IDisposable
 
     public string Dir => dir.FullName;
 
+    /// <summary>Creates <paramref name="name"/> holding <paramref name="content"/> and opens it read-write.</summary>
+    public int Open(string name, byte[] content) => Open(name, content, LibC.O_RDWR);
+
     /// <summary>Creates <paramref name="name"/> holding <paramref name="content"/> and opens it with <paramref name="flags"/>.</summary>
-    public int Open(string name, byte[] content, int flags = Libc.O_RDWR)
+    public int Open(string name, byte[] content, int flags)
     {
         string path = PathOf(name);
         File.WriteAllBytes(path, content);
@@ -25,7 +31,7 @@ internal sealed class Scratch : IDisposable
 
     public int OpenExisting(string name, int flags)
     {
-        int fd = Libc.open(PathOf(name), flags | Libc.O_CLOEXEC, 0);
+        int fd = Sys.Open(PathOf(name), flags | LibC.O_CLOEXEC, 0);
         Assert.True(fd >= 0, $"open({PathOf(name)}) failed: {ErrnoExtensions.Last().Describe()}");
         fds.Add(fd);
         return fd;
@@ -39,7 +45,7 @@ internal sealed class Scratch : IDisposable
     {
         foreach (int fd in fds)
         {
-            _ = Libc.close(fd);
+            _ = LibC.close(fd);
         }
 
         dir.Delete(recursive: true);
