@@ -1,3 +1,5 @@
+// Ours: Tmds.LibC has no linux/fs.h block ioctls.
+
 namespace VduseAot.Interop;
 
 /// <summary>Block-device ioctls from linux/fs.h.</summary>

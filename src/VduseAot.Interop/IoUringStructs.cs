@@ -2,7 +2,8 @@ using System.Runtime.InteropServices;
 
 namespace VduseAot.Interop;
 
-// Blittable mirrors of include/uapi/linux/io_uring.h (layout as of Linux 6.1). Field names follow the
+// Ours: Tmds.LibC's io_uring structs are the Linux 5.6 layouts. Blittable mirrors of
+// include/uapi/linux/io_uring.h (layout as of Linux 6.1). Field names follow the
 // header; C's anonymous unions in io_uring_sqe are explicit-offset fields sharing an offset.
 // tests/VduseAot.Interop.Tests compares every size and offset with the machine's header.
 

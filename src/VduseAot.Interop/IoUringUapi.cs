@@ -1,3 +1,5 @@
+// Ours: Tmds.LibC's io_uring constants stop at Linux 5.6 (no SINGLE_ISSUER, COOP_TASKRUN, CQE_SKIP_SUCCESS, ...).
+
 namespace VduseAot.Interop;
 
 /// <summary>

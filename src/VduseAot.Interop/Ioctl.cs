@@ -1,3 +1,5 @@
+// Ours: Tmds.LibC has no _IOC helpers to build request numbers from.
+
 namespace VduseAot.Interop;
 
 /// <summary>

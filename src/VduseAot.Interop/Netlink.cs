@@ -1,3 +1,5 @@
+// Ours: Tmds.LibC has no netlink, generic netlink or vdpa constants (AF_NETLINK is its).
+
 namespace VduseAot.Interop;
 
 /// <summary>Netlink, generic netlink and vdpa constants (linux/netlink.h, genetlink.h, vdpa.h).</summary>

@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 
+// Ours: Tmds.LibC has no netlink, generic netlink or vdpa structs.
+
 namespace VduseAot.Interop;
 
 /// <summary>struct nlmsghdr (linux/netlink.h).</summary>

@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 
+// Ours: Tmds.LibC has nothing of linux/vduse.h.
+
 namespace VduseAot.Interop;
 
 // Blittable mirrors of include/uapi/linux/vduse.h. Field names follow the header so a reader can

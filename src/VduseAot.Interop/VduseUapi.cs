@@ -1,3 +1,5 @@
+// Ours: Tmds.LibC has nothing of linux/vduse.h.
+
 namespace VduseAot.Interop;
 
 /// <summary>VDUSE ioctl numbers, request types and constants from include/uapi/linux/vduse.h.</summary>

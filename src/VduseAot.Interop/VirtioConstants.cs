@@ -1,3 +1,5 @@
+// Ours: Tmds.LibC has nothing of the virtio uapi headers.
+
 namespace VduseAot.Interop;
 
 /// <summary>Virtio constants: feature bits, status bits, ring flags (virtio_config.h, virtio_ring.h, virtio_ids.h).</summary>

@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 
+// Ours: Tmds.LibC has nothing of the virtio uapi headers.
+
 namespace VduseAot.Interop;
 
 // Ring and block layouts from include/uapi/linux/virtio_ring.h and virtio_blk.h. All fields are
