@@ -31,8 +31,10 @@ public sealed class BlkConfigSpaceTests
         Assert.True(Has(f, 28), "VIRTIO_RING_F_INDIRECT_DESC");
         Assert.True(Has(f, 29), "VIRTIO_RING_F_EVENT_IDX");
 
-        // Not implemented, so never offered; DISCARD/WRITE_ZEROES only when the backend serves them.
+        // Packed only when asked for (--packed); geometry is not implemented, so never offered;
+        // DISCARD/WRITE_ZEROES only when the backend serves them.
         Assert.False(Has(f, VirtioConstants.VIRTIO_F_RING_PACKED));
+        Assert.True(Has(BlkConfigSpace.Features(new BlkDeviceOptions { CapacityBytes = 1 << 20, Packed = true }), VirtioConstants.VIRTIO_F_RING_PACKED));
         Assert.False(Has(f, VirtioBlk.VIRTIO_BLK_F_DISCARD));
         Assert.False(Has(f, VirtioBlk.VIRTIO_BLK_F_WRITE_ZEROES));
         Assert.False(Has(f, VirtioBlk.VIRTIO_BLK_F_GEOMETRY));

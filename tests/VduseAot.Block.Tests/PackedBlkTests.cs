@@ -154,11 +154,13 @@ public sealed unsafe class PackedBlkTests
         ushort zero = rig.Driver.AddChain(new Buf(h, 16, false), new Buf(h, 0, false), new Buf(s, 1, true));
         var ok = rig.Add(VirtioBlk.VIRTIO_BLK_T_OUT, 0, 512);
         List<UsedEntry> used = rig.Run();
-        Assert.Equal(3, used.Count);
-        Assert.Equal(beyond.Id, (ushort)used[0].Id);
+        // The read past the end writes only its status byte (used length 1). The chain with a
+        // zero-length data descriptor is broken before its status descriptor, so there is no status
+        // byte to write: it is returned with used length 0 and the byte left as the driver set it
+        // (virtio_blk takes any non-zero status as an error). Neither stops the good write.
+        Assert.Equal([new UsedEntry(beyond.Id, 1), new UsedEntry(zero, 0), new UsedEntry(ok.Id, 1)], used);
         Assert.Equal(VirtioBlk.VIRTIO_BLK_S_IOERR, rig.Ram.Span(beyond.Status, 1)[0]);
-        Assert.Equal(zero, (ushort)used[1].Id);
-        Assert.Equal(ok.Id, (ushort)used[2].Id);
+        Assert.Equal(0xff, rig.Ram.Span(s, 1)[0]);
         Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Ram.Span(ok.Status, 1)[0]);
         Assert.Equal(0, rig.Driver.Outstanding);
         Assert.Equal(0, rig.Queue.InFlight);
