@@ -25,7 +25,7 @@ public sealed record DeviceIdentity
     /// <summary>Offered read-only.</summary>
     public bool ReadOnly { get; init; }
 
-    /// <summary>What serves the bytes ("ram", "null", "file PATH dev:ino").</summary>
+    /// <summary>What serves the bytes: "ram", "null" or "file " and the absolute path.</summary>
     public string Backend { get; init; } = "";
 
     /// <summary>

@@ -13,11 +13,6 @@ namespace VduseAot.Vduse;
 /// </summary>
 public sealed unsafe class StateFile : IDisposable
 {
-    private const ulong Magic = 0x4B4C4245_53554456; // "VDUSEBLK" in little-endian byte order
-    private const uint Version = 1;
-    private const int HeaderBytes = 4096;
-    private const int BackendOffset = 128;
-    private const int BackendBytes = 1024;
     private readonly MappedFile _file;
 
     private StateFile(MappedFile file, DeviceIdentity identity)
@@ -29,6 +24,8 @@ public sealed unsafe class StateFile : IDisposable
     /// <summary>The configuration recorded in the file.</summary>
     public DeviceIdentity Identity { get; }
 
+    private StateFileHeader* Header => (StateFileHeader*)_file.Data;
+
     /// <summary>The file.</summary>
     public string Path => _file.Path;
 
@@ -38,37 +35,37 @@ public sealed unsafe class StateFile : IDisposable
     /// <summary>Device status the control thread acknowledged last (DRIVER_OK: the queues are live).</summary>
     public byte Status
     {
-        get => (byte)Volatile.Read(ref *(uint*)(_file.Data + 40));
-        set => Volatile.Write(ref *(uint*)(_file.Data + 40), value);
+        get => (byte)Volatile.Read(ref Header->Status);
+        set => Volatile.Write(ref Header->Status, value);
     }
 
     /// <summary>Process that serves the device now (for messages only).</summary>
     public int OwnerPid
     {
-        get => Volatile.Read(ref *(int*)(_file.Data + 44));
-        set => Volatile.Write(ref *(int*)(_file.Data + 44), value);
+        get => Volatile.Read(ref Header->OwnerPid);
+        set => Volatile.Write(ref Header->OwnerPid, value);
     }
 
     /// <summary>Records a new capacity (after a resize) for the configuration check of a successor.</summary>
-    public void RecordCapacity(ulong bytes) => Volatile.Write(ref *(ulong*)(_file.Data + 32), bytes);
+    public void RecordCapacity(ulong bytes) => Volatile.Write(ref Header->CapacityBytes, bytes);
 
     /// <summary>Creates (or overwrites) the state file of a new device.</summary>
     public static StateFile Create(string path, DeviceIdentity identity)
     {
         MappedFile file = MappedFile.Open(path, TotalBytes(identity), ImageOpen.Fresh);
-        byte* h = file.Data;
-        *(uint*)(h + 8) = Version;
-        *(uint*)(h + 12) = identity.Queues;
-        *(uint*)(h + 16) = identity.QueueSize;
-        *(uint*)(h + 20) = identity.LogicalBlockSize;
-        *(ulong*)(h + 24) = identity.Features;
-        *(ulong*)(h + 32) = identity.CapacityBytes;
-        *(uint*)(h + 48) = identity.ReadOnly ? 1u : 0u;
-        int n = Encoding.UTF8.GetBytes(identity.Backend, new Span<byte>(h + BackendOffset, BackendBytes - 1));
-        h[BackendOffset + n] = 0;
+        var h = (StateFileHeader*)file.Data;
+        h->Version = StateFileHeader.CurrentVersion;
+        h->Queues = identity.Queues;
+        h->QueueSize = identity.QueueSize;
+        h->LogicalBlockSize = identity.LogicalBlockSize;
+        h->Features = identity.Features;
+        h->CapacityBytes = identity.CapacityBytes;
+        h->ReadOnly = identity.ReadOnly ? 1u : 0u;
+        int n = Encoding.UTF8.GetBytes(identity.Backend, new Span<byte>(h->Backend, StateFileHeader.BackendBytes - 1));
+        h->Backend[n] = 0;
 
         // Release: the magic goes last, so a file cut short by a crash here reads as corrupt, not valid.
-        Volatile.Write(ref *(ulong*)h, Magic);
+        Volatile.Write(ref h->Magic, StateFileHeader.MagicValue);
         return new StateFile(file, identity);
     }
 
@@ -82,28 +79,28 @@ public sealed unsafe class StateFile : IDisposable
             return null;
         }
 
-        if (size < HeaderBytes)
+        if (size < StateFileHeader.Bytes)
         {
             problem = "state file " + path + " is truncated (" + size + " bytes)";
             return null;
         }
 
         MappedFile file = MappedFile.Open(path, size.Value, ImageOpen.KeepSameSize);
-        byte* h = file.Data;
-        var backend = new ReadOnlySpan<byte>(h + BackendOffset, BackendBytes);
+        var h = (StateFileHeader*)file.Data;
+        var backend = new ReadOnlySpan<byte>(h->Backend, StateFileHeader.BackendBytes);
         int backendLength = backend.IndexOf((byte)0);
         var identity = new DeviceIdentity
         {
-            Queues = (ushort)*(uint*)(h + 12),
-            QueueSize = (ushort)*(uint*)(h + 16),
-            LogicalBlockSize = *(uint*)(h + 20),
-            Features = *(ulong*)(h + 24),
-            CapacityBytes = *(ulong*)(h + 32),
-            ReadOnly = *(uint*)(h + 48) != 0,
+            Queues = (ushort)h->Queues,
+            QueueSize = (ushort)h->QueueSize,
+            LogicalBlockSize = h->LogicalBlockSize,
+            Features = h->Features,
+            CapacityBytes = h->CapacityBytes,
+            ReadOnly = h->ReadOnly != 0,
             Backend = Encoding.UTF8.GetString(backend.Slice(0, Math.Max(0, backendLength))),
         };
-        problem = *(ulong*)h != Magic ? "state file " + path + " is not a vduse-blk state file (or was cut short while created)"
-            : *(uint*)(h + 8) != Version ? "state file " + path + " has format version " + *(uint*)(h + 8) + ", this vduse-blk reads version " + Version
+        problem = h->Magic != StateFileHeader.MagicValue ? "state file " + path + " is not a vduse-blk state file (or was cut short while created)"
+            : h->Version != StateFileHeader.CurrentVersion ? "state file " + path + " has format version " + h->Version + ", this vduse-blk reads version " + StateFileHeader.CurrentVersion
             : identity.Queues == 0 || identity.QueueSize == 0 || size != TotalBytes(identity) ? "state file " + path + " is corrupt (its size does not match its queues)"
             : null;
         if (problem != null)
@@ -117,9 +114,9 @@ public sealed unsafe class StateFile : IDisposable
 
     /// <summary>The journal region of queue <paramref name="queue"/>, for a ring of <paramref name="ringSize"/> entries (at most the queue size).</summary>
     public RingJournal Journal(uint queue, ushort ringSize) =>
-        new(_file.Data + HeaderBytes + (queue * (ulong)QueueStride(Identity.QueueSize)), ringSize);
+        new(_file.Data + StateFileHeader.Bytes + (queue * (ulong)QueueStride(Identity.QueueSize)), ringSize);
 
-    private static ulong TotalBytes(DeviceIdentity identity) => HeaderBytes + ((ulong)identity.Queues * (ulong)QueueStride(identity.QueueSize));
+    private static ulong TotalBytes(DeviceIdentity identity) => StateFileHeader.Bytes + ((ulong)identity.Queues * (ulong)QueueStride(identity.QueueSize));
 
     private static int QueueStride(ushort queueSize) => (RingJournal.RegionBytes(queueSize) + 4095) & ~4095;
 
