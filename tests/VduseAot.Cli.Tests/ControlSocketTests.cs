@@ -141,6 +141,18 @@ public sealed class ControlSocketTests : IDisposable
     }
 
     [Fact]
+    public void Stats_prometheus_prints_the_daemons_exposition()
+    {
+        using ControlServer server = StartServer();
+        Assert.Equal(0, Cli(out string text, "stats", "d", "--prometheus"));
+        Assert.StartsWith("# HELP vduse_blk_requests_total ", text);
+        Assert.Contains("vduse_blk_requests_total{device=\"d\",queue=\"0\",type=\"write\"} 3\n", text);
+        Assert.Contains("vduse_blk_request_duration_seconds_count{device=\"d\",queue=\"0\"} 3\n", text);
+        Assert.Contains("vduse_blk_in_flight_requests{device=\"d\",queue=\"1\"} 1\n", text);
+        Assert.EndsWith("\n", text);
+    }
+
+    [Fact]
     public void Resize_refuses_a_non_multiple_and_a_shrink_without_force()
     {
         using ControlServer server = StartServer();
@@ -203,7 +215,7 @@ public sealed class ControlSocketTests : IDisposable
         {
             ("not json", "request is not JSON"),
             ("[1,2]", "a request is a JSON object with a \"cmd\" string"),
-            ("{\"cmd\":\"fly\"}", "unknown command 'fly' (known: info, stats, resize, stop)"),
+            ("{\"cmd\":\"fly\"}", "unknown command 'fly' (known: info, stats, metrics, resize, stop)"),
             ("{\"cmd\":\"resize\",\"size\":\"big\"}", "resize needs \"size\": a number of bytes"),
         })
         {
