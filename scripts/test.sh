@@ -8,12 +8,14 @@ cd "$repo"
 run_vm=1
 [[ ${1:-} == --no-vm ]] && run_vm=0
 
-# Host tools: gcc + kernel headers for the ABI test, file for the static-binary check; the VM's
-# own dependencies (qemu, busybox, fio, e2fsprogs) come from scripts/vm/install-deps.sh.
+# Host tools: gcc + kernel headers for the ABI test, file for the static-binary check, Debian's
+# python3-prometheus-client (the real parser the metrics are checked with: the unit tests and the VM's
+# scrape); the VM's own dependencies (qemu, busybox, fio, e2fsprogs) come from scripts/vm/install-deps.sh.
 need=()
 command -v cc >/dev/null || need+=(gcc)
 [[ -f /usr/include/linux/vduse.h ]] || need+=(linux-libc-dev)
 command -v file >/dev/null || need+=(file)
+/usr/bin/python3 -c 'import prometheus_client' 2>/dev/null || need+=(python3-prometheus-client)
 if ((${#need[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
@@ -50,8 +52,10 @@ if ((run_vm)); then
   set -e
   vp=$(tr -d '\r' <"$vm_log" | grep -c '^=== PASS ' || true)
   vf=$(tr -d '\r' <"$vm_log" | grep -c '^=== FAIL ' || true)
-  rm -f "$vm_log"
   passed=$((passed + vp)); failed=$((failed + vf))
+  # What 74-metrics scraped inside the VM, through the real parser here.
+  if scripts/vm/parse-metrics.sh "$vm_log"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  rm -f "$vm_log"
   ((vm_rc == 0)) || ((vf > 0)) || failed=$((failed + 1))
 fi
 

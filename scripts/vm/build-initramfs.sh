@@ -95,6 +95,7 @@ add_tool /usr/sbin/e2fsck /usr/sbin/e2fsck
 add_tool /usr/sbin/losetup /usr/sbin/losetup
 add_tool /usr/sbin/blockdev /usr/sbin/blockdev
 add_tool /usr/sbin/blkdiscard /usr/sbin/blkdiscard
+add_tool /usr/bin/curl /usr/bin/curl
 ln -s mke2fs "$stage/usr/sbin/mkfs.ext4"
 ln -s e2fsck "$stage/usr/sbin/fsck.ext4"
 # iproute2's vdpa(8) helps debugging ("vdpa dev show"); optional.

@@ -8,9 +8,10 @@ set -euo pipefail
 # tools copied into the guest.  cpio: initramfs.  xz-utils: the trixie
 # modules are .ko.xz.  kmod: modinfo for the insmod order.  file: ELF checks.
 # gcc, binutils: fio-stubs.sh builds stand-ins for fio's 80 MB of ceph/gluster
-# libraries (4 s less initramfs unpacking per boot); optional but expected.
+# libraries (4 s less initramfs unpacking per boot); optional but expected.  curl: the guest
+# scrapes the metrics endpoint with it.
 PACKAGES=(qemu-system-x86 busybox-static fio e2fsprogs util-linux mount cpio xz-utils kmod file
-    gcc binutils)
+    gcc binutils curl)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -110,6 +110,42 @@ public sealed class LatencyHistogram
         return Max;
     }
 
+    /// <summary>
+    /// Cumulative counts for a histogram with coarser boundaries (Prometheus' `le`): for each of
+    /// <paramref name="bounds"/> (ascending, in ticks), the values in the buckets whose highest value
+    /// is at most the bound, written to <paramref name="counts"/>. A bucket straddling a bound counts
+    /// only for the next bound, so every count is exact or low by at most that one bucket (a 32nd of
+    /// the bound). Returns the count over all buckets, which a racy reader must use as the total
+    /// rather than <see cref="Count"/> so the counts never exceed it.
+    /// </summary>
+    public ulong CountAtOrBelow(ReadOnlySpan<long> bounds, Span<ulong> counts)
+    {
+        if (counts.Length < bounds.Length)
+        {
+            throw new ArgumentException("counts is shorter than bounds", nameof(counts));
+        }
+
+        ulong seen = 0;
+        int b = 0;
+        for (int i = 0; i < _counts.Length; i++)
+        {
+            long highest = HighestOf(i);
+            while (b < bounds.Length && highest > bounds[b])
+            {
+                counts[b++] = seen;
+            }
+
+            seen += _counts[i];
+        }
+
+        while (b < bounds.Length)
+        {
+            counts[b++] = seen;
+        }
+
+        return seen;
+    }
+
     /// <summary>Adds <paramref name="other"/>'s values (a racy copy when its writer is running).</summary>
     public void Add(LatencyHistogram other)
     {

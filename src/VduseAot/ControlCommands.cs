@@ -29,9 +29,17 @@ public static class ControlCommands
                 return List(options, stdout);
             case "stats":
                 using (ControlClient client = ControlClient.Connect(options.StateDir, options.Name))
-                using (JsonDocument reply = client.Request("stats"))
+                using (JsonDocument reply = client.Request(options.Prometheus ? "metrics" : "stats"))
                 {
-                    Print(stdout, reply, options.Json, StatsText.Write);
+                    if (options.Prometheus)
+                    {
+                        // The daemon formats it, so this and its --metrics-listen endpoint cannot differ.
+                        stdout.Write(reply.RootElement.GetProperty("text").GetString());
+                    }
+                    else
+                    {
+                        Print(stdout, reply, options.Json, StatsText.Write);
+                    }
                 }
 
                 return 0;

@@ -18,6 +18,9 @@ public sealed class ControlOptions
     /// <summary>--json: print the daemon's JSON instead of text.</summary>
     public bool Json { get; private set; }
 
+    /// <summary>stats --prometheus: print the Prometheus text exposition instead of text or JSON.</summary>
+    public bool Prometheus { get; private set; }
+
     /// <summary>stop --keep: exit leaving the device for the next serve (like SIGUSR1).</summary>
     public bool Keep { get; private set; }
 
@@ -47,6 +50,9 @@ public sealed class ControlOptions
                 case "--json" when verb is "list" or "stats" or "resize":
                     o.Json = true;
                     break;
+                case "--prometheus" when verb == "stats":
+                    o.Prometheus = true;
+                    break;
                 case "--keep" when verb == "stop":
                     o.Keep = true;
                     break;
@@ -74,6 +80,11 @@ public sealed class ControlOptions
         {
             throw new UsageException(verb + " takes " + (wanted.Length == 0 ? "no arguments" : string.Join(" ", wanted))
                 + (positional.Count > wanted.Length ? ", not '" + string.Join(" ", positional) + "'" : ""));
+        }
+
+        if (o.Prometheus && o.Json)
+        {
+            throw new UsageException("stats takes --json or --prometheus, not both");
         }
 
         if (wanted.Length > 0)

@@ -58,6 +58,9 @@ public sealed class DaemonControl(IControlTarget target) : IControlHandler
             case "stats":
                 WriteStats(reply);
                 return false;
+            case "metrics":
+                reply.WriteString("text", Metrics());
+                return false;
             case "resize":
                 Resize(request, reply);
                 return false;
@@ -67,7 +70,7 @@ public sealed class DaemonControl(IControlTarget target) : IControlHandler
                 target.RequestStop(request.ValueKind == JsonValueKind.Object && request.TryGetProperty("keep", out JsonElement k) && k.ValueKind == JsonValueKind.True);
                 return true;
             default:
-                throw new VduseException("unknown command '" + command + "' (known: info, stats, resize, stop)");
+                throw new VduseException("unknown command '" + command + "' (known: info, stats, metrics, resize, stop)");
         }
     }
 
@@ -114,6 +117,13 @@ public sealed class DaemonControl(IControlTarget target) : IControlHandler
         w.WritePropertyName("process");
         StatsJson.WriteProcess(w, ProcessAccounting.Measure(), total.Requests);
     }
+
+    /// <summary>
+    /// The Prometheus exposition of the device now, for the control socket's "metrics" command and
+    /// the --metrics-listen endpoint (each on its own thread; the counters are racy copies).
+    /// </summary>
+    public string Metrics() => PrometheusMetrics.Format(
+        new MetricsSnapshot(target.Name, UptimeSeconds, target.CapacityBytes, target.QueueStats(), ProcessAccounting.Measure()));
 
     private void Resize(JsonElement request, Utf8JsonWriter w)
     {

@@ -14,7 +14,7 @@ public static class Program
         Usage:
           vduse-blk serve --name NAME (--ram SIZE | --file PATH [--size SIZE] [--direct] | --null SIZE) [options]
           vduse-blk list [--state-dir DIR] [--json]
-          vduse-blk stats NAME [--state-dir DIR] [--json]
+          vduse-blk stats NAME [--state-dir DIR] [--json | --prometheus]
           vduse-blk resize NAME SIZE [--force] [--state-dir DIR] [--json]
           vduse-blk stop NAME [--state-dir DIR]
           vduse-blk --help | --version
@@ -44,6 +44,9 @@ public static class Program
                                       /run/vduse-blk; created 0700, files 0600)
           --force                     take over a device left without a usable state file (requests
                                       it had in flight are lost)
+          --metrics-listen ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics from a thread
+                                      of its own (off by default; 127.0.0.1:9100 or [::1]:9100 keep them
+                                      on this host: the endpoint has no authentication)
           --log-level LEVEL           debug, info (default), warn or error: one line per event on stderr,
                                       "vduse-blk[NAME] LEVEL: text"; nothing is logged per request
 
@@ -56,6 +59,7 @@ public static class Program
           stop NAME [--keep]          tear down exactly like SIGTERM (with --keep: like SIGUSR1, leave the
                                       device for the next serve); returns once the daemon is done
           --json                      print the daemon's JSON reply instead of text
+          --prometheus                stats only: the Prometheus text format (what --metrics-listen serves)
 
         Once the block device exists, serve prints one line: ready NAME /dev/vdX
         (with --no-attach: created NAME /dev/vduse/NAME).

@@ -29,20 +29,14 @@ public static class ServeCommand
         using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, onSignal);
         using PosixSignalRegistration keep = PosixSignalRegistration.Create(KeepDeviceSignal, onSignal);
 
-        var dataPlane = new DataPlaneOptions
-        {
-            SqPoll = options.SqPoll,
-            BounceSize = options.BounceSize,
-            Cpus = options.Cpus,
-            PollMicroseconds = options.PollMicroseconds,
-        };
-        dataPlane.CheckKernel(options.Backend == BackendKind.File);
+        DataPlaneOptions dataPlane = DataPlane(options);
         bool existing = VduseBlkDevice.Exists(options.Name);
         if (existing)
         {
             CheckBeforeTakeOver(options);
         }
 
+        using MetricsServer? metrics = options.MetricsListen is { } endpoint ? MetricsServer.Bind(endpoint) : null;
         using IBlockBackend backend = OpenBackend(options, existing);
         options.Device.CapacityBytes = backend.CapacityBytes;
         options.Device.ReadOnly = backend.ReadOnly;
@@ -55,25 +49,47 @@ public static class ServeCommand
         {
             device.Create();
             created = true;
-            control = ControlServer.Start(options.StateDir, options.Name, new DaemonControl(new ServedDevice(options.Name, device, requestStop)));
+            var handler = new DaemonControl(new ServedDevice(options.Name, device, requestStop));
+            control = ControlServer.Start(options.StateDir, options.Name, handler);
+            metrics?.Start(options.Name, handler.Metrics);
             return Serve(options, device, shutdown);
         }
         finally
         {
-            // Teardown first, so the totals include every queue; no accounting when nothing was served.
-            device.Dispose(keepDevice && created);
-            if (device.Destroyed && options.Backend == BackendKind.Ram)
-            {
-                TryDelete(RamImagePath(options));
-            }
-
-            if (created)
-            {
-                ProcessAccounting.Report(options.Name, device.FinishedStats);
-            }
+            // First, so a scrape never waits on the teardown and the port is free for the successor.
+            metrics?.Dispose();
+            TearDown(options, device, keepDevice && created, created);
 
             // Last: a `vduse-blk stop` waiting on the socket returns once everything above is done.
             control?.Dispose();
+        }
+    }
+
+    private static DataPlaneOptions DataPlane(ServeOptions options)
+    {
+        var dataPlane = new DataPlaneOptions
+        {
+            SqPoll = options.SqPoll,
+            BounceSize = options.BounceSize,
+            Cpus = options.Cpus,
+            PollMicroseconds = options.PollMicroseconds,
+        };
+        dataPlane.CheckKernel(options.Backend == BackendKind.File);
+        return dataPlane;
+    }
+
+    /// <summary>The device's teardown before the accounting, so the totals include every queue; no accounting when nothing was served.</summary>
+    private static void TearDown(ServeOptions options, VduseBlkDevice device, bool keepDevice, bool created)
+    {
+        device.Dispose(keepDevice);
+        if (device.Destroyed && options.Backend == BackendKind.Ram)
+        {
+            TryDelete(RamImagePath(options));
+        }
+
+        if (created)
+        {
+            ProcessAccounting.Report(options.Name, device.FinishedStats);
         }
     }
 

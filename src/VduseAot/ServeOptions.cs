@@ -64,6 +64,9 @@ public sealed partial class ServeOptions
     /// <summary>--log-level debug|info|warn|error: lines below it are dropped.</summary>
     public Vduse.LogLevel LogLevel { get; private set; } = Vduse.LogLevel.Info;
 
+    /// <summary>--metrics-listen ADDR:PORT: serve GET /metrics there (off when null).</summary>
+    public System.Net.IPEndPoint? MetricsListen { get; private set; }
+
     /// <summary>--force: take over a device whose state file is missing or unreadable.</summary>
     public bool Force { get; private set; }
 
@@ -180,6 +183,9 @@ public sealed partial class ServeOptions
                     break;
                 case "--force":
                     o.Force = true;
+                    break;
+                case "--metrics-listen":
+                    o.MetricsListen = MetricsEndpoint.Parse(Value(args, ref i));
                     break;
                 case "--log-level":
                     string level = Value(args, ref i);

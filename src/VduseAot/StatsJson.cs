@@ -60,6 +60,9 @@ public static class StatsJson
         w.WriteEndArray();
         w.WriteNumber("allocated_bytes", cost.AllocatedBytes);
         w.WriteNumber("rss_bytes", cost.RssBytes);
+        w.WriteNumber("rss_anon_bytes", cost.RssAnonBytes);
+        w.WriteNumber("rss_file_bytes", cost.RssFileBytes);
+        w.WriteNumber("rss_shmem_bytes", cost.RssShmemBytes);
         w.WriteNumber("cpu_seconds", Round(cost.Cpu.TotalSeconds));
         if (cost.CpuMicrosecondsPer(requests) is double us)
         {

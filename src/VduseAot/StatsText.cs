@@ -56,8 +56,9 @@ public static class StatsText
         JsonElement gc = p.GetProperty("gc_collections");
         JsonElement perRequest = p.GetProperty("cpu_us_per_request");
         o.WriteLine("process: GC collections " + gc[0].GetInt32() + "/" + gc[1].GetInt32() + "/" + gc[2].GetInt32()
-            + ", allocated " + SizeText.Format(p.GetProperty("allocated_bytes").GetUInt64()) + " since start, RSS "
-            + SizeText.Format(p.GetProperty("rss_bytes").GetUInt64()) + ", CPU "
+            + ", allocated " + SizeText.Format(p.GetProperty("allocated_bytes").GetUInt64()) + " since start, "
+            + ProcessAccounting.RssText(p.GetProperty("rss_bytes").GetUInt64(), p.GetProperty("rss_anon_bytes").GetUInt64(),
+                p.GetProperty("rss_file_bytes").GetUInt64(), p.GetProperty("rss_shmem_bytes").GetUInt64()) + ", CPU "
             + p.GetProperty("cpu_seconds").GetDouble().ToString("0.00", CultureInfo.InvariantCulture) + " s ("
             + (perRequest.ValueKind == JsonValueKind.Number ? perRequest.GetDouble().ToString("0.0", CultureInfo.InvariantCulture) + " us" : "-")
             + " per request)");

@@ -96,4 +96,51 @@ public sealed class LatencyHistogramTests
         Assert.Equal(0, a.Percentile(10));
         Assert.Equal(0, new LatencyHistogram().Percentile(99));
     }
+
+    [Fact]
+    public void Cumulative_counts_take_a_bucket_only_once_it_lies_wholly_at_or_below_the_bound()
+    {
+        var h = new LatencyHistogram();
+        foreach (long v in new long[] { 0, 5, 31, 1000, 1000, 1023, 5000, 1L << 50 })
+        {
+            h.Record(v);
+        }
+
+        // 1000 lies in the bucket [992, 1007]: a bound of 1000 cuts through it, so it counts only from 1007 on.
+        Assert.Equal(992, LatencyHistogram.LowestOf(LatencyHistogram.IndexOf(1000)));
+        Assert.Equal(1007, LatencyHistogram.HighestOf(LatencyHistogram.IndexOf(1000)));
+        long[] bounds = [0, 31, 1000, 1023, 4999, 100_000];
+        var counts = new ulong[bounds.Length];
+        Assert.Equal(8UL, h.CountAtOrBelow(bounds, counts));
+        Assert.Equal(new ulong[] { 1, 3, 3, 6, 6, 7 }, counts);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Cumulative_counts_are_exact_or_low_by_one_bucket(int seed)
+    {
+        var h = new LatencyHistogram();
+        var random = new Random(seed);
+        long[] values = Enumerable.Range(0, 20_000).Select(_ => (long)Math.Exp(random.NextDouble() * 25)).ToArray();
+        foreach (long v in values)
+        {
+            h.Record(v);
+        }
+
+        long[] bounds = [10, 100, 10_000, 25_000, 1_000_000, 50_000_000, long.MaxValue];
+        var counts = new ulong[bounds.Length];
+        Assert.Equal((ulong)values.Length, h.CountAtOrBelow(bounds, counts));
+        for (int i = 0; i < bounds.Length; i++)
+        {
+            ulong exact = (ulong)values.Count(v => v <= bounds[i]);
+            int straddling = LatencyHistogram.IndexOf(bounds[i]);
+            ulong inStraddling = (ulong)values.Count(v => LatencyHistogram.IndexOf(v) == straddling && v <= bounds[i]);
+            bool wholly = LatencyHistogram.HighestOf(straddling) <= bounds[i];
+            Assert.Equal(wholly ? exact : exact - inStraddling, counts[i]);
+            Assert.True(i == 0 || counts[i] >= counts[i - 1]);
+        }
+
+        Assert.Equal((ulong)values.Length, counts[^1]);
+    }
 }

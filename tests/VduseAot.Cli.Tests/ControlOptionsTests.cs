@@ -15,6 +15,9 @@ public class ControlOptionsTests
         Assert.False(l.Json);
         Assert.Equal("d", ControlOptions.Parse("stop", ["d"]).Name);
         Assert.True(ControlOptions.Parse("stats", ["d", "--json"]).Json);
+        ControlOptions p = ControlOptions.Parse("stats", ["d", "--prometheus"]);
+        Assert.True(p.Prometheus);
+        Assert.False(p.Json);
     }
 
     [Theory]
@@ -25,6 +28,8 @@ public class ControlOptionsTests
     [InlineData("resize: '12Q' is not a size", "resize", "d", "12Q")]
     [InlineData("unknown option '--force' for stop", "stop", "d", "--force")]
     [InlineData("unknown option '--json' for stop", "stop", "d", "--json")]
+    [InlineData("stats takes --json or --prometheus, not both", "stats", "d", "--prometheus", "--json")]
+    [InlineData("unknown option '--prometheus' for list", "list", "--prometheus")]
     [InlineData("--state-dir 'rel' must be an absolute path", "list", "--state-dir", "rel")]
     [InlineData("--state-dir needs a value", "list", "--state-dir")]
     [InlineData("'a/b' is not a device name", "stats", "a/b")]

@@ -121,7 +121,15 @@ public sealed class ControlSocketTests : IDisposable
         Assert.InRange(latency.GetProperty("p99.9").GetDouble(), 29, 30);
         JsonElement process = r.GetProperty("process");
         Assert.Equal(3, process.GetProperty("gc_collections").GetArrayLength());
-        Assert.True(process.GetProperty("rss_bytes").GetInt64() > 0);
+        long rss = process.GetProperty("rss_bytes").GetInt64();
+        long anon = process.GetProperty("rss_anon_bytes").GetInt64();
+        long file = process.GetProperty("rss_file_bytes").GetInt64();
+        long shmem = process.GetProperty("rss_shmem_bytes").GetInt64();
+        Assert.True(rss > 0);
+        Assert.True(anon > 0 && file > 0 && shmem >= 0, "anon " + anon + ", file " + file + ", shmem " + shmem);
+
+        // The kernel's VmRSS is the sum of the three; the total is read a moment apart, so allow drift.
+        Assert.InRange(anon + file + shmem, rss * 3 / 4, rss * 5 / 4);
         Assert.True(process.GetProperty("allocated_bytes").GetInt64() > 0);
         Assert.True(process.GetProperty("cpu_us_per_request").GetDouble() > 0);
 
@@ -129,6 +137,19 @@ public sealed class ControlSocketTests : IDisposable
         Assert.Contains("total ", text);
         Assert.Contains("p99.9", text);
         Assert.Contains("process: GC collections", text);
+        Assert.Matches(@"RSS [0-9.]+ [KMG]?i?B \(anon [0-9.]+ [KMG]?i?B, file [0-9.]+ [KMG]?i?B, shmem [0-9.]+ [KMG]?i?B\)", text);
+    }
+
+    [Fact]
+    public void Stats_prometheus_prints_the_daemons_exposition()
+    {
+        using ControlServer server = StartServer();
+        Assert.Equal(0, Cli(out string text, "stats", "d", "--prometheus"));
+        Assert.StartsWith("# HELP vduse_blk_requests_total ", text);
+        Assert.Contains("vduse_blk_requests_total{device=\"d\",queue=\"0\",type=\"write\"} 3\n", text);
+        Assert.Contains("vduse_blk_request_duration_seconds_count{device=\"d\",queue=\"0\"} 3\n", text);
+        Assert.Contains("vduse_blk_in_flight_requests{device=\"d\",queue=\"1\"} 1\n", text);
+        Assert.EndsWith("\n", text);
     }
 
     [Fact]
@@ -194,7 +215,7 @@ public sealed class ControlSocketTests : IDisposable
         {
             ("not json", "request is not JSON"),
             ("[1,2]", "a request is a JSON object with a \"cmd\" string"),
-            ("{\"cmd\":\"fly\"}", "unknown command 'fly' (known: info, stats, resize, stop)"),
+            ("{\"cmd\":\"fly\"}", "unknown command 'fly' (known: info, stats, metrics, resize, stop)"),
             ("{\"cmd\":\"resize\",\"size\":\"big\"}", "resize needs \"size\": a number of bytes"),
         })
         {

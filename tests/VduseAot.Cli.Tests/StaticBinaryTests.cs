@@ -103,12 +103,29 @@ public sealed class StaticBinaryTests : IDisposable
     [InlineData("stats takes NAME", "stats")]
     [InlineData("unknown option '--force' for stop", "stop", "d0", "--force")]
     [InlineData("--log-level 'loud' must be debug, info, warn or error", "serve", "--name", "d", "--ram", "1M", "--log-level", "loud")]
+    [InlineData("stats takes --json or --prometheus, not both", "stats", "d0", "--prometheus", "--json")]
+    [InlineData("--metrics-listen 'localhost:9100': 'localhost' is not an IPv4 address", "serve", "--name", "d", "--ram", "1M", "--metrics-listen", "localhost:9100")]
     public void ControlUsageErrorsExitTwo(string expected, params string[] args)
     {
         (int code, _, string stderr) = RunInEmptyRoot(args);
         Assert.Equal(2, code);
         Assert.Contains(expected, stderr);
         Assert.Single(stderr.TrimEnd('\n').Split('\n'));
+    }
+
+    [Fact]
+    public void AMetricsPortInUseExitsOneNamingTheAddressAndErrno()
+    {
+        using var taken = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        taken.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        taken.Listen();
+        string endpoint = taken.LocalEndPoint!.ToString()!;
+
+        // The port is taken before anything else: in the empty root, before the missing /dev/vduse/control.
+        (int code, string stdout, string stderr) = RunInEmptyRoot("serve", "--name", "d", "--ram", "1M", "--metrics-listen", endpoint);
+        Assert.Equal(1, code);
+        Assert.Equal("", stdout);
+        Assert.Equal("vduse-blk: cannot listen for metrics on " + endpoint + ": Address already in use (errno 98): another process has that port; choose another --metrics-listen\n", stderr);
     }
 
     [Fact]

@@ -134,6 +134,11 @@ await_clean_exit() {
     log "stopped: $NAME clean"
 }
 
+# loopback_up: 127.0.0.1 on lo (the VM boots with no network), for servers the scenario talks to.
+loopback_up() {
+    ifconfig lo 127.0.0.1 up || fail "cannot bring lo up"
+}
+
 # Value of a sysfs attribute, failing if it is missing.
 sysval() {
     [ -r "$1" ] || fail "missing $1"
