@@ -33,12 +33,19 @@ set +e
 dotnet test VduseAot.sln -c Release --no-build -nologo 2>&1 | tee "$log"
 unit_rc=${PIPESTATUS[0]}
 set -e
-while read -r f p; do
-  failed=$((failed + f)); passed=$((passed + p))
-done < <(sed -n -E 's/.*(Passed|Failed)! +- +Failed: +([0-9]+), +Passed: +([0-9]+).*/\2 \3/p' "$log")
+# One summary line per test project; a project that ran nothing (or printed no summary) is a failure.
+projects=$(git ls-files 'tests/*.Tests.csproj' | wc -l)
+summaries=0
+while read -r f p total name; do
+  failed=$((failed + f)); passed=$((passed + p)); summaries=$((summaries + 1))
+  if ((total == 0)); then
+    echo "test.sh: $name ran no test" >&2
+    failed=$((failed + 1))
+  fi
+done < <(sed -n -E 's/.*(Passed|Failed)! +- +Failed: +([0-9]+), +Passed: +([0-9]+), +Skipped: +[0-9]+, +Total: +([0-9]+),.* - ([^ ]+) .*/\2 \3 \4 \5/p' "$log")
 rm -f "$log"
-if ((passed == 0)); then
-  echo "test.sh: the unit tests ran nothing" >&2
+if ((summaries != projects)); then
+  echo "test.sh: $summaries of $projects test projects reported a result" >&2
   failed=$((failed + 1))
 fi
 
@@ -50,8 +57,9 @@ if ((run_vm)); then
   scripts/vm/run.sh --binary artifacts/vduse-blk --scenarios all --smp 4 2>&1 | tee "$vm_log"
   vm_rc=${PIPESTATUS[0]}
   set -e
-  vp=$(tr -d '\r' <"$vm_log" | grep -c '^=== PASS ' || true)
-  vf=$(tr -d '\r' <"$vm_log" | grep -c '^=== FAIL ' || true)
+  # Counted as run.sh counts them: the console may put kernel output before a marker on its line.
+  vp=$(tr -d '\r' <"$vm_log" | grep -c '=== PASS ' || true)
+  vf=$(tr -d '\r' <"$vm_log" | grep -c '=== FAIL ' || true)
   passed=$((passed + vp)); failed=$((failed + vf))
   # What 74-metrics scraped inside the VM, through the real parser here.
   if scripts/vm/parse-metrics.sh "$vm_log"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
