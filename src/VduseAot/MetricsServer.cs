@@ -4,6 +4,7 @@ using System.IO;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading;
+using Tmds.Linux;
 using VduseAot.Vduse;
 
 namespace VduseAot;
@@ -27,9 +28,6 @@ public sealed class MetricsServer : IDisposable
     // Replies go out in pieces so the deadline is checked between them: a client that reads one
     // byte at a time cannot keep the thread past it.
     private const int SendChunkBytes = 16 * 1024;
-
-    private const int SolSocket = 1;
-    private const int SoReuseAddr = 2;
 
     private readonly Socket _listener;
     private readonly object _gate = new();
@@ -55,7 +53,7 @@ public sealed class MetricsServer : IDisposable
             // A restarted daemon must get its port back while the last one's connections sit in
             // TIME_WAIT: SO_REUSEADDR alone. (SocketOptionName.ReuseAddress also sets SO_REUSEPORT on
             // Linux, which would let a second daemon share the port instead of being refused.)
-            listener.SetRawSocketOption(SolSocket, SoReuseAddr, [1, 0, 0, 0]);
+            listener.SetRawSocketOption(LibC.SOL_SOCKET, LibC.SO_REUSEADDR, [1, 0, 0, 0]);
             listener.Bind(endpoint);
             listener.Listen(16);
         }

@@ -544,6 +544,7 @@ internal static class AbiTable
         t.Const("SOCK_RAW", LibC.SOCK_RAW);
         t.Const("SOCK_CLOEXEC", LibC.SOCK_CLOEXEC);
         t.Const("SOL_SOCKET", LibC.SOL_SOCKET);
+        t.Const("SO_REUSEADDR", LibC.SO_REUSEADDR);
         t.Const("SO_RCVTIMEO", LibC.SO_RCVTIMEO);
         t.Const("SYS_io_uring_setup", Sys.SYS_io_uring_setup);
         t.Const("SYS_io_uring_enter", Sys.SYS_io_uring_enter);

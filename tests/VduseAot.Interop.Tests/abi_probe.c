@@ -787,6 +787,7 @@ int main(void)
     CONST(SOCK_RAW);
     CONST(SOCK_CLOEXEC);
     CONST(SOL_SOCKET);
+    CONST(SO_REUSEADDR);
     CONST(SO_RCVTIMEO);
 #ifdef SYS_io_uring_setup
     CONST(SYS_io_uring_setup);
