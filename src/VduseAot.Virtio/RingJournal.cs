@@ -13,20 +13,17 @@ namespace VduseAot.Virtio;
 /// recorded in flight, or returned in a used entry the driver can see.
 /// </summary>
 /// <remarks>
-/// Layout (little-endian, 64-byte header then two tables of <c>size</c> 16-byte entries):
-/// <c>AvailWord</c> = pop count (bits 17..63) | avail wrap (bit 16) | next avail index;
-/// <c>UsedWord</c> = pending id or count (bits 32..47) | pending (bit 17) | used wrap (bit 16) | used index;
-/// <c>BaseSeq</c>: records at or below it predate the last reset; size and layout; then per buffer
-/// id a record (pop sequence, first pool entry, ring slots) and, for packed rings, a pool of copied
+/// Layout (little-endian): a <see cref="JournalHeader"/> (the position words of
+/// <see cref="JournalWord"/>, the base sequence below which records predate the last reset, size and
+/// layout), then two tables of <c>size</c> 16-byte entries: per buffer id a record (pop sequence, first pool entry, ring slots) and, for packed rings, a pool of copied
 /// descriptors: a packed ring's used entries overwrite the descriptors of chains still in flight,
 /// so the journal keeps its own copy (linked through the id field).
 /// </remarks>
 public sealed unsafe class RingJournal
 {
-    private const int HeaderBytes = 64;
-    private const ulong PendingBit = 1UL << 17;
-    private const uint LayoutSplit = 1;
-    private const uint LayoutPacked = 2;
+    private const int HeaderBytes = JournalHeader.Bytes;
+    private const uint LayoutSplit = JournalHeader.LayoutSplit;
+    private const uint LayoutPacked = JournalHeader.LayoutPacked;
     private const ushort NoEntry = 0xffff;
 
     private readonly byte* _region;
@@ -58,25 +55,27 @@ public sealed unsafe class RingJournal
     /// <summary>Entries of the ring the journal belongs to.</summary>
     public ushort Size { get; }
 
-    private ref ulong AvailWord => ref *(ulong*)_region;
+    private ref JournalHeader Header => ref *(JournalHeader*)_region;
 
-    private ref ulong UsedWord => ref *(ulong*)(_region + 8);
+    private ref ulong AvailWord => ref Header.AvailWord;
 
-    private ref ulong BaseSeq => ref *(ulong*)(_region + 16);
+    private ref ulong UsedWord => ref Header.UsedWord;
 
-    private ref uint StoredSize => ref *(uint*)(_region + 24);
+    private ref ulong BaseSeq => ref Header.BaseSeq;
 
-    private ref uint StoredLayout => ref *(uint*)(_region + 28);
+    private ref uint StoredSize => ref Header.StoredSize;
+
+    private ref uint StoredLayout => ref Header.StoredLayout;
 
     /// <summary>Starts a fresh record (the driver started the ring): nothing in flight.</summary>
     public void Reset(bool packed, ushort availIndex, bool availWrap, ushort usedIndex, bool usedWrap)
     {
         // Pop counts keep growing across resets so a record left from before is recognisably stale
         // even if a crash interrupts the clearing below.
-        _popCount = StoredSize == Size ? Volatile.Read(ref AvailWord) >> 17 : 0;
+        _popCount = StoredSize == Size ? JournalWord.PopCount(Volatile.Read(ref AvailWord)) : 0;
         Volatile.Write(ref BaseSeq, _popCount);
-        Volatile.Write(ref AvailWord, Pack(availIndex, availWrap) | (_popCount << 17));
-        Volatile.Write(ref UsedWord, Pack(usedIndex, usedWrap));
+        Volatile.Write(ref AvailWord, JournalWord.Avail(availIndex, availWrap, _popCount));
+        Volatile.Write(ref UsedWord, JournalWord.Used(usedIndex, usedWrap));
         StoredSize = Size;
         StoredLayout = packed ? LayoutPacked : LayoutSplit;
         new Span<byte>(_records, 32 * Size).Clear();
@@ -96,7 +95,7 @@ public sealed unsafe class RingJournal
 
         // Release: the record is written before the position that makes it count, so a crash between
         // the two leaves the chain to be popped again from the avail ring, not resubmitted twice.
-        Volatile.Write(ref AvailWord, Pack(nextAvail, false) | (seq << 17));
+        Volatile.Write(ref AvailWord, JournalWord.Avail(nextAvail, false, seq));
     }
 
     /// <summary>Copies one ring descriptor of the packed chain being popped (its slot may be overwritten while the chain is in flight).</summary>
@@ -135,7 +134,7 @@ public sealed unsafe class RingJournal
             // the position, and let a crash lose only this chain.
             FreeChain(first);
             _chainOverflow = false;
-            Volatile.Write(ref AvailWord, Pack(nextAvail, availWrap) | (_popCount << 17));
+            Volatile.Write(ref AvailWord, JournalWord.Avail(nextAvail, availWrap, _popCount));
             return;
         }
 
@@ -147,7 +146,7 @@ public sealed unsafe class RingJournal
         Volatile.Write(ref _records[id].Seq, seq);
 
         // Release: the record before the position (see PoppedSplit).
-        Volatile.Write(ref AvailWord, Pack(nextAvail, availWrap) | (seq << 17));
+        Volatile.Write(ref AvailWord, JournalWord.Avail(nextAvail, availWrap, seq));
     }
 
     // ---- hot path: completions -----------------------------------------------------------------
@@ -165,7 +164,7 @@ public sealed unsafe class RingJournal
     public void BeginPublishSplit(ushort fromUsed, ushort count)
     {
         // Release: a successor seeing the pending batch compares the guest's used index with both ends.
-        Volatile.Write(ref UsedWord, Pack(fromUsed, false) | PendingBit | ((ulong)count << 32));
+        Volatile.Write(ref UsedWord, JournalWord.UsedPending(fromUsed, false, count));
     }
 
     /// <summary>After the used index store: the batch's chains are no longer in flight.</summary>
@@ -179,14 +178,14 @@ public sealed unsafe class RingJournal
         _completedCount = 0;
 
         // Release: the cleared records before the batch stops being pending.
-        Volatile.Write(ref UsedWord, Pack(newUsed, false));
+        Volatile.Write(ref UsedWord, JournalWord.Used(newUsed, false));
     }
 
     /// <summary>Before a packed used descriptor for <paramref name="id"/> is written at <paramref name="usedIndex"/>.</summary>
     public void BeginCompletePacked(ushort id, ushort usedIndex, bool usedWrap)
     {
         // Release: a successor seeing this checks the slot's USED bit to learn whether the write landed.
-        Volatile.Write(ref UsedWord, Pack(usedIndex, usedWrap) | PendingBit | ((ulong)id << 32));
+        Volatile.Write(ref UsedWord, JournalWord.UsedPending(usedIndex, usedWrap, id));
     }
 
     /// <summary>After the used descriptor's flags were stored: <paramref name="id"/> is no longer in flight.</summary>
@@ -199,7 +198,7 @@ public sealed unsafe class RingJournal
         }
 
         // Release: the cleared record before the completion stops being pending.
-        Volatile.Write(ref UsedWord, Pack(nextUsed, nextWrap));
+        Volatile.Write(ref UsedWord, JournalWord.Used(nextUsed, nextWrap));
     }
 
     // ---- recovery --------------------------------------------------------------------------------
@@ -216,12 +215,12 @@ public sealed unsafe class RingJournal
         ulong used = Volatile.Read(ref UsedWord);
         return new JournalSnapshot
         {
-            AvailIndex = (ushort)avail,
-            AvailWrap = (avail & (1UL << 16)) != 0,
-            UsedIndex = (ushort)used,
-            UsedWrap = (used & (1UL << 16)) != 0,
-            Pending = (used & PendingBit) != 0,
-            PendingValue = (ushort)(used >> 32),
+            AvailIndex = JournalWord.Index(avail),
+            AvailWrap = JournalWord.Wrap(avail),
+            UsedIndex = JournalWord.Index(used),
+            UsedWrap = JournalWord.Wrap(used),
+            Pending = JournalWord.IsPending(used),
+            PendingValue = JournalWord.PendingValue(used),
         };
     }
 
@@ -243,7 +242,7 @@ public sealed unsafe class RingJournal
         }
 
         ulong avail = Volatile.Read(ref AvailWord);
-        _popCount = avail >> 17;
+        _popCount = JournalWord.PopCount(avail);
         ulong baseSeq = Volatile.Read(ref BaseSeq);
         var live = new System.Collections.Generic.List<(ulong Seq, ushort Id)>();
         for (ushort id = 0; id < Size; id++)
@@ -261,7 +260,7 @@ public sealed unsafe class RingJournal
         }
 
         live.Sort((a, b) => a.Seq.CompareTo(b.Seq));
-        Volatile.Write(ref UsedWord, Pack(usedIndex, usedWrap));
+        Volatile.Write(ref UsedWord, JournalWord.Used(usedIndex, usedWrap));
         RebuildPool();
         _completedCount = 0;
         return live.ConvertAll(x => x.Id).ToArray();
@@ -314,9 +313,6 @@ public sealed unsafe class RingJournal
             _poolFree[_poolFreeCount++] = e;
         }
     }
-
-    /// <summary>The low 17 bits of both position words: a ring index and its wrap counter.</summary>
-    private static ulong Pack(ushort index, bool wrap) => index | (wrap ? 1UL << 16 : 0);
 
     [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential, Size = 16)]
     private struct Record

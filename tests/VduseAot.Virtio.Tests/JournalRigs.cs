@@ -25,20 +25,20 @@ internal sealed unsafe class JournalRegion : IDisposable
     public int Bytes { get; }
 
     /// <summary>
-    /// The header's first word (pop count | wrap | next avail index, see RingJournal's remarks). Tests
-    /// save and restore it to simulate a crash between a pop's record store and its position store.
+    /// The header's avail word (see JournalWord). Tests save and restore it to simulate a crash
+    /// between a pop's record store and its position store.
     /// </summary>
     public ulong AvailWord
     {
-        get => Volatile.Read(ref *(ulong*)Ptr);
-        set => Volatile.Write(ref *(ulong*)Ptr, value);
+        get => Volatile.Read(ref ((JournalHeader*)Ptr)->AvailWord);
+        set => Volatile.Write(ref ((JournalHeader*)Ptr)->AvailWord, value);
     }
 
-    /// <summary>The header's second word (pending | wrap | used index), for crashes inside EndPublishSplit.</summary>
+    /// <summary>The header's used word (see JournalWord), for crashes inside EndPublishSplit.</summary>
     public ulong UsedWord
     {
-        get => Volatile.Read(ref *(ulong*)(Ptr + 8));
-        set => Volatile.Write(ref *(ulong*)(Ptr + 8), value);
+        get => Volatile.Read(ref ((JournalHeader*)Ptr)->UsedWord);
+        set => Volatile.Write(ref ((JournalHeader*)Ptr)->UsedWord, value);
     }
 
     public void Dispose() => NativeMemory.Free(Ptr);

@@ -161,8 +161,8 @@ public sealed class RingJournalSplitTests
         Assert.True(rig.Queue.PublishUsed());
 
         // EndPublishSplit cleared the record but its final store (pending off) did not land: put the
-        // pending marker (pending bit 17, count in bits 32..47, from = 0) back as the journal had it.
-        rig.Region.UsedWord = (1UL << 17) | (1UL << 32);
+        // pending marker (a batch of 1 from used index 0) back as the journal had it.
+        rig.Region.UsedWord = JournalWord.UsedPending(0, false, 1);
         Assert.Null(rig.Crash());
         Assert.Equal(2, rig.Queue.RecoveredPending);
         Assert.Equal(1, rig.Queue.NextUsedIndex);
