@@ -49,7 +49,7 @@ internal sealed unsafe class FileQueueIo : IBlockQueueIo
 
     private byte SubmitTransfer(BlkSlot slot, bool write)
     {
-        io_uring_sqe* sqe = Sqe();
+        io_uring_sqe* sqe = _ring.NextSqeSubmittingIfFull();
         if (sqe == null)
         {
             return VirtioBlk.VIRTIO_BLK_S_IOERR;
@@ -60,11 +60,11 @@ internal sealed unsafe class FileQueueIo : IBlockQueueIo
         ulong userData = BlkQueueUserDataCodec.Encode(slot.Index, write ? OpWrite : OpRead);
         if (write)
         {
-            SqePrep.Writev(sqe, FixedFile, iov, count, slot.Offset, userData, IoUringUapi.IOSQE_FIXED_FILE);
+            SqePrep.Writev(sqe, FixedFile, iov, count, slot.Offset, userData, SqeFlags.FixedFile);
         }
         else
         {
-            SqePrep.Readv(sqe, FixedFile, iov, count, slot.Offset, userData, IoUringUapi.IOSQE_FIXED_FILE);
+            SqePrep.Readv(sqe, FixedFile, iov, count, slot.Offset, userData, SqeFlags.FixedFile);
         }
 
         return BlkStatus.Pending;
@@ -72,14 +72,14 @@ internal sealed unsafe class FileQueueIo : IBlockQueueIo
 
     public byte StartFlush(BlkSlot slot)
     {
-        io_uring_sqe* sqe = Sqe();
+        io_uring_sqe* sqe = _ring.NextSqeSubmittingIfFull();
         if (sqe == null)
         {
             return VirtioBlk.VIRTIO_BLK_S_IOERR;
         }
 
         slot.Pending = 1;
-        SqePrep.Fsync(sqe, FixedFile, dataSync: true, BlkQueueUserDataCodec.Encode(slot.Index, OpFlush), IoUringUapi.IOSQE_FIXED_FILE);
+        SqePrep.Fsync(sqe, FixedFile, dataSync: true, BlkQueueUserDataCodec.Encode(slot.Index, OpFlush), SqeFlags.FixedFile);
         return BlkStatus.Pending;
     }
 
@@ -127,7 +127,7 @@ internal sealed unsafe class FileQueueIo : IBlockQueueIo
 
     private bool SubmitZeroing(BlkSlot slot, int rangeIndex, bool punch)
     {
-        io_uring_sqe* sqe = Sqe();
+        io_uring_sqe* sqe = _ring.NextSqeSubmittingIfFull();
         if (sqe == null)
         {
             return false;
@@ -137,7 +137,7 @@ internal sealed unsafe class FileQueueIo : IBlockQueueIo
         int mode = LibC.FALLOC_FL_KEEP_SIZE | (punch ? LibC.FALLOC_FL_PUNCH_HOLE : Sys.FALLOC_FL_ZERO_RANGE);
         uint tag = (punch ? OpPunch : OpZeroRange) | ((uint)rangeIndex << 8);
         SqePrep.Fallocate(sqe, FixedFile, mode, r.sector * VirtioBlk.SECTOR_SIZE, (ulong)r.num_sectors * VirtioBlk.SECTOR_SIZE,
-            BlkQueueUserDataCodec.Encode(slot.Index, tag), IoUringUapi.IOSQE_FIXED_FILE);
+            BlkQueueUserDataCodec.Encode(slot.Index, tag), SqeFlags.FixedFile);
         return true;
     }
 
@@ -193,18 +193,6 @@ internal sealed unsafe class FileQueueIo : IBlockQueueIo
         return slot.Pending == 0 ? slot.Status : BlkStatus.Pending;
     }
 
-    /// <summary>An SQE, submitting what is queued when the ring is full; null only when the kernel takes none.</summary>
-    private io_uring_sqe* Sqe()
-    {
-        io_uring_sqe* sqe = _ring.NextSqe();
-        for (int attempt = 0; sqe == null && attempt < 3; attempt++)
-        {
-            _ring.Submit();
-            sqe = _ring.NextSqe();
-        }
-
-        return sqe;
-    }
-
+    /// <inheritdoc />
     public void Dispose() => _ring.UnregisterFiles();
 }

@@ -21,6 +21,8 @@ public enum Errno
     EINTR = 4,
     /// <summary>EIO.</summary>
     EIO = 5,
+    /// <summary>ENXIO.</summary>
+    ENXIO = 6,
     /// <summary>EBADF.</summary>
     EBADF = 9,
     /// <summary>EAGAIN.</summary>
@@ -39,6 +41,10 @@ public enum Errno
     ENODEV = 19,
     /// <summary>EINVAL.</summary>
     EINVAL = 22,
+    /// <summary>ENFILE.</summary>
+    ENFILE = 23,
+    /// <summary>EMFILE.</summary>
+    EMFILE = 24,
     /// <summary>ENOSPC.</summary>
     ENOSPC = 28,
     /// <summary>EROFS.</summary>

@@ -1,6 +1,6 @@
+using System;
 using System.Runtime.InteropServices;
 using System.Text;
-using System;
 using Tmds.Linux;
 
 namespace VduseAot.Interop;

@@ -1,6 +1,6 @@
+using System;
 using System.Diagnostics;
 using System.Threading;
-using System;
 using VduseAot.Interop;
 
 namespace VduseAot.Uring;

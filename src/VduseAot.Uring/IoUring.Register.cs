@@ -1,5 +1,5 @@
-using System.Globalization;
 using System;
+using System.Globalization;
 using Tmds.Linux;
 using VduseAot.Interop;
 using io_uring_files_update = VduseAot.Interop.io_uring_files_update;
@@ -29,7 +29,7 @@ public sealed unsafe partial class IoUring
             {
                 Errno.EBUSY => "files are already registered; UnregisterFiles first",
                 Errno.EBADF => "one of the descriptors is not open",
-                (Errno)EMFILE => "more files than RLIMIT_NOFILE allows",
+                Errno.EMFILE => "more files than RLIMIT_NOFILE allows",
                 _ => null,
             });
         }
@@ -46,7 +46,7 @@ public sealed unsafe partial class IoUring
             var update = new io_uring_files_update { offset = offset, fds = (ulong)p };
             int done = Register(IoUringUapi.IORING_REGISTER_FILES_UPDATE, &update, (uint)fds.Length, "IORING_REGISTER_FILES_UPDATE", static e => e switch
             {
-                (Errno)ENXIO => "no files are registered; RegisterFiles first",
+                Errno.ENXIO => "no files are registered; RegisterFiles first",
                 Errno.EINVAL => "the slots lie beyond the registered file table",
                 _ => null,
             });
@@ -60,7 +60,7 @@ public sealed unsafe partial class IoUring
 
     /// <summary>Drops the registered files (waits for requests that use them to finish).</summary>
     public void UnregisterFiles()
-        => Register(IoUringUapi.IORING_UNREGISTER_FILES, null, 0, "IORING_UNREGISTER_FILES", static e => e == (Errno)ENXIO ? "no files are registered" : null);
+        => Register(IoUringUapi.IORING_UNREGISTER_FILES, null, 0, "IORING_UNREGISTER_FILES", static e => e == Errno.ENXIO ? "no files are registered" : null);
 
     /// <summary>
     /// Registers <paramref name="buffers"/> for IORING_OP_READ_FIXED/WRITE_FIXED: the kernel pins the pages
@@ -82,7 +82,7 @@ public sealed unsafe partial class IoUring
 
     /// <summary>Drops the registered buffers.</summary>
     public void UnregisterBuffers()
-        => Register(IoUringUapi.IORING_UNREGISTER_BUFFERS, null, 0, "IORING_UNREGISTER_BUFFERS", static e => e == (Errno)ENXIO ? "no buffers are registered" : null);
+        => Register(IoUringUapi.IORING_UNREGISTER_BUFFERS, null, 0, "IORING_UNREGISTER_BUFFERS", static e => e == Errno.ENXIO ? "no buffers are registered" : null);
 
     /// <summary>Asks the kernel which opcodes it implements (IORING_REGISTER_PROBE, Linux 5.6).</summary>
     /// <exception cref="IoUringException">The kernel cannot probe (before 5.6).</exception>

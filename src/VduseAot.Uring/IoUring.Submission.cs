@@ -27,6 +27,22 @@ public sealed unsafe partial class IoUring
     public uint SqSpaceLeft => SqEntries - SqPending;
 
     /// <summary>
+    /// The next free SQE, zeroed; when the SQ is full, submits what is queued and tries again (a few
+    /// times: with SQPOLL the kernel thread may need a moment). Null only when the kernel takes none.
+    /// </summary>
+    public io_uring_sqe* NextSqeSubmittingIfFull()
+    {
+        io_uring_sqe* sqe = NextSqe();
+        for (int attempt = 0; sqe == null && attempt < 3; attempt++)
+        {
+            Submit();
+            sqe = NextSqe();
+        }
+
+        return sqe;
+    }
+
+    /// <summary>
     /// The next free SQE, zeroed, or null when the SQ is full (submit, and with SQPOLL wait for
     /// completions, then retry). The SQE belongs to the caller until the next <see cref="Submit"/>.
     /// </summary>

@@ -1,6 +1,6 @@
+using System;
 using System.Globalization;
 using System.Threading;
-using System;
 using Tmds.Linux;
 using VduseAot.Interop;
 using io_uring_cqe = VduseAot.Interop.io_uring_cqe;
@@ -24,11 +24,6 @@ public sealed unsafe partial class IoUring : IDisposable
     /// <summary>Flags that are only an optimisation: dropped and retried without when the kernel says EINVAL.</summary>
     private const uint OptionalSetupFlags =
         IoUringUapi.IORING_SETUP_SINGLE_ISSUER | IoUringUapi.IORING_SETUP_COOP_TASKRUN | IoUringUapi.IORING_SETUP_TASKRUN_FLAG;
-
-    // errno values the shared Errno enum does not name (asm-generic/errno-base.h).
-    private const int ENXIO = 6;
-    private const int ENFILE = 23;
-    private const int EMFILE = 24;
 
     private int ringFd = -1;
 
@@ -260,7 +255,7 @@ public sealed unsafe partial class IoUring : IDisposable
             Errno.EPERM => "io_uring is disabled for this process (sysctl kernel.io_uring_disabled, kernel.io_uring_group)",
             Errno.EINVAL => "entries must be 1..32768 and cq_entries at least entries; an old kernel may also not know a flag",
             Errno.ENOMEM => "not enough locked memory for the rings: raise RLIMIT_MEMLOCK (kernels before 5.12) or use fewer entries",
-            (Errno)ENFILE or (Errno)EMFILE => "out of file descriptors (RLIMIT_NOFILE)",
+            Errno.ENFILE or Errno.EMFILE => "out of file descriptors (RLIMIT_NOFILE)",
             _ => null,
         };
         return IoUringException.FromErrno(call, errno, hint);

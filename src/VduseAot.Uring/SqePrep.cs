@@ -6,7 +6,7 @@ namespace VduseAot.Uring;
 
 /// <summary>
 /// Fills an SQE from <see cref="IoUring.NextSqe"/> (which zeroes it) for one operation, the way liburing's
-/// io_uring_prep_* do. <c>flags</c> takes IOSQE_* bits: with <see cref="IoUringUapi.IOSQE_FIXED_FILE"/>
+/// io_uring_prep_* do. <c>flags</c> takes <see cref="SqeFlags"/>: with <see cref="SqeFlags.FixedFile"/>
 /// <c>fd</c> is an index into <see cref="IoUring.RegisterFiles"/>'s table. Offsets are byte offsets in the
 /// file; <see cref="CurrentPosition"/> means the file position (IORING_FEAT_RW_CUR_POS). The buffers and
 /// iovec arrays must stay valid until the completion arrives (the kernel may read them after submit).
@@ -17,52 +17,52 @@ public static unsafe class SqePrep
     public const ulong CurrentPosition = ulong.MaxValue;
 
     /// <summary>IORING_OP_NOP: completes with res 0; useful for wake-ups and tests.</summary>
-    public static void Nop(io_uring_sqe* sqe, ulong userData, byte flags = 0)
+    public static void Nop(io_uring_sqe* sqe, ulong userData, SqeFlags flags = SqeFlags.None)
     {
         sqe->opcode = IoUringUapi.IORING_OP_NOP;
-        sqe->flags = flags;
+        sqe->flags = (byte)flags;
         sqe->fd = -1;
         sqe->user_data = userData;
     }
 
     /// <summary>IORING_OP_READV: preadv2(fd, iov, iovCount, offset, rwFlags). res is bytes read (0 at EOF).</summary>
-    public static void Readv(io_uring_sqe* sqe, int fd, iovec* iov, uint iovCount, ulong offset, ulong userData, byte flags = 0, uint rwFlags = 0)
+    public static void Readv(io_uring_sqe* sqe, int fd, iovec* iov, uint iovCount, ulong offset, ulong userData, SqeFlags flags = SqeFlags.None, uint rwFlags = 0)
         => Rw(sqe, IoUringUapi.IORING_OP_READV, fd, iov, iovCount, offset, userData, flags, rwFlags);
 
     /// <summary>IORING_OP_WRITEV: pwritev2(fd, iov, iovCount, offset, rwFlags). res is bytes written.</summary>
-    public static void Writev(io_uring_sqe* sqe, int fd, iovec* iov, uint iovCount, ulong offset, ulong userData, byte flags = 0, uint rwFlags = 0)
+    public static void Writev(io_uring_sqe* sqe, int fd, iovec* iov, uint iovCount, ulong offset, ulong userData, SqeFlags flags = SqeFlags.None, uint rwFlags = 0)
         => Rw(sqe, IoUringUapi.IORING_OP_WRITEV, fd, iov, iovCount, offset, userData, flags, rwFlags);
 
     /// <summary>IORING_OP_READ (5.6): pread into one buffer.</summary>
-    public static void Read(io_uring_sqe* sqe, int fd, void* buffer, uint length, ulong offset, ulong userData, byte flags = 0, uint rwFlags = 0)
+    public static void Read(io_uring_sqe* sqe, int fd, void* buffer, uint length, ulong offset, ulong userData, SqeFlags flags = SqeFlags.None, uint rwFlags = 0)
         => Rw(sqe, IoUringUapi.IORING_OP_READ, fd, buffer, length, offset, userData, flags, rwFlags);
 
     /// <summary>IORING_OP_WRITE (5.6): pwrite from one buffer.</summary>
-    public static void Write(io_uring_sqe* sqe, int fd, void* buffer, uint length, ulong offset, ulong userData, byte flags = 0, uint rwFlags = 0)
+    public static void Write(io_uring_sqe* sqe, int fd, void* buffer, uint length, ulong offset, ulong userData, SqeFlags flags = SqeFlags.None, uint rwFlags = 0)
         => Rw(sqe, IoUringUapi.IORING_OP_WRITE, fd, buffer, length, offset, userData, flags, rwFlags);
 
     /// <summary>
     /// IORING_OP_READ_FIXED: read into registered buffer <paramref name="bufferIndex"/>;
     /// <paramref name="buffer"/>..+<paramref name="length"/> must lie inside it.
     /// </summary>
-    public static void ReadFixed(io_uring_sqe* sqe, int fd, void* buffer, uint length, ulong offset, ushort bufferIndex, ulong userData, byte flags = 0)
+    public static void ReadFixed(io_uring_sqe* sqe, int fd, void* buffer, uint length, ulong offset, ushort bufferIndex, ulong userData, SqeFlags flags = SqeFlags.None)
     {
         Rw(sqe, IoUringUapi.IORING_OP_READ_FIXED, fd, buffer, length, offset, userData, flags, 0);
         sqe->buf_index = bufferIndex;
     }
 
     /// <summary>IORING_OP_WRITE_FIXED: write from registered buffer <paramref name="bufferIndex"/>.</summary>
-    public static void WriteFixed(io_uring_sqe* sqe, int fd, void* buffer, uint length, ulong offset, ushort bufferIndex, ulong userData, byte flags = 0)
+    public static void WriteFixed(io_uring_sqe* sqe, int fd, void* buffer, uint length, ulong offset, ushort bufferIndex, ulong userData, SqeFlags flags = SqeFlags.None)
     {
         Rw(sqe, IoUringUapi.IORING_OP_WRITE_FIXED, fd, buffer, length, offset, userData, flags, 0);
         sqe->buf_index = bufferIndex;
     }
 
     /// <summary>IORING_OP_FSYNC: fsync(2), or fdatasync(2) when <paramref name="dataSync"/> (IORING_FSYNC_DATASYNC).</summary>
-    public static void Fsync(io_uring_sqe* sqe, int fd, bool dataSync, ulong userData, byte flags = 0)
+    public static void Fsync(io_uring_sqe* sqe, int fd, bool dataSync, ulong userData, SqeFlags flags = SqeFlags.None)
     {
         sqe->opcode = IoUringUapi.IORING_OP_FSYNC;
-        sqe->flags = flags;
+        sqe->flags = (byte)flags;
         sqe->fd = fd;
         sqe->fsync_flags = dataSync ? IoUringUapi.IORING_FSYNC_DATASYNC : 0;
         sqe->user_data = userData;
@@ -73,10 +73,10 @@ public static unsafe class SqePrep
     /// (e.g. PUNCH_HOLE | KEEP_SIZE for discard, ZERO_RANGE for write-zeroes). The SQE carries the mode in
     /// len and the length in addr.
     /// </summary>
-    public static void Fallocate(io_uring_sqe* sqe, int fd, int mode, ulong offset, ulong length, ulong userData, byte flags = 0)
+    public static void Fallocate(io_uring_sqe* sqe, int fd, int mode, ulong offset, ulong length, ulong userData, SqeFlags flags = SqeFlags.None)
     {
         sqe->opcode = IoUringUapi.IORING_OP_FALLOCATE;
-        sqe->flags = flags;
+        sqe->flags = (byte)flags;
         sqe->fd = fd;
         sqe->off = offset;
         sqe->addr = length;
@@ -88,10 +88,10 @@ public static unsafe class SqePrep
     /// IORING_OP_POLL_ADD: one-shot poll of <paramref name="fd"/> for POLL* <paramref name="events"/>; res is the
     /// ready mask. Lets a queue thread wait for a kick eventfd and I/O completions in one io_uring_enter.
     /// </summary>
-    public static void PollAdd(io_uring_sqe* sqe, int fd, uint events, ulong userData, byte flags = 0)
+    public static void PollAdd(io_uring_sqe* sqe, int fd, uint events, ulong userData, SqeFlags flags = SqeFlags.None)
     {
         sqe->opcode = IoUringUapi.IORING_OP_POLL_ADD;
-        sqe->flags = flags;
+        sqe->flags = (byte)flags;
         sqe->fd = fd;
         sqe->poll32_events = events;   // little-endian: no word swap (liburing swaps on big-endian only)
         sqe->user_data = userData;
@@ -101,20 +101,20 @@ public static unsafe class SqePrep
     /// IORING_OP_ASYNC_CANCEL (5.5): cancels the request submitted with <paramref name="targetUserData"/>.
     /// res is 0 (cancelled; the target completes with -ECANCELED), -ENOENT (not found) or -EALREADY (running).
     /// </summary>
-    public static void Cancel(io_uring_sqe* sqe, ulong targetUserData, ulong userData, uint cancelFlags = 0, byte flags = 0)
+    public static void Cancel(io_uring_sqe* sqe, ulong targetUserData, ulong userData, uint cancelFlags = 0, SqeFlags flags = SqeFlags.None)
     {
         sqe->opcode = IoUringUapi.IORING_OP_ASYNC_CANCEL;
-        sqe->flags = flags;
+        sqe->flags = (byte)flags;
         sqe->fd = -1;
         sqe->addr = targetUserData;
         sqe->cancel_flags = cancelFlags;
         sqe->user_data = userData;
     }
 
-    private static void Rw(io_uring_sqe* sqe, byte opcode, int fd, void* addr, uint len, ulong offset, ulong userData, byte flags, uint rwFlags)
+    private static void Rw(io_uring_sqe* sqe, byte opcode, int fd, void* addr, uint len, ulong offset, ulong userData, SqeFlags flags, uint rwFlags)
     {
         sqe->opcode = opcode;
-        sqe->flags = flags;
+        sqe->flags = (byte)flags;
         sqe->fd = fd;
         sqe->off = offset;
         sqe->addr = (ulong)addr;

@@ -1,6 +1,6 @@
+using System;
 using System.Diagnostics;
 using System.Threading;
-using System;
 using Tmds.Linux;
 using VduseAot.Block;
 using VduseAot.Interop;

@@ -1,5 +1,5 @@
-using System.Threading;
 using System;
+using System.Threading;
 using Tmds.Linux;
 using VduseAot.Block;
 using VduseAot.Interop;
@@ -146,13 +146,7 @@ public sealed unsafe partial class QueueWorker
 
     private static void ArmRead(IoUring uring, int fd, ulong* counter, ulong userData)
     {
-        io_uring_sqe* sqe = uring.NextSqe();
-        if (sqe == null)
-        {
-            uring.Submit();
-            sqe = uring.NextSqe();
-        }
-
+        io_uring_sqe* sqe = uring.NextSqeSubmittingIfFull();
         if (sqe == null)
         {
             throw new VduseException("io_uring submission queue stuck full");

@@ -1,5 +1,5 @@
-using System.Threading;
 using System;
+using System.Threading;
 using Tmds.Linux;
 using VduseAot.Block;
 using VduseAot.Interop;

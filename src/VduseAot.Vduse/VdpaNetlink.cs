@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using System;
+using System.Buffers.Binary;
 using Tmds.Linux;
 using VduseAot.Interop;
 

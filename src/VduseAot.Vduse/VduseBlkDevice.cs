@@ -1,7 +1,7 @@
+using System;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Threading;
-using System;
 using Tmds.Linux;
 using VduseAot.Block;
 using VduseAot.Interop;

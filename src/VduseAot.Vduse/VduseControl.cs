@@ -1,5 +1,5 @@
-using System.Text;
 using System;
+using System.Text;
 using Tmds.Linux;
 using VduseAot.Interop;
 

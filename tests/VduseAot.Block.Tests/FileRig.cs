@@ -1,8 +1,8 @@
+using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Runtime.InteropServices;
-using System;
 using Tmds.Linux;
 using VduseAot.Interop;
 using VduseAot.Testing;

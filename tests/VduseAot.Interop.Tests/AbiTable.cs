@@ -559,6 +559,7 @@ internal static class AbiTable
         t.ConstErrno("ENOENT", Errno.ENOENT);
         t.ConstErrno("EINTR", Errno.EINTR);
         t.ConstErrno("EIO", Errno.EIO);
+        t.ConstErrno("ENXIO", Errno.ENXIO);
         t.ConstErrno("EBADF", Errno.EBADF);
         t.ConstErrno("EAGAIN", Errno.EAGAIN);
         t.ConstErrno("ENOMEM", Errno.ENOMEM);
@@ -568,6 +569,8 @@ internal static class AbiTable
         t.ConstErrno("EEXIST", Errno.EEXIST);
         t.ConstErrno("ENODEV", Errno.ENODEV);
         t.ConstErrno("EINVAL", Errno.EINVAL);
+        t.ConstErrno("ENFILE", Errno.ENFILE);
+        t.ConstErrno("EMFILE", Errno.EMFILE);
         t.ConstErrno("ENOSPC", Errno.ENOSPC);
         t.ConstErrno("ENOTTY", Errno.ENOTTY);
         t.ConstErrno("ENOSYS", Errno.ENOSYS);

@@ -1,7 +1,7 @@
+using System;
 using System.Linq;
 using System.Reflection;
 using System.Runtime.InteropServices;
-using System;
 using Tmds.Linux;
 using Xunit;
 

@@ -808,6 +808,7 @@ int main(void)
     CONST(ENOENT);
     CONST(EINTR);
     CONST(EIO);
+    CONST(ENXIO);
     CONST(EBADF);
     CONST(EAGAIN);
     CONST(ENOMEM);
@@ -817,6 +818,8 @@ int main(void)
     CONST(EEXIST);
     CONST(ENODEV);
     CONST(EINVAL);
+    CONST(ENFILE);
+    CONST(EMFILE);
     CONST(ENOSPC);
     CONST(ENOTTY);
     CONST(ENOSYS);

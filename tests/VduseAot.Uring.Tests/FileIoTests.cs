@@ -123,9 +123,9 @@ public sealed unsafe class FileIoTests : IDisposable
         using var back = new NativeBuffer(4096);
 
         // Slot 0 is file a.
-        SqePrep.Write(Ring.Sqe(ring), 0, buffer.Ptr, 4096, 0, 1, IoUringUapi.IOSQE_FIXED_FILE);
+        SqePrep.Write(Ring.Sqe(ring), 0, buffer.Ptr, 4096, 0, 1, SqeFlags.FixedFile);
         Ring.AssertOk(Ring.One(ring, 1), 4096);
-        SqePrep.Read(Ring.Sqe(ring), 0, back.Ptr, 4096, 0, 2, IoUringUapi.IOSQE_FIXED_FILE);
+        SqePrep.Read(Ring.Sqe(ring), 0, back.Ptr, 4096, 0, 2, SqeFlags.FixedFile);
         Ring.AssertOk(Ring.One(ring, 2), 4096);
         Assert.True(back.Span.SequenceEqual(buffer.Span));
         Assert.True(scratch.ReadAll("a").AsSpan().IndexOfAnyExcept((byte)0x3C) < 0);
@@ -133,7 +133,7 @@ public sealed unsafe class FileIoTests : IDisposable
         // Slot 1 was sparse; point it at file b.
         ring.UpdateFiles(1, [b]);
         buffer.Span.Fill(0x7E);
-        SqePrep.Write(Ring.Sqe(ring), 1, buffer.Ptr, 4096, 0, 3, IoUringUapi.IOSQE_FIXED_FILE);
+        SqePrep.Write(Ring.Sqe(ring), 1, buffer.Ptr, 4096, 0, 3, SqeFlags.FixedFile);
         Ring.AssertOk(Ring.One(ring, 3), 4096);
         Assert.True(scratch.ReadAll("b").AsSpan().IndexOfAnyExcept((byte)0x7E) < 0);
 
@@ -142,7 +142,7 @@ public sealed unsafe class FileIoTests : IDisposable
         Assert.Contains("UnregisterFiles first", twice.Message, StringComparison.Ordinal);
 
         ring.UnregisterFiles();
-        SqePrep.Write(Ring.Sqe(ring), 0, buffer.Ptr, 4096, 0, 4, IoUringUapi.IOSQE_FIXED_FILE);
+        SqePrep.Write(Ring.Sqe(ring), 0, buffer.Ptr, 4096, 0, 4, SqeFlags.FixedFile);
         Assert.True(Ring.One(ring, 4).res < 0, "a fixed-file write succeeded after UnregisterFiles");
     }
 

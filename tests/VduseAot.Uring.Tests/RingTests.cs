@@ -1,11 +1,12 @@
+using System;
 using System.Collections.Generic;
 using System.Threading;
-using System;
 using Tmds.Linux;
 using VduseAot.Interop;
-using Xunit.Abstractions;
 using Xunit;
+using Xunit.Abstractions;
 using io_uring_cqe = VduseAot.Interop.io_uring_cqe;
+using io_uring_sqe = VduseAot.Interop.io_uring_sqe;
 
 namespace VduseAot.Uring.Tests;
 
@@ -97,6 +98,23 @@ public sealed unsafe class RingTests(ITestOutputHelper output)
         Assert.Equal(8u, ring.SqSpaceLeft);
         SqePrep.Nop(Ring.Sqe(ring), 99);
         Ring.One(ring, 99);
+    }
+
+    [Fact]
+    public void A_full_SQ_is_submitted_to_make_room_when_asked()
+    {
+        using var ring = new IoUring(8);
+        for (ulong i = 0; i < 8; i++)
+        {
+            SqePrep.Nop(Ring.Sqe(ring), i);
+        }
+
+        ulong before = ring.EnterCalls;
+        io_uring_sqe* sqe = ring.NextSqeSubmittingIfFull();
+        Assert.True(sqe != null);
+        Assert.Equal(before + 1, ring.EnterCalls); // one submit of the 8 queued NOPs made the room
+        SqePrep.Nop(sqe, 8);
+        Assert.Equal(9, Ring.Complete(ring, 9).Length);
     }
 
     [Fact]

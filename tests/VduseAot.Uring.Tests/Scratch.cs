@@ -1,7 +1,7 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Runtime.InteropServices;
-using System;
 using Tmds.Linux;
 using VduseAot.Interop;
 using Xunit;
