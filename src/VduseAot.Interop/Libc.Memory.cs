@@ -22,6 +22,8 @@ public static unsafe partial class Libc
     public const int PROT_NONE = 0;
     /// <summary>MADV_REMOVE: free the range of a shared file mapping (a hole in tmpfs).</summary>
     public const int MADV_REMOVE = 9;
+    /// <summary>MADV_NOHUGEPAGE: back the range with small pages only (no transparent huge pages).</summary>
+    public const int MADV_NOHUGEPAGE = 15;
     /// <summary>MAP_FAILED.</summary>
     public static readonly void* MAP_FAILED = (void*)-1;
 

@@ -527,6 +527,7 @@ internal static class AbiTable
         t.Const("MAP_FIXED", Libc.MAP_FIXED);
         t.Const("PROT_NONE", Libc.PROT_NONE);
         t.Const("MADV_REMOVE", Libc.MADV_REMOVE);
+        t.Const("MADV_NOHUGEPAGE", Libc.MADV_NOHUGEPAGE);
         t.Const("EFD_CLOEXEC", Libc.EFD_CLOEXEC);
         t.Const("EFD_NONBLOCK", Libc.EFD_NONBLOCK);
         t.Const("POLLIN", Libc.POLLIN);
