@@ -16,6 +16,7 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable
 {
     private readonly BlkExecutor _executor;
     private readonly IBlockQueueIo _io;
+    private readonly SlotMemory _slotMemory;
     private readonly BlkSlot[] _slots;
     private readonly ushort[] _free;
     private int _freeCount;
@@ -38,11 +39,12 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable
         _executor = executor;
         _io = executor.Backend.OpenQueue(uring);
         int maxSegments = BlkLimits.SlotSegments(ring.Size);
+        _slotMemory = new SlotMemory(ring.Size, BlkSlot.StorageBytes(maxSegments, BlkLimits.MaxZeroingSegments));
         _slots = new BlkSlot[ring.Size];
         _free = new ushort[ring.Size];
         for (int i = 0; i < ring.Size; i++)
         {
-            _slots[i] = new BlkSlot((ushort)i, maxSegments, BlkLimits.MaxZeroingSegments);
+            _slots[i] = new BlkSlot((ushort)i, maxSegments, BlkLimits.MaxZeroingSegments, _slotMemory.Slot(i));
             _free[i] = (ushort)(ring.Size - 1 - i);
         }
 
@@ -174,5 +176,9 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _io.Dispose();
+    public void Dispose()
+    {
+        _io.Dispose();
+        _slotMemory.Dispose();
+    }
 }

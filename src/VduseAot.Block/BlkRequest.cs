@@ -12,9 +12,30 @@ namespace VduseAot.Block;
 public sealed unsafe class BlkRequest
 {
     private const int HeaderBytes = 16;
+    // Set when the request owns its segments: keeps the pinned array (and so the pointer) alive.
+    private readonly IoSegment[]? _owned;
+    private readonly IoSegment* _data;
+    private readonly int _capacity;
 
-    /// <summary>Creates a slot able to describe up to <paramref name="maxSegments"/> data segments.</summary>
-    public BlkRequest(int maxSegments) => Data = new IoSegment[maxSegments];
+    /// <summary>Creates a slot able to describe up to <paramref name="maxSegments"/> data segments, in memory of its own.</summary>
+    public BlkRequest(int maxSegments)
+    {
+        _owned = GC.AllocateArray<IoSegment>(maxSegments, pinned: true);
+        fixed (IoSegment* p = _owned)
+        {
+            _data = p;
+        }
+
+        _capacity = maxSegments;
+    }
+
+    /// <summary>Creates a slot over <paramref name="storage"/>, room for <paramref name="maxSegments"/> segments that the caller keeps alive as long as the request.</summary>
+    public BlkRequest(IoSegment* storage, int maxSegments)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        _data = storage;
+        _capacity = maxSegments;
+    }
 
     /// <summary>VIRTIO_BLK_T_*.</summary>
     public uint Type { get; private set; }
@@ -23,7 +44,7 @@ public sealed unsafe class BlkRequest
     public ulong Sector { get; private set; }
 
     /// <summary>Data segments (readable for OUT, DISCARD, WRITE_ZEROES; writable for IN and GET_ID).</summary>
-    public IoSegment[] Data { get; }
+    public Span<IoSegment> Data => new(_data, _capacity);
 
     /// <summary>Valid entries in <see cref="Data"/>.</summary>
     public int DataCount { get; private set; }
@@ -38,7 +59,7 @@ public sealed unsafe class BlkRequest
     public string? Problem { get; private set; }
 
     /// <summary>The data segments as a span.</summary>
-    public ReadOnlySpan<IoSegment> DataSegments => new(Data, 0, DataCount);
+    public ReadOnlySpan<IoSegment> DataSegments => new(_data, DataCount);
 
     /// <summary>
     /// Parses <paramref name="chain"/>. Returns true when the request can be executed; otherwise
@@ -51,8 +72,8 @@ public sealed unsafe class BlkRequest
         DataCount = 0;
         DataBytes = 0;
         Problem = null;
-        ReadOnlySpan<IoSegment> readable = new(chain.Readable, 0, chain.ReadableCount);
-        ReadOnlySpan<IoSegment> writable = new(chain.Writable, 0, chain.WritableCount);
+        ReadOnlySpan<IoSegment> readable = chain.Readable[..chain.ReadableCount];
+        ReadOnlySpan<IoSegment> writable = chain.Writable[..chain.WritableCount];
 
         // Even a broken chain gets its status if it reached a writable byte: the driver then sees IOERR.
         Status = chain.WritableBytes == 0 ? null : SegmentCopy.At(writable, chain.WritableBytes - 1);

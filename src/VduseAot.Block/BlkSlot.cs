@@ -7,25 +7,53 @@ namespace VduseAot.Block;
 
 /// <summary>
 /// One request in flight on a queue: the chain, its parsed request, the iovecs handed to the kernel
-/// and the progress of a transfer that may complete in several pieces. Allocated once per queue entry.
+/// and the progress of a transfer that may complete in several pieces. Allocated once per queue entry;
+/// its arrays live in storage the queue hands it (<see cref="SlotMemory"/>).
 /// </summary>
 public sealed unsafe class BlkSlot
 {
-    private readonly iovec[] _iov;
+    // Set when the slot owns its storage: keeps the pinned array (and so the pointers) alive.
+    private readonly byte[]? _owned;
     private readonly iovec* _iovPointer;
+    private readonly virtio_blk_discard_write_zeroes* _ranges;
+    private readonly int _maxRanges;
 
-    /// <summary>Creates slot <paramref name="index"/> able to hold <paramref name="maxSegments"/> segments.</summary>
+    /// <summary>Creates slot <paramref name="index"/> able to hold <paramref name="maxSegments"/> segments, in memory of its own.</summary>
     public BlkSlot(ushort index, int maxSegments, int maxRanges)
+        : this(index, maxSegments, maxRanges, null)
+    {
+    }
+
+    /// <summary>
+    /// Creates slot <paramref name="index"/> over <paramref name="storage"/>, <see cref="StorageBytes"/>
+    /// bytes that the caller keeps alive as long as the slot (null: the slot allocates its own).
+    /// </summary>
+    public BlkSlot(ushort index, int maxSegments, int maxRanges, byte* storage)
     {
         Index = index;
-        Chain = new DescriptorChain(maxSegments);
-        Request = new BlkRequest(maxSegments);
+        if (storage == null)
+        {
+            // Pinned: the kernel reads the iovecs after the submitting call has returned.
+            _owned = GC.AllocateArray<byte>(StorageBytes(maxSegments, maxRanges), pinned: true);
+            storage = (byte*)System.Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(_owned, 0);
+        }
 
-        // Pinned: the kernel reads these iovecs after the submitting call has returned.
-        _iov = GC.AllocateArray<iovec>(maxSegments, pinned: true);
-        _iovPointer = (iovec*)System.Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(_iov, 0);
-        Ranges = new virtio_blk_discard_write_zeroes[maxRanges];
+        // Chain first, then data, iovecs and ranges: a small request touches the first page of each
+        // of the first two, the iovecs only when a file is read or written, the ranges only for
+        // DISCARD and WRITE_ZEROES.
+        Chain = new DescriptorChain((IoSegment*)storage, maxSegments);
+        storage += DescriptorChain.StorageBytes(maxSegments);
+        Request = new BlkRequest((IoSegment*)storage, maxSegments);
+        storage += maxSegments * sizeof(IoSegment);
+        _iovPointer = (iovec*)storage;
+        storage += maxSegments * sizeof(iovec);
+        _ranges = (virtio_blk_discard_write_zeroes*)storage;
+        _maxRanges = maxRanges;
     }
+
+    /// <summary>Bytes of storage a slot of <paramref name="maxSegments"/> segments and <paramref name="maxRanges"/> ranges needs.</summary>
+    public static int StorageBytes(int maxSegments, int maxRanges) =>
+        DescriptorChain.StorageBytes(maxSegments) + (maxSegments * (sizeof(IoSegment) + sizeof(iovec))) + (maxRanges * sizeof(virtio_blk_discard_write_zeroes));
 
     /// <summary>Position in the queue's slot table; part of every io_uring user_data of this slot.</summary>
     public ushort Index { get; }
@@ -36,7 +64,7 @@ public sealed unsafe class BlkSlot
     /// <summary>The parsed request.</summary>
     public BlkRequest Request { get; }
 
-    /// <summary>Pinned iovec array for vectored I/O.</summary>
+    /// <summary>Iovec array for vectored I/O (as many as the slot has segments), in memory that does not move.</summary>
     public iovec* Iov => _iovPointer;
 
     /// <summary>First iovec not yet fully transferred.</summary>
@@ -52,7 +80,7 @@ public sealed unsafe class BlkSlot
     public ulong Remaining { get; set; }
 
     /// <summary>Validated DISCARD / WRITE_ZEROES ranges.</summary>
-    public virtio_blk_discard_write_zeroes[] Ranges { get; }
+    public Span<virtio_blk_discard_write_zeroes> Ranges => new(_ranges, _maxRanges);
 
     /// <summary>Valid entries in <see cref="Ranges"/>.</summary>
     public int RangeCount { get; set; }

@@ -1,3 +1,5 @@
+using System;
+
 namespace VduseAot.Virtio;
 
 /// <summary>
@@ -5,14 +7,42 @@ namespace VduseAot.Virtio;
 /// device-writable ones, as the spec requires. Instances are allocated once per request slot at
 /// start-up and refilled by every pop, so the hot path allocates nothing.
 /// </summary>
-public sealed class DescriptorChain
+public sealed unsafe class DescriptorChain
 {
-    /// <summary>Creates a chain slot that can hold up to <paramref name="maxSegments"/> segments per direction.</summary>
+    // Set when the chain owns its segments: keeps the pinned array (and so the pointers) alive.
+    private readonly IoSegment[]? _owned;
+    private readonly IoSegment* _readable;
+    private readonly IoSegment* _writable;
+    private readonly int _capacity;
+
+    /// <summary>Creates a chain slot that can hold up to <paramref name="maxSegments"/> segments per direction, in memory of its own.</summary>
     public DescriptorChain(int maxSegments)
     {
-        Readable = new IoSegment[maxSegments];
-        Writable = new IoSegment[maxSegments];
+        _owned = GC.AllocateArray<IoSegment>(2 * maxSegments, pinned: true);
+        fixed (IoSegment* p = _owned)
+        {
+            _readable = p;
+        }
+
+        _writable = _readable + maxSegments;
+        _capacity = maxSegments;
     }
+
+    /// <summary>
+    /// Creates a chain slot over <paramref name="storage"/>, room for 2 * <paramref name="maxSegments"/>
+    /// segments that the caller keeps alive as long as the chain: a request queue puts every slot's
+    /// segments in one mapping whose pages only cost memory once a request touches them.
+    /// </summary>
+    public DescriptorChain(IoSegment* storage, int maxSegments)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        _readable = storage;
+        _writable = storage + maxSegments;
+        _capacity = maxSegments;
+    }
+
+    /// <summary>Bytes of storage a chain of <paramref name="maxSegments"/> segments per direction needs.</summary>
+    public static int StorageBytes(int maxSegments) => 2 * maxSegments * sizeof(IoSegment);
 
     /// <summary>The id the used ring reports: the head index (split) or the buffer id (packed).</summary>
     public ushort Head { get; internal set; }
@@ -27,7 +57,7 @@ public sealed class DescriptorChain
     public int DescriptorCount { get; internal set; }
 
     /// <summary>Device-readable segments; the first <see cref="ReadableCount"/> are valid.</summary>
-    public IoSegment[] Readable { get; }
+    public Span<IoSegment> Readable => new(_readable, _capacity);
 
     /// <summary>Valid entries in <see cref="Readable"/>.</summary>
     public int ReadableCount { get; internal set; }
@@ -36,7 +66,7 @@ public sealed class DescriptorChain
     public ulong ReadableBytes { get; internal set; }
 
     /// <summary>Device-writable segments; the first <see cref="WritableCount"/> are valid (also after an error: what was walked).</summary>
-    public IoSegment[] Writable { get; }
+    public Span<IoSegment> Writable => new(_writable, _capacity);
 
     /// <summary>Valid entries in <see cref="Writable"/>.</summary>
     public int WritableCount { get; internal set; }
@@ -79,15 +109,15 @@ public sealed class DescriptorChain
     }
 
     /// <summary>Appends [iova, iova+len) translated through <paramref name="memory"/>, split at region ends.</summary>
-    internal unsafe ChainError Append<TMem>(ref TMem memory, ulong iova, uint length, bool write)
+    internal ChainError Append<TMem>(ref TMem memory, ulong iova, uint length, bool write)
         where TMem : struct, IGuestMemory
     {
-        IoSegment[] target = write ? Writable : Readable;
+        IoSegment* target = write ? _writable : _readable;
         int count = write ? WritableCount : ReadableCount;
         uint left = length;
         while (left > 0)
         {
-            if (count == target.Length)
+            if (count == _capacity)
             {
                 return ChainError.TooManySegments;
             }

@@ -89,6 +89,7 @@ internal sealed unsafe class BlkRig : IDisposable
 
     public void Dispose()
     {
+        Queue.Dispose();
         Backend.Dispose();
         Ram.Dispose();
     }

@@ -536,6 +536,7 @@ internal static class AbiTable
         t.Const("MAP_FIXED", LibC.MAP_FIXED);
         t.Const("PROT_NONE", LibC.PROT_NONE);
         t.Const("MADV_REMOVE", LibC.MADV_REMOVE);
+        t.Const("MADV_NOHUGEPAGE", LibC.MADV_NOHUGEPAGE);
         t.Const("EFD_CLOEXEC", LibC.EFD_CLOEXEC);
         t.Const("EFD_NONBLOCK", LibC.EFD_NONBLOCK);
         t.Const("POLLIN", LibC.POLLIN);

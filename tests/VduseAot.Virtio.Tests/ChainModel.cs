@@ -39,7 +39,7 @@ internal static unsafe class ChainModel
         Assert.Equal(writable, chain.WritableBytes);
     }
 
-    private static int Covers(GuestRam ram, IoSegment[] segs, int count, int i, Buf b)
+    private static int Covers(GuestRam ram, ReadOnlySpan<IoSegment> segs, int count, int i, Buf b)
     {
         ulong off = 0;
         while (off < b.Length)

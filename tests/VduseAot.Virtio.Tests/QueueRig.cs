@@ -31,7 +31,7 @@ internal sealed unsafe class QueueRig : IDisposable
     public ulong Buffer(ulong bytes, ulong align = 16) => Ram.Alloc(bytes, align);
 
     /// <summary>Asserts that segments[0..count) cover [iova, iova+length) starting at segment <paramref name="first"/>, and returns the index after.</summary>
-    public int AssertCovers(IoSegment[] segments, int count, int first, ulong iova, uint length)
+    public int AssertCovers(ReadOnlySpan<IoSegment> segments, int count, int first, ulong iova, uint length)
     {
         ulong offset = 0;
         int i = first;
