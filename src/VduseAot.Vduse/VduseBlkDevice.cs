@@ -86,7 +86,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     /// </summary>
     public void Create()
     {
-        StateDirectory.Ensure(_stateOptions.Directory);
+        _stateOptions.Directory.Create();
         _control = new VduseControl();
         DeviceIdentity identity = Identity;
         virtio_blk_config config = BlkConfigSpace.Build(_options);
@@ -120,7 +120,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         Log.Write(LogLevel.Info, _name, "created " + DevicePath + " (" + _executor.Backend.Describe() + ", " + _options.Queues + " queue(s) of " + _options.QueueSize + ")");
     }
 
-    private string StatePath => StateFile.PathFor(_stateOptions.Directory, _name);
+    private string StatePath => _stateOptions.Directory.StateFilePath(_name);
 
     /// <summary>
     /// Opens a device a predecessor left (its process exited for an upgrade, or crashed), checks that

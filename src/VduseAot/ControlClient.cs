@@ -29,15 +29,16 @@ public sealed class ControlClient : IDisposable
     private const int MaxReplyBytes = 4 << 20;
 
     /// <summary>Connects to the daemon serving <paramref name="name"/>.</summary>
-    public static ControlClient Connect(string stateDir, string name, int timeoutMs = 30000)
+    public static ControlClient Connect(StateDirectory stateDir, string name, int timeoutMs = 30000)
     {
-        string path = ControlPaths.SocketPath(stateDir, name);
+        ArgumentNullException.ThrowIfNull(stateDir);
+        string path = stateDir.SocketPath(name);
         if (!File.Exists(path))
         {
-            throw new VduseException(ControlPaths.NoDevice(name, path));
+            throw new VduseException(NoDevice(name, path));
         }
 
-        ControlPaths.CheckLength(path);
+        StateDirectory.CheckSocketPathLength(path);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
         {
             ReceiveTimeout = timeoutMs,
@@ -60,6 +61,10 @@ public sealed class ControlClient : IDisposable
 
         return new ControlClient(socket, name);
     }
+
+    /// <summary>The one-line error when no daemon serves <paramref name="name"/>.</summary>
+    private static string NoDevice(string name, string socketPath) =>
+        "no device " + name + ": " + socketPath + " does not exist (is vduse-blk serve running? --state-dir?)";
 
     /// <summary>Sends {"cmd":<paramref name="command"/>, ...} and returns the reply; an error reply throws.</summary>
     public JsonDocument Request(string command, Action<Utf8JsonWriter>? arguments = null)

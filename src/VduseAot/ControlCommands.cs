@@ -28,7 +28,7 @@ public static class ControlCommands
             case "list":
                 return List(options, stdout);
             case "stats":
-                using (ControlClient client = ControlClient.Connect(options.StateDir, options.Name))
+                using (ControlClient client = ControlClient.Connect(new StateDirectory(options.StateDir), options.Name))
                 using (JsonDocument reply = client.Request(options.Prometheus ? "metrics" : "stats"))
                 {
                     if (options.Prometheus)
@@ -44,7 +44,7 @@ public static class ControlCommands
 
                 return 0;
             case "resize":
-                using (ControlClient client = ControlClient.Connect(options.StateDir, options.Name))
+                using (ControlClient client = ControlClient.Connect(new StateDirectory(options.StateDir), options.Name))
                 using (JsonDocument reply = client.Request("resize", w =>
                 {
                     w.WriteNumber("size", options.Size);
@@ -63,7 +63,7 @@ public static class ControlCommands
 
     private static int Stop(ControlOptions options, TextWriter stdout)
     {
-        using ControlClient client = ControlClient.Connect(options.StateDir, options.Name);
+        using ControlClient client = ControlClient.Connect(new StateDirectory(options.StateDir), options.Name);
         client.Request("stop", options.Keep ? w => w.WriteBoolean("keep", true) : null).Dispose();
         if (!client.WaitClosed(StopTimeoutMs))
         {
@@ -77,21 +77,19 @@ public static class ControlCommands
     /// <summary>Every device with a socket in the state directory, whether it answers or not.</summary>
     private static int List(ControlOptions options, TextWriter stdout)
     {
-        string[] sockets = Directory.Exists(options.StateDir) ? Directory.GetFiles(options.StateDir, "*" + ControlPaths.SocketSuffix) : [];
-        if (sockets.Length == 0)
+        var stateDir = new StateDirectory(options.StateDir);
+        string[] names = stateDir.SocketNames();
+        if (names.Length == 0)
         {
             throw new VduseException("no devices: no control sockets in " + options.StateDir + " (is vduse-blk serve running? --state-dir?)");
         }
 
-        Array.Sort(sockets, StringComparer.Ordinal);
         var rows = new List<(string Name, JsonDocument? Info, string? Error)>();
-        foreach (string socket in sockets)
+        foreach (string name in names)
         {
-            string file = Path.GetFileName(socket);
-            string name = file.Substring(0, file.Length - ControlPaths.SocketSuffix.Length);
             try
             {
-                using ControlClient client = ControlClient.Connect(options.StateDir, name, timeoutMs: 5000);
+                using ControlClient client = ControlClient.Connect(stateDir, name, timeoutMs: 5000);
                 rows.Add((name, client.Request("info"), null));
             }
             catch (VduseException e)

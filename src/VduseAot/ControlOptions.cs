@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using VduseAot.Block;
+using VduseAot.Vduse;
 
 namespace VduseAot;
 
@@ -13,7 +14,7 @@ public sealed class ControlOptions
     public string Name { get; private set; } = "";
 
     /// <summary>--state-dir DIR.</summary>
-    public string StateDir { get; private set; } = ControlPaths.DefaultStateDir;
+    public string StateDir { get; private set; } = StateDirectory.DefaultPath;
 
     /// <summary>--json: print the daemon's JSON instead of text.</summary>
     public bool Json { get; private set; }
@@ -45,7 +46,7 @@ public sealed class ControlOptions
             switch (a)
             {
                 case "--state-dir":
-                    o.StateDir = ControlPaths.CheckStateDir(ServeOptions.Value(args, ref i));
+                    o.StateDir = OptionText.StateDir(ServeOptions.Value(args, ref i));
                     break;
                 case "--json" when verb is "list" or "stats" or "resize":
                     o.Json = true;

@@ -53,11 +53,12 @@ public sealed class ControlServer : IDisposable
     public string Path { get; }
 
     /// <summary>Binds DIR/NAME.sock (owner-only) and starts answering.</summary>
-    public static ControlServer Start(string stateDir, string name, IControlHandler handler)
+    public static ControlServer Start(StateDirectory stateDir, string name, IControlHandler handler)
     {
-        string path = ControlPaths.SocketPath(stateDir, name);
-        ControlPaths.CheckLength(path);
-        ControlPaths.EnsureStateDir(stateDir);
+        ArgumentNullException.ThrowIfNull(stateDir);
+        string path = stateDir.SocketPath(name);
+        StateDirectory.CheckSocketPathLength(path);
+        stateDir.Create();
         RemoveStale(path, name);
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using VduseAot.Block;
+using VduseAot.Vduse;
 
 namespace VduseAot;
 
@@ -59,7 +60,7 @@ public sealed partial class ServeOptions
     public bool Attach { get; private set; } = true;
 
     /// <summary>--state-dir DIR: the state file, the RAM image and the control socket of each device.</summary>
-    public string StateDir { get; private set; } = ControlPaths.DefaultStateDir;
+    public string StateDir { get; private set; } = StateDirectory.DefaultPath;
 
     /// <summary>--log-level debug|info|warn|error: lines below it are dropped.</summary>
     public Vduse.LogLevel LogLevel { get; private set; } = Vduse.LogLevel.Info;
@@ -179,7 +180,7 @@ public sealed partial class ServeOptions
                     o.Attach = false;
                     break;
                 case "--state-dir":
-                    o.StateDir = ControlPaths.CheckStateDir(Value(args, ref i));
+                    o.StateDir = OptionText.StateDir(Value(args, ref i));
                     break;
                 case "--force":
                     o.Force = true;

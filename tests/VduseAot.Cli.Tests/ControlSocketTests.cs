@@ -72,7 +72,7 @@ public sealed class ControlSocketTests : IDisposable
         _parent.Delete(recursive: true);
     }
 
-    private ControlServer StartServer() => ControlServer.Start(StateDir, "d", new DaemonControl(_target));
+    private ControlServer StartServer() => ControlServer.Start(new StateDirectory(StateDir), "d", new DaemonControl(_target));
 
     private int Cli(out string stdout, params string[] args)
     {
@@ -173,13 +173,13 @@ public sealed class ControlSocketTests : IDisposable
     public void Stop_is_answered_then_held_open_until_the_server_is_done()
     {
         ControlServer server = StartServer();
-        using ControlClient client = ControlClient.Connect(StateDir, "d");
+        using ControlClient client = ControlClient.Connect(new StateDirectory(StateDir), "d");
         client.Request("stop").Dispose();
         Assert.Equal(1, _target.StopRequests);
         Assert.False(client.WaitClosed(300));
 
         // Once stopping, the daemon refuses everything but info.
-        using (ControlClient other = ControlClient.Connect(StateDir, "d"))
+        using (ControlClient other = ControlClient.Connect(new StateDirectory(StateDir), "d"))
         {
             VduseException e = Assert.Throws<VduseException>(() => other.Request("stats"));
             Assert.Equal("d: d is stopping", e.Message);
@@ -246,7 +246,7 @@ public sealed class ControlSocketTests : IDisposable
         VduseException refused = Assert.Throws<VduseException>(() => Cli(out _, "stats", "d"));
         Assert.StartsWith("no device d: nothing answers on " + path, refused.Message);
         using ControlServer server = StartServer();
-        VduseException e = Assert.Throws<VduseException>(() => ControlServer.Start(StateDir, "d", new DaemonControl(_target)));
+        VduseException e = Assert.Throws<VduseException>(() => ControlServer.Start(new StateDirectory(StateDir), "d", new DaemonControl(_target)));
         Assert.StartsWith("another vduse-blk serves d", e.Message);
         Assert.Equal(0, Cli(out _, "stats", "d"));
     }
