@@ -29,7 +29,7 @@ public sealed unsafe class StateFile : IDisposable
     /// <summary>The file.</summary>
     public string Path => _file.Path;
 
-    /// <summary>Device status the control thread acknowledged last (DRIVER_OK: the queues are live).</summary>
+    /// <summary>Device status the kernel message thread acknowledged last (DRIVER_OK: the queues are live).</summary>
     public byte Status
     {
         get => (byte)Volatile.Read(ref Header->Status);

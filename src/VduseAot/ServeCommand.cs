@@ -166,9 +166,9 @@ public static class ServeCommand
             systemd.Ready("created " + device.DevicePath + " (not attached)");
         }
 
-        WaitHandle.WaitAny([shutdown.WaitHandle, device.ControlEnded!]);
+        WaitHandle.WaitAny([shutdown.WaitHandle, device.KernelLoopEnded!]);
         systemd.Stopping("tearing down " + options.Name);
-        Exception? failure = device.ControlFailure;
+        Exception? failure = device.KernelLoopFailure;
         if (failure != null)
         {
             throw new VduseException("the control thread stopped: " + failure.Message, failure);
