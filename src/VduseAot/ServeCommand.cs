@@ -45,13 +45,13 @@ public static class ServeCommand
         var state = new DeviceStateOptions { Directory = stateDir, Force = options.Force, BackendIdentity = BackendIdentity(options) };
         var device = new VduseBlkDevice(options.Name, options.Device, backend, dataPlane, state);
         bool created = false;
-        ControlServer? control = null;
+        AdminServer? admin = null;
         try
         {
             device.Create();
             created = true;
-            var handler = new DaemonControl(new ServedDevice(options.Name, device, requestStop));
-            control = ControlServer.Start(stateDir, options.Name, handler);
+            var handler = new DaemonAdmin(new ServedDevice(options.Name, device, requestStop));
+            admin = AdminServer.Start(stateDir, options.Name, handler);
             metrics?.Start(options.Name, handler.Metrics);
             return Serve(options, device, shutdown);
         }
@@ -62,7 +62,7 @@ public static class ServeCommand
             TearDown(options, stateDir, device, keepDevice && created, created);
 
             // Last: a `vduse-blk stop` waiting on the socket returns once everything above is done.
-            control?.Dispose();
+            admin?.Dispose();
         }
     }
 
