@@ -60,72 +60,11 @@ public sealed unsafe class FileBackend : IBlockBackend
     /// </summary>
     public static FileBackend Open(string path, ulong? size, bool direct, bool readOnly, uint logicalBlockSize, out string? readOnlyReason)
     {
-        readOnlyReason = null;
-        int flags = LibC.O_CLOEXEC | (direct ? LibC.O_DIRECT : 0);
-        int fd = -1;
-        if (!readOnly)
-        {
-            fd = Sys.Open(path, flags | LibC.O_RDWR | (size.HasValue ? LibC.O_CREAT : 0), 0x1a0 /* 0640 */);
-            if (fd < 0)
-            {
-                Errno e = ErrnoExtensions.Last();
-                if (e is not (Errno.EACCES or Errno.EPERM or Errno.EROFS))
-                {
-                    throw new BackendException(OpenFailure(path, e));
-                }
-
-                readOnlyReason = path + " is not writable (" + e.Describe() + "): serving it read-only";
-                readOnly = true;
-            }
-        }
-
-        if (fd < 0)
-        {
-            fd = Sys.Open(path, flags | LibC.O_RDONLY, 0);
-            if (fd < 0)
-            {
-                throw new BackendException(OpenFailure(path, ErrnoExtensions.Last()));
-            }
-        }
-
+        int fd = OpenWithFallback(path, size.HasValue, direct, ref readOnly, out readOnlyReason);
         try
         {
-            stat st;
-            if (LibC.fstat(fd, &st) < 0)
-            {
-                throw new BackendException("cannot stat " + path + ": " + ErrnoExtensions.Last().Describe());
-            }
-
-            mode_t type = st.st_mode & LibC.S_IFMT;
-            bool isBlock = type == LibC.S_IFBLK;
-            if (!isBlock && type != LibC.S_IFREG)
-            {
-                throw new BackendException(path + " is neither a regular file nor a block device");
-            }
-
-            ulong capacity = isBlock ? BlockDeviceSize(fd, path) : (ulong)(long)st.st_size;
-            if (size.HasValue)
-            {
-                if (!isBlock && capacity < size.Value)
-                {
-                    if (readOnly)
-                    {
-                        throw new BackendException(path + " is smaller than --size and cannot be extended read-only");
-                    }
-
-                    if (LibC.ftruncate(fd, (long)size.Value) < 0)
-                    {
-                        throw new BackendException("cannot extend " + path + " to " + size.Value + " bytes: " + ErrnoExtensions.Last().Describe());
-                    }
-                }
-                else if (size.Value > capacity)
-                {
-                    throw new BackendException("--size " + size.Value + " is larger than block device " + path + " (" + capacity + " bytes)");
-                }
-
-                capacity = size.Value;
-            }
-
+            (bool isBlock, ulong current) = StatFileOrDevice(fd, path);
+            ulong capacity = size.HasValue ? ApplySize(fd, path, isBlock, current, size.Value, readOnly) : current;
             if (capacity == 0 || capacity % logicalBlockSize != 0)
             {
                 throw new BackendException(path + ": size " + capacity + " is not a positive multiple of the logical block size " + logicalBlockSize
@@ -144,6 +83,78 @@ public sealed unsafe class FileBackend : IBlockBackend
             _ = LibC.close(fd);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Opens read-write (creating a regular file when <paramref name="create"/>) unless <paramref name="readOnly"/>;
+    /// a file we may not write is opened read-only instead, and <paramref name="readOnly"/> set with the reason.
+    /// </summary>
+    private static int OpenWithFallback(string path, bool create, bool direct, ref bool readOnly, out string? readOnlyReason)
+    {
+        readOnlyReason = null;
+        int flags = LibC.O_CLOEXEC | (direct ? LibC.O_DIRECT : 0);
+        if (!readOnly)
+        {
+            int fd = Sys.Open(path, flags | LibC.O_RDWR | (create ? LibC.O_CREAT : 0), 0x1a0 /* 0640 */);
+            if (fd >= 0)
+            {
+                return fd;
+            }
+
+            Errno e = ErrnoExtensions.Last();
+            if (e is not (Errno.EACCES or Errno.EPERM or Errno.EROFS))
+            {
+                throw new BackendException(OpenFailure(path, e));
+            }
+
+            readOnlyReason = path + " is not writable (" + e.Describe() + "): serving it read-only";
+            readOnly = true;
+        }
+
+        int readOnlyFd = Sys.Open(path, flags | LibC.O_RDONLY, 0);
+        return readOnlyFd >= 0 ? readOnlyFd : throw new BackendException(OpenFailure(path, ErrnoExtensions.Last()));
+    }
+
+    /// <summary>Whether the open file is a block device, and its size now; anything but a regular file or a block device is refused.</summary>
+    private static (bool IsBlock, ulong Bytes) StatFileOrDevice(int fd, string path)
+    {
+        stat st;
+        if (LibC.fstat(fd, &st) < 0)
+        {
+            throw new BackendException("cannot stat " + path + ": " + ErrnoExtensions.Last().Describe());
+        }
+
+        mode_t type = st.st_mode & LibC.S_IFMT;
+        bool isBlock = type == LibC.S_IFBLK;
+        if (!isBlock && type != LibC.S_IFREG)
+        {
+            throw new BackendException(path + " is neither a regular file nor a block device");
+        }
+
+        return (isBlock, isBlock ? BlockDeviceSize(fd, path) : (ulong)(long)st.st_size);
+    }
+
+    /// <summary>--size: extends a smaller regular file to it; a block device must hold it already.</summary>
+    private static ulong ApplySize(int fd, string path, bool isBlock, ulong current, ulong size, bool readOnly)
+    {
+        if (!isBlock && current < size)
+        {
+            if (readOnly)
+            {
+                throw new BackendException(path + " is smaller than --size and cannot be extended read-only");
+            }
+
+            if (LibC.ftruncate(fd, (long)size) < 0)
+            {
+                throw new BackendException("cannot extend " + path + " to " + size + " bytes: " + ErrnoExtensions.Last().Describe());
+            }
+        }
+        else if (size > current)
+        {
+            throw new BackendException("--size " + size + " is larger than block device " + path + " (" + current + " bytes)");
+        }
+
+        return size;
     }
 
     private static string OpenFailure(string path, Errno e) => "cannot open " + path + ": " + e.Describe() + e switch

@@ -4,7 +4,7 @@ namespace VduseAot.Vduse;
 public sealed record DeviceStateOptions
 {
     /// <summary>The state directory (--state-dir): NAME.state, NAME.ram, NAME.sock.</summary>
-    public string Directory { get; init; } = "/run/vduse-blk";
+    public StateDirectory Directory { get; init; } = new(StateDirectory.DefaultPath);
 
     /// <summary>--force: take over a device whose state file is missing or unreadable.</summary>
     public bool Force { get; init; }

@@ -29,10 +29,7 @@ public sealed unsafe class StateFile : IDisposable
     /// <summary>The file.</summary>
     public string Path => _file.Path;
 
-    /// <summary>The state file of device <paramref name="name"/> in <paramref name="dir"/>.</summary>
-    public static string PathFor(string dir, string name) => System.IO.Path.Combine(dir, name + ".state");
-
-    /// <summary>Device status the control thread acknowledged last (DRIVER_OK: the queues are live).</summary>
+    /// <summary>Device status the kernel message thread acknowledged last (DRIVER_OK: the queues are live).</summary>
     public byte Status
     {
         get => (byte)Volatile.Read(ref Header->Status);

@@ -42,7 +42,7 @@ public unsafe struct StateFileHeader
     /// <summary>Capacity in bytes; rewritten by a resize.</summary>
     [FieldOffset(32)] public ulong CapacityBytes;
 
-    /// <summary>Device status the control thread acknowledged last (low byte).</summary>
+    /// <summary>Device status the kernel message thread acknowledged last (low byte).</summary>
     [FieldOffset(40)] public uint Status;
 
     /// <summary>Process that serves the device now.</summary>

@@ -6,8 +6,8 @@ using VduseAot.Interop;
 namespace VduseAot.Vduse;
 
 /// <content>
-/// What the control socket asks of a running device: its counters and a new capacity. Both run on
-/// the socket's thread, never on a queue thread or the control thread.
+/// What the admin socket asks of a running device: its counters and a new capacity. Both run on
+/// the socket's thread, never on a queue thread or the kernel message thread.
 /// </content>
 public sealed unsafe partial class VduseBlkDevice
 {
@@ -23,7 +23,7 @@ public sealed unsafe partial class VduseBlkDevice
     public ulong CapacityBytes => _options.CapacityBytes;
 
     /// <summary>Per-queue counters since creation (ended runs plus running ones); empty once torn down.</summary>
-    public BlkQueueStats[] QueueStats() => _loop?.QueueStats() ?? [];
+    public BlkQueueStats[] QueueStats() => _kernelLoop?.QueueStats() ?? [];
 
     /// <summary>
     /// Changes the capacity to <paramref name="bytes"/>: the backend first (a file grows before the
@@ -35,7 +35,7 @@ public sealed unsafe partial class VduseBlkDevice
     {
         lock (_resizeGate)
         {
-            if (_deviceFd < 0 || _loop == null)
+            if (_deviceFd < 0 || _kernelLoop == null)
             {
                 throw new VduseException(_name + " is not serving");
             }

@@ -10,7 +10,7 @@ namespace VduseAot.Vduse;
 
 /// <summary>
 /// A virtio-blk device served through VDUSE, from creation to destruction: VDUSE_CREATE_DEV with the
-/// block config space, VDUSE_VQ_SETUP per queue, the control thread, the vDPA attach, and the reverse
+/// block config space, VDUSE_VQ_SETUP per queue, the kernel message thread, the vDPA attach, and the reverse
 /// on <see cref="Dispose()"/> (detach, stop, close, VDUSE_DESTROY_DEV), leaving nothing behind.
 /// </summary>
 public sealed unsafe partial class VduseBlkDevice : IDisposable
@@ -19,9 +19,9 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     private readonly BlkDeviceOptions _options;
     private readonly BlkExecutor _executor;
     private readonly DataPlaneOptions _dataPlane;
-    private VduseControl? _control;
+    private VduseControlDevice? _controlDevice;
     private VdpaNetlink? _netlink;
-    private ControlLoop? _loop;
+    private KernelMessageLoop? _kernelLoop;
     private int _deviceFd = -1;
     private bool _created;
     private bool _attached;
@@ -44,14 +44,14 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     /// <summary>Path of the VDUSE char device.</summary>
     public string DevicePath => NodePath(_name);
 
-    /// <summary>Signalled if the control thread dies.</summary>
-    public WaitHandle? ControlEnded => _loop?.Ended.WaitHandle;
+    /// <summary>Signalled if the kernel message thread dies.</summary>
+    public WaitHandle? KernelLoopEnded => _kernelLoop?.Ended.WaitHandle;
 
     /// <summary>Counters of every queue run that has ended; complete once the device is disposed.</summary>
     public BlkQueueStats FinishedStats { get; private set; } = new();
 
-    /// <summary>Why the control thread died, if it did.</summary>
-    public Exception? ControlFailure => _loop?.Failure;
+    /// <summary>Why the kernel message thread died, if it did.</summary>
+    public Exception? KernelLoopFailure => _kernelLoop?.Failure;
 
     /// <summary>The device existed and this process took it over from a predecessor.</summary>
     public bool TookOver { get; private set; }
@@ -86,12 +86,12 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     /// </summary>
     public void Create()
     {
-        StateDirectory.Ensure(_stateOptions.Directory);
-        _control = new VduseControl();
+        _stateOptions.Directory.Create();
+        _controlDevice = new VduseControlDevice();
         DeviceIdentity identity = Identity;
         virtio_blk_config config = BlkConfigSpace.Build(_options);
         var configBytes = new ReadOnlySpan<byte>(&config, sizeof(virtio_blk_config));
-        Errno e = _control.CreateDevice(_name, VirtioConstants.VIRTIO_ID_BLOCK, identity.Features, _options.Queues, configBytes);
+        Errno e = _controlDevice.CreateDevice(_name, VirtioConstants.VIRTIO_ID_BLOCK, identity.Features, _options.Queues, configBytes);
         if (e == Errno.EEXIST && File.Exists(DevicePath))
         {
             TakeOver(identity);
@@ -116,11 +116,11 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
             }
         }
 
-        StartControl(QueueStart.Fresh);
+        StartKernelLoop(QueueStart.Fresh);
         Log.Write(LogLevel.Info, _name, "created " + DevicePath + " (" + _executor.Backend.Describe() + ", " + _options.Queues + " queue(s) of " + _options.QueueSize + ")");
     }
 
-    private string StatePath => StateFile.PathFor(_stateOptions.Directory, _name);
+    private string StatePath => _stateOptions.Directory.StateFilePath(_name);
 
     /// <summary>
     /// Opens a device a predecessor left (its process exited for an upgrade, or crashed), checks that
@@ -165,7 +165,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         TookOver = true;
         Log.Write(LogLevel.Info, _name, "taking over " + DevicePath + " from pid " + state.OwnerPid + " (" + _executor.Backend.Describe() + ")");
         state.OwnerPid = Environment.ProcessId;
-        StartControl(mode);
+        StartKernelLoop(mode);
     }
 
     /// <summary>
@@ -206,11 +206,11 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
             && LibC.ioctl(fd, VduseUapi.VDUSE_VQ_GET_INFO, &info) == 0 && info.ready != 0;
     }
 
-    private void StartControl(QueueStart mode)
+    private void StartKernelLoop(QueueStart mode)
     {
-        _loop = new ControlLoop(_name, _deviceFd, _options.Queues, _executor, _dataPlane, _state, mode);
-        FinishedStats = _loop.Finished;
-        _loop.Start();
+        _kernelLoop = new KernelMessageLoop(_name, _deviceFd, _options.Queues, _executor, _dataPlane, _state, mode);
+        FinishedStats = _kernelLoop.Finished;
+        _kernelLoop.Start();
     }
 
     /// <summary>Attaches to the vDPA bus and waits for the block device to appear.</summary>
@@ -221,7 +221,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
             // Still on the bus from the predecessor: the guest never saw the device go. "ready" means
             // serving: wait until the queues run again.
             _attached = true;
-            _loop?.TakeOverDone.Wait(timeoutMs);
+            _kernelLoop?.TakeOverDone.Wait(timeoutMs);
             BlockDevice = BlockDeviceLocator.Wait(_name, timeoutMs)
                 ?? throw new VduseException("'" + _name + "' is on the vDPA bus but has no block device: load virtio_blk (modprobe virtio_blk)");
             Log.Write(LogLevel.Info, _name, "serving " + BlockDevice + " again");
@@ -300,27 +300,55 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     public void Dispose() => Dispose(keepDevice: false);
 
     /// <summary>
-    /// With <paramref name="keepDevice"/>: finishes the requests in flight, stops every thread and
-    /// closes the device but leaves it (and the block device the guest uses) in place with its state
-    /// file, for a successor `serve` of the same name. Otherwise as <see cref="Dispose()"/>.
+    /// With <paramref name="keepDevice"/> (and a device to keep): <see cref="LeaveForSuccessor"/>.
+    /// Otherwise as <see cref="Dispose()"/>.
     /// </summary>
     public void Dispose(bool keepDevice)
     {
         if (keepDevice && _created)
         {
-            _loop?.Stop();
-            _loop = null;
-            CloseDevice();
-            _state?.Dispose();
-            _state = null;
-            _netlink?.Dispose();
-            _netlink = null;
-            _control?.Dispose();
-            _control = null;
-            Log.Write(LogLevel.Info, _name, "exited leaving " + DevicePath + (BlockDevice != null ? " and " + BlockDevice : "") + " for the next `serve --name " + _name + "`");
-            return;
+            LeaveForSuccessor();
+        }
+        else
+        {
+            DetachAndDestroy();
+        }
+    }
+
+    /// <summary>
+    /// Finishes the requests in flight, stops every thread and closes the device but leaves it (and the
+    /// block device the guest uses) in place with its state file, for a successor `serve` of the name.
+    /// </summary>
+    private void LeaveForSuccessor()
+    {
+        StopKernelLoop();
+        _state?.Dispose();
+        _state = null;
+        _netlink?.Dispose();
+        _netlink = null;
+        _controlDevice?.Dispose();
+        _controlDevice = null;
+        Log.Write(LogLevel.Info, _name, "exited leaving " + DevicePath + (BlockDevice != null ? " and " + BlockDevice : "") + " for the next `serve --name " + _name + "`");
+    }
+
+    /// <summary>Detaches from the vDPA bus, stops every thread, closes the device and destroys it with its state file.</summary>
+    private void DetachAndDestroy()
+    {
+        Detach();
+        StopKernelLoop();
+        if (_created && _controlDevice != null)
+        {
+            Destroy(_controlDevice);
         }
 
+        _state?.Dispose();
+        _state = null;
+        _controlDevice?.Dispose();
+        _controlDevice = null;
+    }
+
+    private void Detach()
+    {
         if (_attached && _netlink == null)
         {
             _netlink = new VdpaNetlink();
@@ -328,7 +356,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
 
         if (_attached && _netlink != null)
         {
-            // Detaching makes virtio_blk reset the device, which needs the control thread still answering.
+            // Detaching makes virtio_blk reset the device, which needs the kernel message thread still answering.
             Errno e = _netlink.DeleteDevice(_name);
             if (e != Errno.OK)
             {
@@ -340,42 +368,43 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
 
         _netlink?.Dispose();
         _netlink = null;
-        _loop?.Stop();
-        _loop = null;
-        CloseDevice();
-        if (_created && _control != null)
+    }
+
+    /// <summary>VDUSE_DESTROY_DEV, retried while the kernel still holds the device (EBUSY); the state file goes with it.</summary>
+    private void Destroy(VduseControlDevice controlDevice)
+    {
+        Errno e = Errno.OK;
+        for (int attempt = 0; attempt < 50; attempt++)
         {
-            Errno e = Errno.OK;
-            for (int attempt = 0; attempt < 50; attempt++)
+            e = controlDevice.DestroyDevice(_name);
+            if (e != Errno.EBUSY)
             {
-                e = _control.DestroyDevice(_name);
-                if (e != Errno.EBUSY)
-                {
-                    break;
-                }
-
-                Thread.Sleep(20);
+                break;
             }
 
-            if (e != Errno.OK)
-            {
-                Log.Write(LogLevel.Warn, _name, "VDUSE_DESTROY_DEV failed: " + e.Describe());
-            }
-            else
-            {
-                Destroyed = true;
-                _state?.Delete();
-                _state = null;
-            }
-
-            _created = false;
-            Log.Write(LogLevel.Info, _name, "destroyed");
+            Thread.Sleep(20);
         }
 
-        _state?.Dispose();
-        _state = null;
-        _control?.Dispose();
-        _control = null;
+        if (e != Errno.OK)
+        {
+            Log.Write(LogLevel.Warn, _name, "VDUSE_DESTROY_DEV failed: " + e.Describe());
+        }
+        else
+        {
+            Destroyed = true;
+            _state?.Delete();
+            _state = null;
+        }
+
+        _created = false;
+        Log.Write(LogLevel.Info, _name, "destroyed");
+    }
+
+    private void StopKernelLoop()
+    {
+        _kernelLoop?.Stop();
+        _kernelLoop = null;
+        CloseDevice();
     }
 
     private void CloseDevice()

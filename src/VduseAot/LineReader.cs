@@ -5,7 +5,7 @@ using System.Net.Sockets;
 
 namespace VduseAot;
 
-/// <summary>Newline-delimited framing of the control socket: both ends read requests and replies with it.</summary>
+/// <summary>Newline-delimited framing of the admin socket: both ends read requests and replies with it.</summary>
 public sealed class LineReader(Socket socket, int maxLineBytes)
 {
     private readonly ArrayBufferWriter<byte> _pending = new();

@@ -11,7 +11,7 @@ namespace VduseAot;
 
 /// <summary>
 /// The `--metrics-listen` endpoint: HTTP/1.x on a TCP socket, GET /metrics answered with the
-/// Prometheus exposition, on its own thread (never a queue or control thread). One connection at a
+/// Prometheus exposition, on its own thread (never a queue or kernel message thread). One connection at a
 /// time and one request per connection: a scraper needs no more, and it bounds what a client can
 /// make the daemon hold. Each connection gets <see cref="TimeoutMs"/> to deliver a request head of
 /// at most <see cref="MaxHeadBytes"/> and as long again to take the reply, so a client that connects

@@ -118,8 +118,8 @@ public static class Program
                 return 0;
             case "serve":
                 return ServeCommand.Run(ServeOptions.Parse(args.AsSpan(1).ToArray()));
-            case string verb when ControlOptions.IsVerb(verb):
-                return ControlCommands.Run(ControlOptions.Parse(verb, args.AsSpan(1).ToArray()), Console.Out);
+            case string verb when AdminOptions.IsVerb(verb):
+                return AdminCommands.Run(AdminOptions.Parse(verb, args.AsSpan(1).ToArray()), Console.Out);
             default:
                 throw new UsageException("unknown command '" + args[0] + "' (try: vduse-blk --help)");
         }

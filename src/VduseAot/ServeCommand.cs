@@ -30,27 +30,28 @@ public static class ServeCommand
         using PosixSignalRegistration keep = PosixSignalRegistration.Create(KeepDeviceSignal, onSignal);
 
         DataPlaneOptions dataPlane = DataPlane(options);
+        var stateDir = new StateDirectory(options.StateDir);
         bool existing = VduseBlkDevice.Exists(options.Name);
         if (existing)
         {
-            CheckBeforeTakeOver(options);
+            CheckBeforeTakeOver(options, stateDir);
         }
 
         using MetricsServer? metrics = options.MetricsListen is { } endpoint ? MetricsServer.Bind(endpoint) : null;
-        using IBlockBackend backend = OpenBackend(options, existing);
+        using IBlockBackend backend = OpenBackend(options, stateDir, existing);
         options.Device.CapacityBytes = backend.CapacityBytes;
         options.Device.ReadOnly = backend.ReadOnly;
         options.Device.Features = backend.Features;
-        var state = new DeviceStateOptions { Directory = options.StateDir, Force = options.Force, BackendIdentity = BackendIdentity(options) };
+        var state = new DeviceStateOptions { Directory = stateDir, Force = options.Force, BackendIdentity = BackendIdentity(options) };
         var device = new VduseBlkDevice(options.Name, options.Device, backend, dataPlane, state);
         bool created = false;
-        ControlServer? control = null;
+        AdminServer? admin = null;
         try
         {
             device.Create();
             created = true;
-            var handler = new DaemonControl(new ServedDevice(options.Name, device, requestStop));
-            control = ControlServer.Start(options.StateDir, options.Name, handler);
+            var handler = new DaemonAdmin(new ServedDevice(options.Name, device, requestStop));
+            admin = AdminServer.Start(stateDir, options.Name, handler);
             metrics?.Start(options.Name, handler.Metrics);
             return Serve(options, device, shutdown);
         }
@@ -58,10 +59,10 @@ public static class ServeCommand
         {
             // First, so a scrape never waits on the teardown and the port is free for the successor.
             metrics?.Dispose();
-            TearDown(options, device, keepDevice && created, created);
+            TearDown(options, stateDir, device, keepDevice && created, created);
 
             // Last: a `vduse-blk stop` waiting on the socket returns once everything above is done.
-            control?.Dispose();
+            admin?.Dispose();
         }
     }
 
@@ -79,12 +80,12 @@ public static class ServeCommand
     }
 
     /// <summary>The device's teardown before the accounting, so the totals include every queue; no accounting when nothing was served.</summary>
-    private static void TearDown(ServeOptions options, VduseBlkDevice device, bool keepDevice, bool created)
+    private static void TearDown(ServeOptions options, StateDirectory stateDir, VduseBlkDevice device, bool keepDevice, bool created)
     {
         device.Dispose(keepDevice);
         if (device.Destroyed && options.Backend == BackendKind.Ram)
         {
-            TryDelete(RamImagePath(options));
+            TryDelete(stateDir.RamImagePath(options.Name));
         }
 
         if (created)
@@ -95,8 +96,6 @@ public static class ServeCommand
 
     /// <summary>SIGUSR1: exit but leave the device (and the guest's block device) for the next `serve` of the name.</summary>
     public const PosixSignal KeepDeviceSignal = (PosixSignal)10;
-
-    private static string RamImagePath(ServeOptions options) => System.IO.Path.Combine(options.StateDir, options.Name + ".ram");
 
     private static string BackendIdentity(ServeOptions options) => options.Backend switch
     {
@@ -109,9 +108,9 @@ public static class ServeCommand
     /// Refuses a takeover whose size or backend differs before the backend is opened: opening would
     /// resize a RAM image or extend a file the running device serves.
     /// </summary>
-    private static void CheckBeforeTakeOver(ServeOptions options)
+    private static void CheckBeforeTakeOver(ServeOptions options, StateDirectory stateDir)
     {
-        StateFile? state = StateFile.Open(StateFile.PathFor(options.StateDir, options.Name), out string? problem);
+        StateFile? state = StateFile.Open(stateDir.StateFilePath(options.Name), out string? problem);
         VduseBlkDevice.CheckNotServed(options.Name, state?.OwnerPid ?? 0);
         if (state == null)
         {
@@ -167,9 +166,9 @@ public static class ServeCommand
             systemd.Ready("created " + device.DevicePath + " (not attached)");
         }
 
-        WaitHandle.WaitAny([shutdown.WaitHandle, device.ControlEnded!]);
+        WaitHandle.WaitAny([shutdown.WaitHandle, device.KernelLoopEnded!]);
         systemd.Stopping("tearing down " + options.Name);
-        Exception? failure = device.ControlFailure;
+        Exception? failure = device.KernelLoopFailure;
         if (failure != null)
         {
             throw new VduseException("the control thread stopped: " + failure.Message, failure);
@@ -179,7 +178,7 @@ public static class ServeCommand
         return 0;
     }
 
-    private static unsafe IBlockBackend OpenBackend(ServeOptions options, bool existing)
+    private static unsafe IBlockBackend OpenBackend(ServeOptions options, StateDirectory stateDir, bool existing)
     {
         switch (options.Backend)
         {
@@ -187,8 +186,8 @@ public static class ServeCommand
                 // The disk lives in a shared file in the state directory (normally tmpfs, so it is
                 // RAM all the same) so a successor process finds the bytes the guest wrote; a new
                 // device starts from an empty image.
-                StateDirectory.Ensure(options.StateDir);
-                return new RamBackend(MappedImage.Open(RamImagePath(options), options.Device.CapacityBytes, existing ? ImageOpen.KeepSameSize : ImageOpen.Fresh), options.Device.ReadOnly, "ram");
+                stateDir.Create();
+                return new RamBackend(MappedImage.Open(stateDir.RamImagePath(options.Name), options.Device.CapacityBytes, existing ? ImageOpen.KeepSameSize : ImageOpen.Fresh), options.Device.ReadOnly, "ram");
             case BackendKind.Null:
                 return new NullBackend(options.Device.CapacityBytes, options.Device.ReadOnly);
             default:

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using VduseAot.Block;
+using VduseAot.Vduse;
 
 namespace VduseAot;
 
@@ -59,7 +60,7 @@ public sealed partial class ServeOptions
     public bool Attach { get; private set; } = true;
 
     /// <summary>--state-dir DIR: the state file, the RAM image and the control socket of each device.</summary>
-    public string StateDir { get; private set; } = ControlPaths.DefaultStateDir;
+    public string StateDir { get; private set; } = StateDirectory.DefaultPath;
 
     /// <summary>--log-level debug|info|warn|error: lines below it are dropped.</summary>
     public Vduse.LogLevel LogLevel { get; private set; } = Vduse.LogLevel.Info;
@@ -70,142 +71,160 @@ public sealed partial class ServeOptions
     /// <summary>--force: take over a device whose state file is missing or unreadable.</summary>
     public bool Force { get; private set; }
 
+    // Every `serve` option; Parse applies them in the order given, Validate checks how they combine.
+    private static readonly ServeOptionSpec[] Specs =
+    [
+        new("--name", true, (o, _, v) => o.Name = v),
+        new("--ram", true, (o, n, v) => o.ChooseSizedBackend(BackendKind.Ram, n, v)),
+        new("--null", true, (o, n, v) => o.ChooseSizedBackend(BackendKind.Null, n, v)),
+        new("--file", true, (o, n, v) =>
+        {
+            o.FilePath = v;
+            o.ChooseBackend(BackendKind.File, n);
+        }),
+        new("--size", true, (o, n, v) => o.FileSize = OptionText.Size(n, v)),
+        new("--direct", false, (o, _, _) => o.Direct = true),
+        new("--sqpoll", false, (o, _, _) => o.SqPoll = true),
+        new("--cpus", true, (o, _, v) => o.Cpus = CpuList(v)),
+        new("--poll-us", true, (o, n, v) => o.PollMicroseconds = (int)OptionText.Number(n, v, 0, 1_000_000)),
+        new("--bounce-size", true, (o, n, v) => o.BounceSize = BounceBytes(n, v)),
+        new("--queues", true, (o, n, v) => o.Device.Queues = Queues(n, v)),
+        new("--queue-size", true, (o, n, v) => o.Device.QueueSize = QueueSize(n, v)),
+        new("--packed", false, (o, _, _) => o.Device.Packed = true),
+        new("--read-only", false, (o, _, _) => o.Device.ReadOnly = true),
+        new("--logical-block-size", true, (o, n, v) => o.Device.LogicalBlockSize = LogicalBlockSize(n, v)),
+        new("--serial", true, (o, _, v) => o.Device.Serial = Serial(v)),
+        new("--no-attach", false, (o, _, _) => o.Attach = false),
+        new("--state-dir", true, (o, _, v) => o.StateDir = OptionText.StateDir(v)),
+        new("--force", false, (o, _, _) => o.Force = true),
+        new("--metrics-listen", true, (o, _, v) => o.MetricsListen = MetricsEndpoint.Parse(v)),
+        new("--log-level", true, (o, _, v) => o.LogLevel = ParseLogLevel(v)),
+    ];
+
+    /// <summary>The name of every option `serve` takes.</summary>
+    public static IReadOnlyList<string> OptionNames
+    {
+        get
+        {
+            var names = new string[Specs.Length];
+            for (int i = 0; i < Specs.Length; i++)
+            {
+                names[i] = Specs[i].Name;
+            }
+
+            return names;
+        }
+    }
+
     /// <summary>Parses the arguments after `serve`. Throws <see cref="UsageException"/> with a one-line reason.</summary>
     public static ServeOptions Parse(IReadOnlyList<string> args)
     {
+        ArgumentNullException.ThrowIfNull(args);
         var o = new ServeOptions();
         for (int i = 0; i < args.Count; i++)
         {
             string a = args[i];
-            switch (a)
-            {
-                case "--name":
-                    o.Name = Value(args, ref i);
-                    break;
-                case "--ram":
-                    o.Device.CapacityBytes = Size(a, Value(args, ref i));
-                    o.ChooseBackend(BackendKind.Ram, a);
-                    break;
-                case "--null":
-                    o.Device.CapacityBytes = Size(a, Value(args, ref i));
-                    o.ChooseBackend(BackendKind.Null, a);
-                    break;
-                case "--file":
-                    o.FilePath = Value(args, ref i);
-                    o.ChooseBackend(BackendKind.File, a);
-                    break;
-                case "--size":
-                    o.FileSize = Size(a, Value(args, ref i));
-                    break;
-                case "--direct":
-                    o.Direct = true;
-                    break;
-                case "--sqpoll":
-                    o.SqPoll = true;
-                    break;
-                case "--cpus":
-                    string list = Value(args, ref i);
-                    if (!Vduse.CpuAffinity.TryParse(list, out int[] cpus))
-                    {
-                        throw new UsageException("--cpus '" + list + "' is not a CPU list (for example 0-3,6)");
-                    }
-
-                    int[] allowed = Vduse.CpuAffinity.Allowed();
-                    foreach (int cpu in cpus)
-                    {
-                        if (Array.IndexOf(allowed, cpu) < 0)
-                        {
-                            throw new UsageException("--cpus: CPU " + cpu + " is not available to this process (allowed: " + string.Join(",", allowed) + ")");
-                        }
-                    }
-
-                    o.Cpus = cpus;
-                    break;
-                case "--poll-us":
-                    o.PollMicroseconds = (int)Number(a, Value(args, ref i), 0, 1_000_000);
-                    break;
-                case "--bounce-size":
-                    ulong bounce = Size(a, Value(args, ref i));
-                    if (bounce < (1UL << 20) || bounce > (1UL << 30))
-                    {
-                        throw new UsageException("--bounce-size must be from 1M to 1G (the kernel's limits)");
-                    }
-
-                    o.BounceSize = bounce;
-                    break;
-                case "--queues":
-                    string queues = Value(args, ref i);
-                    if (uint.TryParse(queues, NumberStyles.None, CultureInfo.InvariantCulture, out uint nq) && nq > MaxQueues)
-                    {
-                        throw new UsageException("--queues " + nq + " is more than " + MaxQueues + ": one thread serves each queue, and the guest's"
-                            + " virtio_blk uses at most one queue per CPU (VDUSE itself allows 65535)");
-                    }
-
-                    o.Device.Queues = (ushort)Number(a, queues, 1, MaxQueues);
-                    break;
-                case "--queue-size":
-                    uint qs = Number(a, Value(args, ref i), 2, 32768);
-                    if ((qs & (qs - 1)) != 0)
-                    {
-                        throw new UsageException("--queue-size " + qs + " is not a power of two (try 128, 256 or 1024)");
-                    }
-
-                    o.Device.QueueSize = (ushort)qs;
-                    break;
-                case "--packed":
-                    o.Device.Packed = true;
-                    break;
-                case "--read-only":
-                    o.Device.ReadOnly = true;
-                    break;
-                case "--logical-block-size":
-                    uint lbs = Number(a, Value(args, ref i), 512, 4096);
-                    if (lbs != 512 && lbs != 4096)
-                    {
-                        throw new UsageException("--logical-block-size must be 512 or 4096, not " + lbs);
-                    }
-
-                    o.Device.LogicalBlockSize = lbs;
-                    break;
-                case "--serial":
-                    o.Device.Serial = Value(args, ref i);
-                    if (System.Text.Encoding.UTF8.GetByteCount(o.Device.Serial) > 20)
-                    {
-                        throw new UsageException("--serial is longer than 20 bytes (virtio-blk's ID field)");
-                    }
-
-                    break;
-                case "--no-attach":
-                    o.Attach = false;
-                    break;
-                case "--state-dir":
-                    o.StateDir = ControlPaths.CheckStateDir(Value(args, ref i));
-                    break;
-                case "--force":
-                    o.Force = true;
-                    break;
-                case "--metrics-listen":
-                    o.MetricsListen = MetricsEndpoint.Parse(Value(args, ref i));
-                    break;
-                case "--log-level":
-                    string level = Value(args, ref i);
-                    o.LogLevel = level switch
-                    {
-                        "debug" => Vduse.LogLevel.Debug,
-                        "info" => Vduse.LogLevel.Info,
-                        "warn" => Vduse.LogLevel.Warn,
-                        "error" => Vduse.LogLevel.Error,
-                        _ => throw new UsageException("--log-level '" + level + "' must be debug, info, warn or error"),
-                    };
-                    break;
-                default:
-                    throw new UsageException("unknown option '" + a + "' for serve (see vduse-blk --help)");
-            }
+            ServeOptionSpec spec = Find(a) ?? throw new UsageException("unknown option '" + a + "' for serve (see vduse-blk --help)");
+            spec.Apply(o, a, spec.TakesValue ? OptionText.Value(args, ref i) : "");
         }
 
         o.Validate();
         return o;
     }
+
+    private static ServeOptionSpec? Find(string name)
+    {
+        foreach (ServeOptionSpec spec in Specs)
+        {
+            if (spec.Name == name)
+            {
+                return spec;
+            }
+        }
+
+        return null;
+    }
+
+    private void ChooseSizedBackend(BackendKind kind, string option, string size)
+    {
+        Device.CapacityBytes = OptionText.Size(option, size);
+        ChooseBackend(kind, option);
+    }
+
+    private static int[] CpuList(string list)
+    {
+        if (!Vduse.CpuAffinity.TryParse(list, out int[] cpus))
+        {
+            throw new UsageException("--cpus '" + list + "' is not a CPU list (for example 0-3,6)");
+        }
+
+        int[] allowed = Vduse.CpuAffinity.Allowed();
+        foreach (int cpu in cpus)
+        {
+            if (Array.IndexOf(allowed, cpu) < 0)
+            {
+                throw new UsageException("--cpus: CPU " + cpu + " is not available to this process (allowed: " + string.Join(",", allowed) + ")");
+            }
+        }
+
+        return cpus;
+    }
+
+    private static ulong BounceBytes(string option, string text)
+    {
+        ulong bounce = OptionText.Size(option, text);
+        if (bounce < (1UL << 20) || bounce > (1UL << 30))
+        {
+            throw new UsageException("--bounce-size must be from 1M to 1G (the kernel's limits)");
+        }
+
+        return bounce;
+    }
+
+    private static ushort Queues(string option, string text)
+    {
+        if (uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out uint nq) && nq > MaxQueues)
+        {
+            throw new UsageException("--queues " + nq + " is more than " + MaxQueues + ": one thread serves each queue, and the guest's"
+                + " virtio_blk uses at most one queue per CPU (VDUSE itself allows 65535)");
+        }
+
+        return (ushort)OptionText.Number(option, text, 1, MaxQueues);
+    }
+
+    private static ushort QueueSize(string option, string text)
+    {
+        uint qs = OptionText.Number(option, text, 2, 32768);
+        if ((qs & (qs - 1)) != 0)
+        {
+            throw new UsageException("--queue-size " + qs + " is not a power of two (try 128, 256 or 1024)");
+        }
+
+        return (ushort)qs;
+    }
+
+    private static uint LogicalBlockSize(string option, string text)
+    {
+        uint lbs = OptionText.Number(option, text, 512, 4096);
+        if (lbs != 512 && lbs != 4096)
+        {
+            throw new UsageException("--logical-block-size must be 512 or 4096, not " + lbs);
+        }
+
+        return lbs;
+    }
+
+    private static string Serial(string serial) => System.Text.Encoding.UTF8.GetByteCount(serial) <= 20 ? serial
+        : throw new UsageException("--serial is longer than 20 bytes (virtio-blk's ID field)");
+
+    private static Vduse.LogLevel ParseLogLevel(string level) => level switch
+    {
+        "debug" => Vduse.LogLevel.Debug,
+        "info" => Vduse.LogLevel.Info,
+        "warn" => Vduse.LogLevel.Warn,
+        "error" => Vduse.LogLevel.Error,
+        _ => throw new UsageException("--log-level '" + level + "' must be debug, info, warn or error"),
+    };
 
     private void ChooseBackend(BackendKind kind, string option)
     {
@@ -224,7 +243,7 @@ public sealed partial class ServeOptions
             throw new UsageException("serve needs --name NAME");
         }
 
-        if (Name.Length > 255 || !NamePattern().IsMatch(Name))
+        if (Name.Length > 255 || !OptionText.NamePattern().IsMatch(Name))
         {
             throw new UsageException("--name '" + Name + "' must be 1-255 characters of letters, digits, '-', '_' and '.'");
         }
@@ -250,40 +269,6 @@ public sealed partial class ServeOptions
             throw new UsageException("size " + size + " is not a positive multiple of the logical block size " + Device.LogicalBlockSize);
         }
     }
-
-    internal static string Value(IReadOnlyList<string> args, ref int i)
-    {
-        if (i + 1 >= args.Count)
-        {
-            throw new UsageException(args[i] + " needs a value");
-        }
-
-        return args[++i];
-    }
-
-    internal static ulong Size(string option, string text)
-    {
-        if (!SizeText.TryParse(text, out ulong bytes))
-        {
-            throw new UsageException(option + " '" + text + "' is not a size (a number with an optional K, M, G or T suffix)");
-        }
-
-        return bytes;
-    }
-
-    private static uint Number(string option, string text, uint min, uint max)
-    {
-        if (!uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out uint n) || n < min || n > max)
-        {
-            throw new UsageException(option + " '" + text + "' must be a number from " + min + " to " + max);
-        }
-
-        return n;
-    }
-
-    /// <summary>Device names: letters, digits, '-', '_' and '.'.</summary>
-    [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
-    internal static partial Regex NamePattern();
 
     [GeneratedRegex("^vq[0-9]+$")]
     private static partial Regex QueueDirPattern();

@@ -18,8 +18,8 @@ public static class StatsText
     public static void Write(TextWriter o, JsonElement stats)
     {
         System.ArgumentNullException.ThrowIfNull(o);
-        JsonElement queues = stats.GetProperty("queues");
-        o.WriteLine(stats.GetProperty("name").GetString() + ": up " + ControlCommands.Uptime(stats.GetProperty("uptime_s").GetDouble())
+        JsonElement queues = stats.GetProperty(AdminProtocol.Queues);
+        o.WriteLine(stats.GetProperty(AdminProtocol.Name).GetString() + ": up " + AdminCommands.Uptime(stats.GetProperty(AdminProtocol.UptimeSeconds).GetDouble())
             + ", " + queues.GetArrayLength() + " queue(s)");
 
         o.Write(Cell("queue", 6));
@@ -35,7 +35,7 @@ public static class StatsText
             WriteCounters(o, (i++).ToString(CultureInfo.InvariantCulture), q);
         }
 
-        WriteCounters(o, "total", stats.GetProperty("total"));
+        WriteCounters(o, "total", stats.GetProperty(AdminProtocol.Total));
 
         o.Write(Cell("latency us", 12));
         foreach ((_, string name) in StatsJson.Percentiles)
@@ -50,9 +50,9 @@ public static class StatsText
             WriteLatency(o, (i++).ToString(CultureInfo.InvariantCulture), q);
         }
 
-        WriteLatency(o, "total", stats.GetProperty("total"));
+        WriteLatency(o, "total", stats.GetProperty(AdminProtocol.Total));
 
-        JsonElement p = stats.GetProperty("process");
+        JsonElement p = stats.GetProperty(AdminProtocol.Process);
         JsonElement gc = p.GetProperty("gc_collections");
         JsonElement perRequest = p.GetProperty("cpu_us_per_request");
         o.WriteLine("process: GC collections " + gc[0].GetInt32() + "/" + gc[1].GetInt32() + "/" + gc[2].GetInt32()

@@ -10,8 +10,11 @@ public class ServeOptionsTests
     [Fact]
     public void ParsesEveryOption()
     {
-        ServeOptions o = Parse("--name", "disk0", "--ram", "64M", "--queues", "4", "--queue-size", "512",
-            "--read-only", "--logical-block-size", "4096", "--serial", "SER-1", "--no-attach");
+        string[] ram = ["--name", "disk0", "--ram", "64M", "--queues", "4", "--queue-size", "512",
+            "--read-only", "--logical-block-size", "4096", "--serial", "SER-1", "--no-attach",
+            "--packed", "--state-dir", "/srv/state", "--force", "--metrics-listen", "127.0.0.1:9100",
+            "--cpus", "0", "--poll-us", "50", "--bounce-size", "256M", "--sqpoll", "--log-level", "debug"];
+        ServeOptions o = Parse(ram);
         Assert.Equal("disk0", o.Name);
         Assert.Equal(64UL << 20, o.Device.CapacityBytes);
         Assert.Equal(4, o.Device.Queues);
@@ -20,6 +23,35 @@ public class ServeOptionsTests
         Assert.Equal(4096u, o.Device.LogicalBlockSize);
         Assert.Equal("SER-1", o.Device.Serial);
         Assert.False(o.Attach);
+        Assert.True(o.Device.Packed);
+        Assert.Equal("/srv/state", o.StateDir);
+        Assert.True(o.Force);
+        Assert.Equal(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 9100), o.MetricsListen);
+        Assert.Equal([0], o.Cpus!);
+        Assert.Equal(50, o.PollMicroseconds);
+        Assert.Equal(256UL << 20, o.BounceSize);
+        Assert.True(o.SqPoll);
+        Assert.Equal(Vduse.LogLevel.Debug, o.LogLevel);
+
+        string[] file = ["--name", "d", "--file", "/srv/disk.img", "--size", "2G", "--direct"];
+        ServeOptions f = Parse(file);
+        Assert.Equal(("/srv/disk.img", 2UL << 30, true), (f.FilePath, f.FileSize, f.Direct));
+        string[] none = ["--name", "d", "--null", "1T"];
+        Assert.Equal(1UL << 40, Parse(none).Device.CapacityBytes);
+
+        // A new option fails this until the command lines above give it.
+        string[] all = [.. ram, .. file, .. none];
+        var given = new System.Collections.Generic.SortedSet<string>(System.StringComparer.Ordinal);
+        foreach (string a in all)
+        {
+            if (a.StartsWith("--", System.StringComparison.Ordinal))
+            {
+                given.Add(a);
+            }
+        }
+
+        var options = new System.Collections.Generic.SortedSet<string>(ServeOptions.OptionNames, System.StringComparer.Ordinal);
+        Assert.Equal(options, given);
     }
 
     [Fact]

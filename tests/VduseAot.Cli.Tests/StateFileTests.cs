@@ -45,7 +45,7 @@ public sealed class StateFileTests : IDisposable
     [Fact]
     public void A_created_file_reads_back_the_same_identity_status_and_owner()
     {
-        string path = StateFile.PathFor(_dir.FullName, "d0");
+        string path = new StateDirectory(_dir.FullName).StateFilePath("d0");
         using (StateFile created = StateFile.Create(path, Identity))
         {
             created.Status = 0x0f;
@@ -66,7 +66,7 @@ public sealed class StateFileTests : IDisposable
     [InlineData(8, "has format version 2, this vduse-blk reads version 1")]
     public void A_foreign_or_newer_file_is_refused_with_the_reason(int offset, string expected)
     {
-        string path = StateFile.PathFor(_dir.FullName, "d1");
+        string path = new StateDirectory(_dir.FullName).StateFilePath("d1");
         StateFile.Create(path, Identity).Dispose();
         using (FileStream f = File.OpenWrite(path))
         {

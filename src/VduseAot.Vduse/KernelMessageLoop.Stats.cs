@@ -3,11 +3,11 @@ using VduseAot.Block;
 namespace VduseAot.Vduse;
 
 /// <content>
-/// Counters for the control socket, read on its thread while the queues run. Queue threads write
+/// Counters for the admin socket, read on its thread while the queues run. Queue threads write
 /// their own counters without locks; the lock here only keeps a queue run from being counted twice
 /// (live and finished) or not at all while a reset retires it.
 /// </content>
-internal sealed partial class ControlLoop
+internal sealed partial class KernelMessageLoop
 {
     private readonly object _statsGate = new();
     private BlkQueueStats[]? _finishedPerQueue;

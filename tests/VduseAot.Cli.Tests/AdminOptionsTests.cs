@@ -3,24 +3,26 @@ using Xunit;
 
 namespace VduseAot.Cli.Tests;
 
-public class ControlOptionsTests
+public class AdminOptionsTests
 {
     [Fact]
     public void Parses_each_verb()
     {
-        ControlOptions r = ControlOptions.Parse("resize", ["d0", "96M", "--force", "--state-dir", "/tmp/s", "--json"]);
-        Assert.Equal(("resize", "d0", 96UL << 20, true, "/tmp/s", true), (r.Verb, r.Name, r.Size, r.Force, r.StateDir, r.Json));
-        ControlOptions l = ControlOptions.Parse("list", []);
+        AdminOptions r = AdminOptions.Parse("resize", ["d0", "96M", "--force", "--state-dir", "/tmp/s", "--json"]);
+        Assert.Equal((AdminCliVerb.Resize, "d0", 96UL << 20, true, "/tmp/s", true), (r.Verb, r.Name, r.Size, r.Force, r.StateDir, r.Json));
+        AdminOptions l = AdminOptions.Parse("list", []);
         Assert.Equal("/run/vduse-blk", l.StateDir);
         Assert.False(l.Json);
-        Assert.Equal("d", ControlOptions.Parse("stop", ["d"]).Name);
-        Assert.True(ControlOptions.Parse("stats", ["d", "--json"]).Json);
-        ControlOptions p = ControlOptions.Parse("stats", ["d", "--prometheus"]);
+        Assert.Equal("d", AdminOptions.Parse("stop", ["d"]).Name);
+        Assert.True(AdminOptions.Parse("stats", ["d", "--json"]).Json);
+        AdminOptions p = AdminOptions.Parse("stats", ["d", "--prometheus"]);
         Assert.True(p.Prometheus);
         Assert.False(p.Json);
     }
 
     [Theory]
+    [InlineData("unknown command 'fly' (try: vduse-blk --help)", "fly", "d")]
+    [InlineData("unknown command '' (try: vduse-blk --help)", "", "d")]
     [InlineData("stats takes NAME", "stats")]
     [InlineData("stats takes NAME, not 'a b'", "stats", "a", "b")]
     [InlineData("list takes no arguments, not 'x'", "list", "x")]
@@ -35,7 +37,7 @@ public class ControlOptionsTests
     [InlineData("'a/b' is not a device name", "stats", "a/b")]
     public void Rejects_bad_input_with_one_line(string expected, string verb, params string[] args)
     {
-        UsageException e = Assert.Throws<UsageException>(() => ControlOptions.Parse(verb, args));
+        UsageException e = Assert.Throws<UsageException>(() => AdminOptions.Parse(verb, args));
         Assert.Contains(expected, e.Message);
         Assert.DoesNotContain("\n", e.Message);
     }

@@ -10,61 +10,65 @@ namespace VduseAot;
 
 /// <summary>
 /// `vduse-blk list | stats | resize | stop`: the operator's verbs, each one request on the device's
-/// control socket. Failures are <see cref="VduseException"/> (exit 1) with one line; usage mistakes
+/// admin socket. Failures are <see cref="VduseException"/> (exit 1) with one line; usage mistakes
 /// <see cref="UsageException"/> (exit 2).
 /// </summary>
-public static class ControlCommands
+public static class AdminCommands
 {
     /// <summary>How long `stop` waits for the daemon's teardown.</summary>
     public const int StopTimeoutMs = 120_000;
 
     /// <summary>Runs the verb and returns the exit status.</summary>
-    public static int Run(ControlOptions options, TextWriter stdout)
+    public static int Run(AdminOptions options, TextWriter stdout)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(stdout);
-        switch (options.Verb)
+        return options.Verb switch
         {
-            case "list":
-                return List(options, stdout);
-            case "stats":
-                using (ControlClient client = ControlClient.Connect(options.StateDir, options.Name))
-                using (JsonDocument reply = client.Request(options.Prometheus ? "metrics" : "stats"))
-                {
-                    if (options.Prometheus)
-                    {
-                        // The daemon formats it, so this and its --metrics-listen endpoint cannot differ.
-                        stdout.Write(reply.RootElement.GetProperty("text").GetString());
-                    }
-                    else
-                    {
-                        Print(stdout, reply, options.Json, StatsText.Write);
-                    }
-                }
-
-                return 0;
-            case "resize":
-                using (ControlClient client = ControlClient.Connect(options.StateDir, options.Name))
-                using (JsonDocument reply = client.Request("resize", w =>
-                {
-                    w.WriteNumber("size", options.Size);
-                    w.WriteBoolean("force", options.Force);
-                }))
-                {
-                    Print(stdout, reply, options.Json, (o, r) => o.WriteLine("resized " + options.Name + ": "
-                        + SizeText.Format(r.GetProperty("old_bytes").GetUInt64()) + " -> " + SizeText.Format(r.GetProperty("new_bytes").GetUInt64())));
-                }
-
-                return 0;
-            default:
-                return Stop(options, stdout);
-        }
+            AdminCliVerb.List => List(options, stdout),
+            AdminCliVerb.Stats => Stats(options, stdout),
+            AdminCliVerb.Resize => Resize(options, stdout),
+            AdminCliVerb.Stop => Stop(options, stdout),
+            _ => throw new UsageException("unknown command " + (int)options.Verb + " (try: vduse-blk --help)"),
+        };
     }
 
-    private static int Stop(ControlOptions options, TextWriter stdout)
+    private static AdminClient Connect(AdminOptions options) => AdminClient.Connect(new StateDirectory(options.StateDir), options.Name);
+
+    private static int Stats(AdminOptions options, TextWriter stdout)
     {
-        using ControlClient client = ControlClient.Connect(options.StateDir, options.Name);
-        client.Request("stop", options.Keep ? w => w.WriteBoolean("keep", true) : null).Dispose();
+        using AdminClient client = Connect(options);
+        using JsonDocument reply = client.Request(options.Prometheus ? AdminVerb.Metrics : AdminVerb.Stats);
+        if (options.Prometheus)
+        {
+            // The daemon formats it, so this and its --metrics-listen endpoint cannot differ.
+            stdout.Write(reply.RootElement.GetProperty(AdminProtocol.Text).GetString());
+        }
+        else
+        {
+            Print(stdout, reply, options.Json, StatsText.Write);
+        }
+
+        return 0;
+    }
+
+    private static int Resize(AdminOptions options, TextWriter stdout)
+    {
+        using AdminClient client = Connect(options);
+        using JsonDocument reply = client.Request(AdminVerb.Resize, w =>
+        {
+            w.WriteNumber(AdminProtocol.Size, options.Size);
+            w.WriteBoolean(AdminProtocol.Force, options.Force);
+        });
+        Print(stdout, reply, options.Json, (o, r) => o.WriteLine("resized " + options.Name + ": "
+            + SizeText.Format(r.GetProperty(AdminProtocol.OldBytes).GetUInt64()) + " -> " + SizeText.Format(r.GetProperty(AdminProtocol.NewBytes).GetUInt64())));
+        return 0;
+    }
+
+    private static int Stop(AdminOptions options, TextWriter stdout)
+    {
+        using AdminClient client = Connect(options);
+        client.Request(AdminVerb.Stop, options.Keep ? w => w.WriteBoolean(AdminProtocol.Keep, true) : null).Dispose();
         if (!client.WaitClosed(StopTimeoutMs))
         {
             throw new VduseException(options.Name + " did not finish its teardown within " + (StopTimeoutMs / 1000) + " s (see its log)");
@@ -75,24 +79,22 @@ public static class ControlCommands
     }
 
     /// <summary>Every device with a socket in the state directory, whether it answers or not.</summary>
-    private static int List(ControlOptions options, TextWriter stdout)
+    private static int List(AdminOptions options, TextWriter stdout)
     {
-        string[] sockets = Directory.Exists(options.StateDir) ? Directory.GetFiles(options.StateDir, "*" + ControlPaths.SocketSuffix) : [];
-        if (sockets.Length == 0)
+        var stateDir = new StateDirectory(options.StateDir);
+        string[] names = stateDir.SocketNames();
+        if (names.Length == 0)
         {
             throw new VduseException("no devices: no control sockets in " + options.StateDir + " (is vduse-blk serve running? --state-dir?)");
         }
 
-        Array.Sort(sockets, StringComparer.Ordinal);
         var rows = new List<(string Name, JsonDocument? Info, string? Error)>();
-        foreach (string socket in sockets)
+        foreach (string name in names)
         {
-            string file = Path.GetFileName(socket);
-            string name = file.Substring(0, file.Length - ControlPaths.SocketSuffix.Length);
             try
             {
-                using ControlClient client = ControlClient.Connect(options.StateDir, name, timeoutMs: 5000);
-                rows.Add((name, client.Request("info"), null));
+                using AdminClient client = AdminClient.Connect(stateDir, name, timeoutMs: 5000);
+                rows.Add((name, client.Request(AdminVerb.Info), null));
             }
             catch (VduseException e)
             {
@@ -114,9 +116,9 @@ public static class ControlCommands
                     stdout.WriteLine(info == null
                         ? string.Format(CultureInfo.InvariantCulture, "{0,-20} {1}", name, "(not answering: " + error + ")")
                         : string.Format(CultureInfo.InvariantCulture, "{0,-20} {1,-10} {2,10} {3}", name,
-                            info.RootElement.GetProperty("device").GetString() ?? "-",
-                            Uptime(info.RootElement.GetProperty("uptime_s").GetDouble()),
-                            info.RootElement.GetProperty("backend").GetString()));
+                            info.RootElement.GetProperty(AdminProtocol.Device).GetString() ?? "-",
+                            Uptime(info.RootElement.GetProperty(AdminProtocol.UptimeSeconds).GetDouble()),
+                            info.RootElement.GetProperty(AdminProtocol.Backend).GetString()));
                 }
             }
         }
@@ -146,9 +148,9 @@ public static class ControlCommands
                 else
                 {
                     w.WriteStartObject();
-                    w.WriteBoolean("ok", false);
-                    w.WriteString("name", name);
-                    w.WriteString("error", error);
+                    w.WriteBoolean(AdminProtocol.Ok, false);
+                    w.WriteString(AdminProtocol.Name, name);
+                    w.WriteString(AdminProtocol.Error, error);
                     w.WriteEndObject();
                 }
             }

@@ -8,11 +8,11 @@ using VduseAot.Interop;
 namespace VduseAot.Vduse;
 
 /// <summary>
-/// The control thread: answers the kernel's messages on /dev/vduse/$NAME (GET_VQ_STATE, SET_STATUS,
-/// UPDATE_IOTLB) promptly, and starts and stops the queue workers. It never does block I/O: the kernel
-/// marks the device broken when a message waits 30 s.
+/// The kernel message thread (vduse-kernel): answers the kernel's messages on /dev/vduse/$NAME
+/// (GET_VQ_STATE, SET_STATUS, UPDATE_IOTLB) promptly, and starts and stops the queue workers. It never
+/// does block I/O: the kernel marks the device broken when a message waits 30 s.
 /// </summary>
-internal sealed unsafe partial class ControlLoop
+internal sealed unsafe partial class KernelMessageLoop
 {
     private readonly string _name;
     private readonly int _deviceFd;
@@ -31,11 +31,11 @@ internal sealed unsafe partial class ControlLoop
     private QueueStart _takeOver;
 
     /// <summary>
-    /// A control thread for the device open on <paramref name="deviceFd"/>. With <paramref name="takeOver"/>
+    /// A kernel message thread for the device open on <paramref name="deviceFd"/>. With <paramref name="takeOver"/>
     /// other than Fresh the device is already running under the driver: the thread first restarts the
     /// queues from <paramref name="state"/> (the status a predecessor acknowledged and its journals).
     /// </summary>
-    public ControlLoop(string name, int deviceFd, ushort queues, BlkExecutor executor, DataPlaneOptions dataPlane,
+    public KernelMessageLoop(string name, int deviceFd, ushort queues, BlkExecutor executor, DataPlaneOptions dataPlane,
         StateFile? state = null, QueueStart takeOver = QueueStart.Fresh)
     {
         _state = state;
@@ -48,7 +48,7 @@ internal sealed unsafe partial class ControlLoop
         _workers = new QueueWorker?[queues];
         _lastAvail = new ushort[queues];
         _stopFd = EventFd.Create();
-        _thread = new Thread(Run) { IsBackground = true, Name = "vduse-control" };
+        _thread = new Thread(Run) { IsBackground = true, Name = "vduse-kernel" };
     }
 
     /// <summary>Set when the thread died; the daemon exits with it.</summary>
@@ -100,27 +100,39 @@ internal sealed unsafe partial class ControlLoop
     {
         if (_takeOver != QueueStart.Fresh && _state != null && (_state.Status & VirtioConstants.VIRTIO_CONFIG_S_DRIVER_OK) != 0)
         {
-            // The driver is live: serve its rings before answering the messages queued meanwhile
-            // (those may wait on requests in flight, e.g. a reset draining the block layer).
-            _status = _state.Status;
-            Log.Write(LogLevel.Info, _name, "taking over a running device (status 0x" + _status.ToString("x2", System.Globalization.CultureInfo.InvariantCulture) + ")");
-            if (!StartWorkers())
-            {
-                throw new VduseException("the running device's queues could not be taken over");
-            }
-
-            foreach (QueueWorker? w in _workers)
-            {
-                w?.RingReady.Wait(5000);
-            }
+            ResumeRunningQueues();
         }
 
         _takeOver = QueueStart.Fresh;
         TakeOverDone.Set();
+        DrainMessages();
+    }
+
+    /// <summary>
+    /// The driver is live under a device taken over: serve its rings before answering the messages
+    /// queued meanwhile (those may wait on requests in flight, e.g. a reset draining the block layer).
+    /// </summary>
+    private void ResumeRunningQueues()
+    {
+        _status = _state!.Status;
+        Log.Write(LogLevel.Info, _name, "taking over a running device (status 0x" + _status.ToString("x2", System.Globalization.CultureInfo.InvariantCulture) + ")");
+        if (!StartWorkers())
+        {
+            throw new VduseException("the running device's queues could not be taken over");
+        }
+
+        foreach (QueueWorker? w in _workers)
+        {
+            w?.RingReady.Wait(5000);
+        }
+    }
+
+    /// <summary>Waits for the kernel's messages (or the stop eventfd) and answers each one, until stopped.</summary>
+    private void DrainMessages()
+    {
         pollfd* fds = stackalloc pollfd[2];
         fds[0] = new pollfd { fd = _deviceFd, events = LibC.POLLIN };
         fds[1] = new pollfd { fd = _stopFd, events = LibC.POLLIN };
-        vduse_dev_request request;
         while (true)
         {
             fds[0].revents = 0;
@@ -152,32 +164,39 @@ internal sealed unsafe partial class ControlLoop
                 return;
             }
 
-            while (true)
+            AnswerPending();
+        }
+    }
+
+    /// <summary>Reads and answers every message the device has queued (the fd is non-blocking: EAGAIN ends it).</summary>
+    private void AnswerPending()
+    {
+        vduse_dev_request request;
+        while (true)
+        {
+            long n = LibC.read(_deviceFd, &request, sizeof(vduse_dev_request));
+            if (n < 0)
             {
-                long n = LibC.read(_deviceFd, &request, sizeof(vduse_dev_request));
-                if (n < 0)
+                Errno e = ErrnoExtensions.Last();
+                if (e == Errno.EAGAIN)
                 {
-                    Errno e = ErrnoExtensions.Last();
-                    if (e == Errno.EAGAIN)
-                    {
-                        break;
-                    }
-
-                    if (e == Errno.EINTR)
-                    {
-                        continue;
-                    }
-
-                    throw new VduseException("reading a control message failed: " + e.Describe());
+                    return;
                 }
 
-                if (n != sizeof(vduse_dev_request))
+                if (e == Errno.EINTR)
                 {
-                    throw new VduseException("short control message (" + n + " bytes)");
+                    continue;
                 }
 
-                Answer(in request);
+                throw new VduseException("reading a control message failed: " + e.Describe());
             }
+
+            if (n != sizeof(vduse_dev_request))
+            {
+                throw new VduseException("short control message (" + n + " bytes)");
+            }
+
+            Answer(in request);
         }
     }
 

@@ -9,59 +9,10 @@ using Xunit;
 
 namespace VduseAot.Cli.Tests;
 
-/// <summary>A served device as the control socket sees it, over a null backend with the real resize rules.</summary>
-internal sealed class FakeTarget : IControlTarget, IDisposable
+public sealed class AdminSocketTests : IDisposable
 {
-    private readonly NullBackend _backend = new(64UL << 20, readOnly: false);
-    private readonly BlkDeviceOptions _options = new() { CapacityBytes = 64UL << 20 };
-    private readonly BlkQueueStats[] _queues = [new BlkQueueStats(), new BlkQueueStats()];
-
-    public FakeTarget()
-    {
-        _queues[0].Started = _queues[0].Requests = _queues[0].Writes = 3;
-        _queues[0].BytesWritten = 3 * 4096;
-        _queues[1].Started = 3;
-        _queues[1].Requests = _queues[1].Reads = 2;
-        _queues[1].BytesRead = 8192;
-        foreach (long ns in new long[] { 10_000, 20_000, 30_000 })
-        {
-            _queues[0].Latency.Record(ns * System.Diagnostics.Stopwatch.Frequency / 1_000_000_000);
-        }
-    }
-
-    public string Name => "d";
-
-    public string BackendDescription => _backend.Describe();
-
-    public string? BlockDevice => "/dev/vdz";
-
-    public ulong CapacityBytes => _options.CapacityBytes;
-
-    public int StopRequests { get; private set; }
-
-    public BlkQueueStats[] QueueStats() => _queues;
-
-    public ulong Resize(ulong bytes, bool force)
-    {
-        try
-        {
-            return BlkResize.Apply(_backend, _options, bytes, force);
-        }
-        catch (BackendException e)
-        {
-            throw new VduseException(e.Message, e);
-        }
-    }
-
-    public void RequestStop(bool keepDevice) => StopRequests++;
-
-    public void Dispose() => _backend.Dispose();
-}
-
-public sealed class ControlSocketTests : IDisposable
-{
-    private readonly DirectoryInfo _parent = Directory.CreateTempSubdirectory("vduse-ctl-");
-    private readonly FakeTarget _target = new();
+    private readonly DirectoryInfo _parent = Directory.CreateTempSubdirectory("vduse-admin-");
+    private readonly FakeAdminTarget _target = new();
 
     // A fresh, not yet existing state directory: the server must create it 0700.
     private string StateDir => Path.Combine(_parent.FullName, "state");
@@ -72,22 +23,41 @@ public sealed class ControlSocketTests : IDisposable
         _parent.Delete(recursive: true);
     }
 
-    private ControlServer StartServer() => ControlServer.Start(StateDir, "d", new DaemonControl(_target));
+    private AdminServer StartServer() => AdminServer.Start(new StateDirectory(StateDir), "d", new DaemonAdmin(_target));
 
     private int Cli(out string stdout, params string[] args)
     {
         var o = new StringWriter();
         string[] all = [.. args[1..], "--state-dir", StateDir];
-        int rc = ControlCommands.Run(ControlOptions.Parse(args[0], all), o);
+        int rc = AdminCommands.Run(AdminOptions.Parse(args[0], all), o);
         stdout = o.ToString();
         return rc;
+    }
+
+    private static Socket ConnectRaw(AdminServer server)
+    {
+        var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        s.Connect(new UnixDomainSocketEndPoint(server.Path));
+        return s;
+    }
+
+    /// <summary>Sends each request line and checks that its reply is an error containing the text given.</summary>
+    private static void AssertErrorReplies(Socket s, LineReader reader, params (string Request, string Error)[] cases)
+    {
+        foreach ((string request, string error) in cases)
+        {
+            LineReader.Send(s, Encoding.UTF8.GetBytes(request));
+            using JsonDocument reply = JsonDocument.Parse(reader.ReadLine()!);
+            Assert.False(reply.RootElement.GetProperty("ok").GetBoolean());
+            Assert.Contains(error, reply.RootElement.GetProperty("error").GetString());
+        }
     }
 
     [Fact]
     public void Directory_is_owner_only_socket_is_owner_only_and_removed_at_dispose()
     {
         string path;
-        using (ControlServer server = StartServer())
+        using (AdminServer server = StartServer())
         {
             path = server.Path;
             Assert.Equal(Path.Combine(StateDir, "d.sock"), path);
@@ -101,7 +71,7 @@ public sealed class ControlSocketTests : IDisposable
     [Fact]
     public void Stats_reply_has_queues_total_latency_and_process()
     {
-        using ControlServer server = StartServer();
+        using AdminServer server = StartServer();
         Assert.Equal(0, Cli(out string json, "stats", "d", "--json"));
         using JsonDocument doc = JsonDocument.Parse(json);
         JsonElement r = doc.RootElement;
@@ -143,7 +113,7 @@ public sealed class ControlSocketTests : IDisposable
     [Fact]
     public void Stats_prometheus_prints_the_daemons_exposition()
     {
-        using ControlServer server = StartServer();
+        using AdminServer server = StartServer();
         Assert.Equal(0, Cli(out string text, "stats", "d", "--prometheus"));
         Assert.StartsWith("# HELP vduse_blk_requests_total ", text);
         Assert.Contains("vduse_blk_requests_total{device=\"d\",queue=\"0\",type=\"write\"} 3\n", text);
@@ -155,7 +125,7 @@ public sealed class ControlSocketTests : IDisposable
     [Fact]
     public void Resize_refuses_a_non_multiple_and_a_shrink_without_force()
     {
-        using ControlServer server = StartServer();
+        using AdminServer server = StartServer();
         VduseException e = Assert.Throws<VduseException>(() => Cli(out _, "resize", "d", "1000"));
         Assert.Equal("d: size 1000 is not a positive multiple of the logical block size 512", e.Message);
         e = Assert.Throws<VduseException>(() => Cli(out _, "resize", "d", "32M"));
@@ -172,18 +142,18 @@ public sealed class ControlSocketTests : IDisposable
     [Fact]
     public void Stop_is_answered_then_held_open_until_the_server_is_done()
     {
-        ControlServer server = StartServer();
-        using ControlClient client = ControlClient.Connect(StateDir, "d");
-        client.Request("stop").Dispose();
+        AdminServer server = StartServer();
+        using AdminClient client = AdminClient.Connect(new StateDirectory(StateDir), "d");
+        client.Request(AdminVerb.Stop).Dispose();
         Assert.Equal(1, _target.StopRequests);
         Assert.False(client.WaitClosed(300));
 
         // Once stopping, the daemon refuses everything but info.
-        using (ControlClient other = ControlClient.Connect(StateDir, "d"))
+        using (AdminClient other = AdminClient.Connect(new StateDirectory(StateDir), "d"))
         {
-            VduseException e = Assert.Throws<VduseException>(() => other.Request("stats"));
+            VduseException e = Assert.Throws<VduseException>(() => other.Request(AdminVerb.Stats));
             Assert.Equal("d: d is stopping", e.Message);
-            other.Request("info").Dispose();
+            other.Request(AdminVerb.Info).Dispose();
         }
 
         server.Dispose();
@@ -193,7 +163,7 @@ public sealed class ControlSocketTests : IDisposable
     [Fact]
     public void List_shows_name_device_uptime_and_backend()
     {
-        using ControlServer server = StartServer();
+        using AdminServer server = StartServer();
         Assert.Equal(0, Cli(out string text, "list"));
         string[] lines = text.TrimEnd().Split('\n');
         Assert.Equal(2, lines.Length);
@@ -207,23 +177,14 @@ public sealed class ControlSocketTests : IDisposable
     [Fact]
     public void Bad_requests_get_an_error_reply_and_the_server_carries_on()
     {
-        using ControlServer server = StartServer();
-        using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        s.Connect(new UnixDomainSocketEndPoint(server.Path));
+        using AdminServer server = StartServer();
+        using Socket s = ConnectRaw(server);
         var reader = new LineReader(s, 1 << 20);
-        foreach ((string request, string error) in new[]
-        {
+        AssertErrorReplies(s, reader,
             ("not json", "request is not JSON"),
             ("[1,2]", "a request is a JSON object with a \"cmd\" string"),
             ("{\"cmd\":\"fly\"}", "unknown command 'fly' (known: info, stats, metrics, resize, stop)"),
-            ("{\"cmd\":\"resize\",\"size\":\"big\"}", "resize needs \"size\": a number of bytes"),
-        })
-        {
-            LineReader.Send(s, Encoding.UTF8.GetBytes(request));
-            using JsonDocument reply = JsonDocument.Parse(reader.ReadLine()!);
-            Assert.False(reply.RootElement.GetProperty("ok").GetBoolean());
-            Assert.Contains(error, reply.RootElement.GetProperty("error").GetString());
-        }
+            ("{\"cmd\":\"resize\",\"size\":\"big\"}", "resize needs \"size\": a number of bytes"));
 
         // Two requests in one write are two replies, in order.
         LineReader.Send(s, "{\"cmd\":\"info\"}\n{\"cmd\":\"stats\"}"u8);
@@ -231,6 +192,21 @@ public sealed class ControlSocketTests : IDisposable
         using JsonDocument stats = JsonDocument.Parse(reader.ReadLine()!);
         Assert.Equal("null 64 MiB", info.RootElement.GetProperty("backend").GetString());
         Assert.True(stats.RootElement.TryGetProperty("total", out _));
+    }
+
+    [Fact]
+    public void Unknown_or_missing_verbs_are_error_replies_and_never_stop()
+    {
+        using AdminServer server = StartServer();
+        using Socket s = ConnectRaw(server);
+        AssertErrorReplies(s, new LineReader(s, 1 << 20),
+            ("{\"cmd\":\"STOP\"}", "unknown command 'STOP' (known: info, stats, metrics, resize, stop)"),
+            ("{\"cmd\":\"\"}", "unknown command '' (known: info, stats, metrics, resize, stop)"),
+            ("{\"keep\":true}", "a request is a JSON object with a \"cmd\" string"),
+            ("{\"cmd\":null}", "a request is a JSON object with a \"cmd\" string"));
+
+        Assert.Equal(0, _target.StopRequests);
+        Assert.Equal(0, Cli(out _, "stats", "d"));
     }
 
     [Fact]
@@ -245,8 +221,8 @@ public sealed class ControlSocketTests : IDisposable
 
         VduseException refused = Assert.Throws<VduseException>(() => Cli(out _, "stats", "d"));
         Assert.StartsWith("no device d: nothing answers on " + path, refused.Message);
-        using ControlServer server = StartServer();
-        VduseException e = Assert.Throws<VduseException>(() => ControlServer.Start(StateDir, "d", new DaemonControl(_target)));
+        using AdminServer server = StartServer();
+        VduseException e = Assert.Throws<VduseException>(() => AdminServer.Start(new StateDirectory(StateDir), "d", new DaemonAdmin(_target)));
         Assert.StartsWith("another vduse-blk serves d", e.Message);
         Assert.Equal(0, Cli(out _, "stats", "d"));
     }

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.IO;
 using System.Net.Sockets;
 using System.Text;
@@ -9,16 +8,16 @@ using VduseAot.Vduse;
 namespace VduseAot;
 
 /// <summary>
-/// The CLI's side of a control socket: one JSON request line out, one reply line back. Every failure
-/// is a <see cref="VduseException"/> with one line that says what to check.
+/// The CLI's side of an admin socket: one <see cref="AdminProtocol"/> request line out, one reply line
+/// back. Every failure is a <see cref="VduseException"/> with one line that says what to check.
 /// </summary>
-public sealed class ControlClient : IDisposable
+public sealed class AdminClient : IDisposable
 {
     private readonly Socket _socket;
     private readonly string _name;
     private readonly LineReader _reader;
 
-    private ControlClient(Socket socket, string name)
+    private AdminClient(Socket socket, string name)
     {
         _socket = socket;
         _name = name;
@@ -29,15 +28,16 @@ public sealed class ControlClient : IDisposable
     private const int MaxReplyBytes = 4 << 20;
 
     /// <summary>Connects to the daemon serving <paramref name="name"/>.</summary>
-    public static ControlClient Connect(string stateDir, string name, int timeoutMs = 30000)
+    public static AdminClient Connect(StateDirectory stateDir, string name, int timeoutMs = 30000)
     {
-        string path = ControlPaths.SocketPath(stateDir, name);
+        ArgumentNullException.ThrowIfNull(stateDir);
+        string path = stateDir.SocketPath(name);
         if (!File.Exists(path))
         {
-            throw new VduseException(ControlPaths.NoDevice(name, path));
+            throw new VduseException(NoDevice(name, path));
         }
 
-        ControlPaths.CheckLength(path);
+        StateDirectory.CheckSocketPathLength(path);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
         {
             ReceiveTimeout = timeoutMs,
@@ -58,33 +58,30 @@ public sealed class ControlClient : IDisposable
             }, e);
         }
 
-        return new ControlClient(socket, name);
+        return new AdminClient(socket, name);
     }
 
-    /// <summary>Sends {"cmd":<paramref name="command"/>, ...} and returns the reply; an error reply throws.</summary>
-    public JsonDocument Request(string command, Action<Utf8JsonWriter>? arguments = null)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("cmd", command);
-            arguments?.Invoke(w);
-            w.WriteEndObject();
-        }
+    /// <summary>The one-line error when no daemon serves <paramref name="name"/>.</summary>
+    private static string NoDevice(string name, string socketPath) =>
+        "no device " + name + ": " + socketPath + " does not exist (is vduse-blk serve running? --state-dir?)";
 
+    /// <summary>Sends {"cmd":<paramref name="verb"/>, ...} and returns the reply; an error reply throws.</summary>
+    public JsonDocument Request(AdminVerb verb, Action<Utf8JsonWriter>? arguments = null)
+    {
+        string command = AdminProtocol.WireName(verb);
+        byte[] request = AdminProtocol.Request(verb, arguments);
         try
         {
-            LineReader.Send(_socket, buffer.WrittenSpan);
+            LineReader.Send(_socket, request);
             byte[]? line = _reader.ReadLine() ?? throw new VduseException(_name + ": the daemon closed the control socket without answering " + command);
             JsonDocument reply = JsonDocument.Parse(line);
             JsonElement root = reply.RootElement;
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("ok", out JsonElement ok) && ok.ValueKind == JsonValueKind.True)
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty(AdminProtocol.Ok, out JsonElement ok) && ok.ValueKind == JsonValueKind.True)
             {
                 return reply;
             }
 
-            string error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out JsonElement e) && e.ValueKind == JsonValueKind.String
+            string error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty(AdminProtocol.Error, out JsonElement e) && e.ValueKind == JsonValueKind.String
                 ? e.GetString()! : "unexpected reply " + Encoding.UTF8.GetString(line);
             reply.Dispose();
             throw new VduseException(_name + ": " + error);

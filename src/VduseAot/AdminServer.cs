@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Net.Sockets;
@@ -9,24 +8,13 @@ using VduseAot.Vduse;
 
 namespace VduseAot;
 
-/// <summary>Answers the requests of a control socket.</summary>
-public interface IControlHandler
-{
-    /// <summary>
-    /// Writes the reply properties after "ok":true for <paramref name="request"/> (a JSON object
-    /// with "cmd"). Throws <see cref="VduseException"/> for an error reply. Returns true when the
-    /// connection must stay open until the server is disposed (stop: the client waits for the end).
-    /// </summary>
-    bool Handle(string command, JsonElement request, Utf8JsonWriter reply);
-}
-
 /// <summary>
-/// The daemon's control socket: a Unix stream socket speaking line-delimited JSON, one request object
-/// per line and one reply object per line ({"ok":true,...} or {"ok":false,"error":"..."}). Served by
-/// its own thread, one connection at a time (operators' commands are short; an idle client is cut
-/// off after <see cref="IdleTimeoutMs"/>), so requests never run on a queue or control thread.
+/// The daemon's admin socket (the operator's "control socket", DIR/NAME.sock): a Unix stream socket
+/// speaking <see cref="AdminProtocol"/>. Served by its own thread (vduse-admin), one connection at a
+/// time (operators' commands are short; an idle client is cut off after <see cref="IdleTimeoutMs"/>),
+/// so requests never run on a queue or kernel message thread.
 /// </summary>
-public sealed class ControlServer : IDisposable
+public sealed class AdminServer : IDisposable
 {
     /// <summary>An idle connection is closed after this long.</summary>
     public const int IdleTimeoutMs = 5000;
@@ -34,30 +22,31 @@ public sealed class ControlServer : IDisposable
     private const int MaxRequestBytes = 64 * 1024;
 
     private readonly Socket _listener;
-    private readonly IControlHandler _handler;
+    private readonly IAdminHandler _handler;
     private readonly string _name;
     private readonly Thread _thread;
     private readonly List<Socket> _held = [];
     private volatile bool _stopping;
 
-    private ControlServer(Socket listener, string path, string name, IControlHandler handler)
+    private AdminServer(Socket listener, string path, string name, IAdminHandler handler)
     {
         _listener = listener;
         Path = path;
         _name = name;
         _handler = handler;
-        _thread = new Thread(Run) { IsBackground = true, Name = "vduse-ctl" };
+        _thread = new Thread(Run) { IsBackground = true, Name = "vduse-admin" };
     }
 
     /// <summary>The socket's path.</summary>
     public string Path { get; }
 
     /// <summary>Binds DIR/NAME.sock (owner-only) and starts answering.</summary>
-    public static ControlServer Start(string stateDir, string name, IControlHandler handler)
+    public static AdminServer Start(StateDirectory stateDir, string name, IAdminHandler handler)
     {
-        string path = ControlPaths.SocketPath(stateDir, name);
-        ControlPaths.CheckLength(path);
-        ControlPaths.EnsureStateDir(stateDir);
+        ArgumentNullException.ThrowIfNull(stateDir);
+        string path = stateDir.SocketPath(name);
+        StateDirectory.CheckSocketPathLength(path);
+        stateDir.Create();
         RemoveStale(path, name);
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -72,7 +61,7 @@ public sealed class ControlServer : IDisposable
             throw new VduseException("cannot create the control socket " + path + ": " + e.Message, e);
         }
 
-        var server = new ControlServer(listener, path, name, handler);
+        var server = new AdminServer(listener, path, name, handler);
         server._thread.Start();
         return server;
     }
@@ -159,7 +148,7 @@ public sealed class ControlServer : IDisposable
             }
             catch (InvalidDataException e)
             {
-                LineReader.Send(client, ErrorReply("request " + e.Message));
+                LineReader.Send(client, AdminProtocol.ErrorReply("request " + e.Message));
                 return false;
             }
 
@@ -184,52 +173,40 @@ public sealed class ControlServer : IDisposable
         {
             using JsonDocument doc = JsonDocument.Parse(line);
             JsonElement request = doc.RootElement;
-            if (request.ValueKind != JsonValueKind.Object || !request.TryGetProperty("cmd", out JsonElement cmd) || cmd.ValueKind != JsonValueKind.String)
+            AdminVerb verb = Verb(request);
+            reply = AdminProtocol.Line(w =>
             {
-                throw new VduseException("a request is a JSON object with a \"cmd\" string, like {\"cmd\":\"stats\"}");
-            }
-
-            var buffer = new ArrayBufferWriter<byte>();
-            using (var writer = new Utf8JsonWriter(buffer))
-            {
-                writer.WriteStartObject();
-                writer.WriteBoolean("ok", true);
-                hold = _handler.Handle(cmd.GetString()!, request, writer);
-                writer.WriteEndObject();
-            }
-
-            reply = buffer.WrittenSpan.ToArray();
+                w.WriteBoolean(AdminProtocol.Ok, true);
+                hold = _handler.Handle(verb, request, w);
+            });
         }
         catch (JsonException e)
         {
-            reply = ErrorReply("request is not JSON: " + e.Message);
+            reply = AdminProtocol.ErrorReply("request is not JSON: " + e.Message);
         }
         catch (VduseException e)
         {
-            reply = ErrorReply(e.Message);
+            reply = AdminProtocol.ErrorReply(e.Message);
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
         {
             // A field of the wrong JSON type, for instance: the request is wrong, the daemon is fine.
-            reply = ErrorReply("bad request: " + e.Message);
+            reply = AdminProtocol.ErrorReply("bad request: " + e.Message);
         }
 
         return hold;
     }
 
-    /// <summary>{"ok":false,"error":"..."}.</summary>
-    public static byte[] ErrorReply(string error)
+    /// <summary>The request's verb; an error reply for a request without one or with one this daemon does not know.</summary>
+    private static AdminVerb Verb(JsonElement request)
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
+        if (request.ValueKind != JsonValueKind.Object || !request.TryGetProperty(AdminProtocol.Command, out JsonElement cmd) || cmd.ValueKind != JsonValueKind.String)
         {
-            writer.WriteStartObject();
-            writer.WriteBoolean("ok", false);
-            writer.WriteString("error", error);
-            writer.WriteEndObject();
+            throw new VduseException("a request is a JSON object with a \"cmd\" string, like {\"cmd\":\"stats\"}");
         }
 
-        return buffer.WrittenSpan.ToArray();
+        string? wire = cmd.GetString();
+        return AdminProtocol.TryParseVerb(wire, out AdminVerb verb) ? verb : throw new VduseException(AdminProtocol.UnknownCommand(wire));
     }
 
     /// <summary>Stops answering, closes every connection (held ones learn the daemon is done) and removes the socket file.</summary>

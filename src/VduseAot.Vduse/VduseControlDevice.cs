@@ -5,8 +5,12 @@ using VduseAot.Interop;
 
 namespace VduseAot.Vduse;
 
-/// <summary>/dev/vduse/control: API version negotiation, creating and destroying devices.</summary>
-public sealed unsafe class VduseControl : IDisposable
+/// <summary>
+/// The VDUSE control device /dev/vduse/control: API version negotiation, creating and destroying
+/// devices. (Not the kernel's per-device messages, <see cref="KernelMessageLoop"/>, nor the operator's
+/// admin socket.)
+/// </summary>
+public sealed unsafe class VduseControlDevice : IDisposable
 {
     /// <summary>Path of the control node.</summary>
     public const string ControlPath = "/dev/vduse/control";
@@ -14,7 +18,7 @@ public sealed unsafe class VduseControl : IDisposable
     private readonly int _fd;
 
     /// <summary>Opens the control node and settles on the API version this code speaks.</summary>
-    public VduseControl()
+    public VduseControlDevice()
     {
         _fd = Sys.Open(ControlPath, LibC.O_RDWR | LibC.O_CLOEXEC, 0);
         if (_fd < 0)
