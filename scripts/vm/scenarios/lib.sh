@@ -260,6 +260,50 @@ devstat() {
     awk -v n="$1" '{ print $n }' "$(sysblk)/stat"
 }
 
+# dev_requests: requests $DEV has completed (reads, writes, discards and flushes of $(sysblk)/stat).
+dev_requests() {
+    awk '{ print $1 + $5 + $12 + $16 }' "$(sysblk)/stat"
+}
+
+# _io_moved_or_gone PID: for io_moment's poll: PID is gone, or it runs and $DEV completed
+# requests since the last call (IO_SEEN, the count then).
+_io_moved_or_gone() {
+    proc_alive "$1" || return 0
+    _io_now=$(dev_requests)
+    [ "$_io_now" = "$IO_SEEN" ] || proc_gone "$1" || return 0
+    IO_SEEN=$_io_now
+    return 1
+}
+
+# io_moment TRIES WHAT START [AGAIN]: brings about "WHAT running with I/O on $DEV" for the scenario
+# to act in (a kill, a reset). START is a command that starts WHAT in the background and sets
+# JOB_PID (MOMENT_TRY is the attempt, from 1); io_moment returns as soon as the job runs and $DEV
+# has completed requests since the last look (polled every 0.1 s from START's return).
+# A job that ends before is reaped (WAIT_RC is its status), AGAIN runs (a check of the finished
+# job), and unless it failed START runs again, TRIES times at most. The scenario fails after that,
+# and when the job runs 60 s without I/O completing on $DEV.
+io_moment() {
+    _mo_tries=$1 _mo_what=$2 _mo_start=$3 _mo_again=${4:-}
+    MOMENT_TRY=1
+    while :; do
+        JOB_PID=""
+        "$_mo_start"
+        [ -n "$JOB_PID" ] || fail "io_moment: $_mo_start set no JOB_PID"
+        IO_SEEN=$(dev_requests)
+        poll_until 60 _io_moved_or_gone "$JOB_PID" || fail "$_mo_what: no request completed on $DEV for 60 s"
+        if proc_alive "$JOB_PID"; then
+            log "$_mo_what: running with I/O on $DEV (attempt $MOMENT_TRY)"
+            return 0
+        fi
+        wait_gone "$JOB_PID" 10 "$_mo_what"
+        [ -z "$_mo_again" ] || "$_mo_again"
+        [ "$WAIT_RC" -eq 0 ] || fail "$_mo_what exited rc=$WAIT_RC"
+        [ "$MOMENT_TRY" -lt "$_mo_tries" ] || fail "$_mo_what: ended before I/O was seen on $DEV, $_mo_tries times"
+        log "$_mo_what: ended before I/O was seen on $DEV: again ($MOMENT_TRY/$_mo_tries)"
+        MOMENT_TRY=$((MOMENT_TRY + 1))
+    done
+}
+
 # Failing scenarios must not leave a mounted disk or a live daemon: unmount,
 # then ask the daemon to clean up (the runner SIGKILLs what is left, which
 # would leave the VDUSE device behind).
