@@ -2,8 +2,9 @@
 # Crash safety: fio random writes with crc32c verify (iodepth 32, 2 jobs on 2 queues) while the
 # daemon is SIGKILLed and restarted 10 times at random moments, for the RAM backend and a file on
 # ext4 (io_uring).
-# fio must finish every round without an error and verify everything it wrote; afterwards the
-# file backend's image holds exactly the bytes the device shows.
+# fio must finish every round without an error and verify everything it wrote, some kill of each
+# backend must catch requests in flight (resubmitted by the next daemon); afterwards the file
+# backend's image holds exactly the bytes the device shows.
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . /scenarios/lib.sh
@@ -53,6 +54,8 @@ kill_loop() {
     resubmitted=$(grep -o "taken over: [0-9]*" "/tmp/daemon-$NAME.all" | awk '{ s += $3 } END { print s + 0 }')
     log "$NAME: $taken queue takeovers, $resubmitted request(s) in flight resubmitted"
     [ "$taken" -eq $((KILLS * 2)) ] || fail "$NAME: $taken queue takeovers logged, want $((KILLS * 2))"
+    # Otherwise no kill caught a request in flight, and the journal's replay went untested.
+    [ "$resubmitted" -gt 0 ] || fail "$NAME: none of the $KILLS kills caught a request in flight (0 resubmitted)"
 }
 
 # --- RAM --------------------------------------------------------------------------------
