@@ -18,7 +18,7 @@ expect_serve_refused "served by another process" $ARGS
 mkfs_start() {
     /usr/sbin/mke2fs -t ext4 -F -q -E lazy_itable_init=0,lazy_journal_init=0 "$DEV" &
     JOB_PID=$!
-    usleep $(($(random_ms 300 1200) * 1000 / MOMENT_TRY))
+    usleep $(($(random_ms 100 800) * 1000 / MOMENT_TRY))
 }
 io_moment 5 "mke2fs on $DEV" mkfs_start
 mkfs=$JOB_PID
