@@ -297,7 +297,7 @@ io_moment() {
         fi
         wait_gone "$JOB_PID" 10 "$_mo_what"
         [ -z "$_mo_again" ] || "$_mo_again"
-        [ "$WAIT_RC" -eq 0 ] || fail "$_mo_what exited rc=$WAIT_RC"
+        [ "$WAIT_RC" -eq 0 ] || fail "$_mo_what exited rc=$WAIT_RC before I/O was seen on $DEV"
         [ "$MOMENT_TRY" -lt "$_mo_tries" ] || fail "$_mo_what: ended before I/O was seen on $DEV, $_mo_tries times"
         log "$_mo_what: ended before I/O was seen on $DEV: again ($MOMENT_TRY/$_mo_tries)"
         MOMENT_TRY=$((MOMENT_TRY + 1))

@@ -8,7 +8,7 @@
 # (fio JSON, daemon logs) leave the VM as a base64 tar.gz between
 # "=== BENCH DATA BEGIN/END" on the console; the host parses them.
 # Settings come from /bench/config (written by bench.sh). The scenario library (log, fail,
-# start_daemon, stop_daemon, wait_until) comes with the VM's scenarios.
+# start_daemon, stop_daemon, poll_until) comes with the VM's scenarios.
 set -eu
 # shellcheck source-path=SCRIPTDIR source=../../../vm/scenarios/lib.sh
 . /scenarios/lib.sh
