@@ -1,33 +1,39 @@
 #!/usr/bin/env bash
-# Benchmarks.
-#
-#   scripts/bench.sh vm [--runs N] [--runtime SEC] [--ramp SEC] [--size MB]
-#                       [--qsd-aio threads|io_uring] [--vduse-args "ARGS"]
-#                       [--binary PATH | --build | --rev REV]
-#       One VM boot (QEMU TCG, see scripts/vm/README.md); the same fio jobs
-#       against vduse-blk, trixie's qemu-storage-daemon --export
-#       type=vduse-blk and the kernel loop device, each over a tmpfs file in
-#       the guest.  Targets interleaved per job, median of --runs (default 3).
-#       Prints a markdown table; writes perf/results/vm-fio.{md,json,svg}.
-#       --runtime   fio seconds per run (default 5; TCG is slow) + --ramp (1)
-#       --size      image size in MiB per target (default 256)
-#       --qsd-aio   the peer's file AIO mode (default threads, QEMU's default)
-#       --vduse-args extra `vduse-blk serve` options (e.g. "--poll-us 50")
-#       --binary    vduse-blk to test (default artifacts/vduse-blk; built
-#                   with scripts/build.sh when missing, or always with --build)
-#       --rev       build git revision REV in a temporary copy (git archive)
-#                   and test that: a known commit, untouched by work in progress
-#   scripts/bench.sh micro [ARGS]
-#       BenchmarkDotNet micro benchmarks (scripts/bench-micro.sh).
-#
-# VM cache: ${VDUSE_VM_CACHE:-<repo>/.cache/vm} (one VM per cache at a time).
+# Benchmarks: the VM comparison with qemu-storage-daemon and the kernel loop
+# device, or the micro benchmarks; usage() below says how (bench.sh --help).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
+# usage [STATUS]: the usage text; on stdout and exit 0 when asked for (--help), on stderr and exit 2
+# (a usage error) otherwise.
 usage() {
-    sed -n 's/^# \{0,1\}//; 2,21p' "${BASH_SOURCE[0]}" >&2
-    exit 2
+    local status=${1:-2}
+    ((status == 0)) || exec >&2
+    cat <<'EOF'
+Usage:
+  scripts/bench.sh vm [--runs N] [--runtime SEC] [--ramp SEC] [--size MB]
+                      [--qsd-aio threads|io_uring] [--vduse-args "ARGS"]
+                      [--binary PATH | --build | --rev REV]
+      One VM boot (QEMU TCG, see scripts/vm/README.md); the same fio jobs
+      against vduse-blk, trixie's qemu-storage-daemon --export
+      type=vduse-blk and the kernel loop device, each over a tmpfs file in
+      the guest.  Targets interleaved per job, median of --runs (default 3).
+      Prints a markdown table; writes perf/results/vm-fio.{md,json,svg}.
+      --runtime   fio seconds per run (default 5; TCG is slow) + --ramp (1)
+      --size      image size in MiB per target (default 256)
+      --qsd-aio   the peer's file AIO mode (default threads, QEMU's default)
+      --vduse-args extra `vduse-blk serve` options (e.g. "--poll-us 50")
+      --binary    vduse-blk to test (default artifacts/vduse-blk; built
+                  with scripts/build.sh when missing, or always with --build)
+      --rev       build git revision REV in a temporary copy (git archive)
+                  and test that: a known commit, untouched by work in progress
+  scripts/bench.sh micro [ARGS]
+      BenchmarkDotNet micro benchmarks (scripts/bench-micro.sh).
+
+VM cache: ${VDUSE_VM_CACHE:-<repo>/.cache/vm} (one VM per cache at a time).
+EOF
+    exit "$status"
 }
 
 # The fio jobs: name rw bs iodepth numjobs queues (queue count of every
@@ -55,7 +61,7 @@ bench_vm() {
             --binary) binary=${2:?}; shift 2 ;;
             --build) build=1; shift ;;
             --rev) rev=${2:?}; shift 2 ;;
-            -h | --help) usage ;;
+            -h | --help) usage 0 ;;
             *) echo "bench.sh vm: unknown argument $1" >&2; usage ;;
         esac
     done
@@ -167,6 +173,7 @@ case "$cmd" in
         echo "bench.sh micro: not available yet (scripts/bench-micro.sh does not exist)" >&2
         exit 1
         ;;
-    -h | --help | "") usage ;;
+    -h | --help) usage 0 ;;
+    "") usage ;;
     *) echo "bench.sh: unknown command '$cmd' (vm | micro)" >&2; usage ;;
 esac

@@ -1,17 +1,7 @@
 #!/usr/bin/env bash
 # Boot the VDUSE test VM (Debian trixie cloud kernel under QEMU TCG, busybox
-# initramfs) and run scenarios against a vduse-blk binary.  Exits 0 only if
-# the guest reports "=== VMTEST RESULT: PASS".
-#
-# Usage: run.sh --binary PATH [--scenarios a,b|all] [--smp N] [--mem MB]
-#               [--timeout SEC] [--scenario-timeout SEC] [--extra DIR] [--shell]
-#               [--mttcg]
-#   --timeout           whole VM run, qemu is killed after it (default 1800)
-#   --scenario-timeout  per-scenario guard inside the guest (default 600)
-#   --extra DIR         copied over the initramfs root (see build-initramfs.sh)
-#   --shell             interactive shell on the console after the scenarios
-#   --mttcg             one host thread per vCPU (faster, but see below: flaky)
-# Cache: ${VDUSE_VM_CACHE:-<repo>/.cache/vm}; console log: <cache>/console.log
+# initramfs) and run scenarios against a vduse-blk binary; usage() below says
+# how (run.sh --help).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,9 +9,28 @@ repo=$(cd "$here/../.." && pwd)
 export VDUSE_VM_CACHE=${VDUSE_VM_CACHE:-$repo/.cache/vm}
 cache=$VDUSE_VM_CACHE
 
+# usage [STATUS]: the usage text; on stdout and exit 0 when asked for (--help), on stderr and exit 2
+# (a usage error) otherwise.
 usage() {
-    sed -n 's/^# \{0,1\}//; 6,14p' "${BASH_SOURCE[0]}" >&2
-    exit 2
+    local status=${1:-2}
+    ((status == 0)) || exec >&2
+    cat <<'EOF'
+Usage: run.sh --binary PATH [--scenarios a,b|all] [--smp N] [--mem MB]
+              [--timeout SEC] [--scenario-timeout SEC] [--extra DIR] [--shell]
+              [--mttcg]
+Boots the VDUSE test VM and runs the scenarios (scripts/vm/scenarios) against
+the vduse-blk binary PATH.  Exits 0 only if the guest reports
+"=== VMTEST RESULT: PASS", no scenario failed and the kernel logged no oops.
+  --scenarios         names, with or without .sh, comma-separated (default all)
+  --smp, --mem        vCPUs (default 2) and MiB of guest memory (default 2048)
+  --timeout           whole VM run, qemu is killed after it (default 1800)
+  --scenario-timeout  per-scenario guard inside the guest (default 600)
+  --extra DIR         copied over the initramfs root (see build-initramfs.sh)
+  --shell             interactive shell on the console after the scenarios
+  --mttcg             one host thread per vCPU (faster, but flaky: see run.sh)
+Cache: ${VDUSE_VM_CACHE:-<repo>/.cache/vm}; console log: <cache>/console.log
+EOF
+    exit "$status"
 }
 binary="" scenarios=all smp=2 mem=2048 timeout=1800 scenario_timeout=600 extra="" shell=0
 tcg_thread=single
@@ -36,11 +45,11 @@ while (($#)); do
         --extra) extra=${2:?}; shift 2 ;;
         --shell) shell=1; shift ;;
         --mttcg) tcg_thread=multi; shift ;;
-        -h | --help) usage ;;
+        -h | --help) usage 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; usage ;;
     esac
 done
-[[ -n $binary ]] || usage
+[[ -n $binary ]] || { echo "run.sh: --binary PATH is required" >&2; usage; }
 for n in "$smp" "$mem" "$timeout" "$scenario_timeout"; do
     [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: '$n' is not a positive number" >&2; exit 2; }
 done

@@ -20,12 +20,9 @@ resize_refused() {
 }
 
 # wait_sectors N: virtio_blk applies a capacity change from a work item: allow it a moment.
+_sectors_are() { [ "$(sysval "$(sysblk)/size")" = "$1" ]; }
 wait_sectors() {
-    _i=0
-    while [ "$(sysval "$(sysblk)/size")" != "$1" ] && [ "$_i" -lt 50 ]; do
-        usleep 100000
-        _i=$((_i + 1))
-    done
+    poll_until 5 _sectors_are "$1" || true
     expect_eq "$(sysblk)/size (sectors)" "$(sysval "$(sysblk)/size")" "$1"
 }
 

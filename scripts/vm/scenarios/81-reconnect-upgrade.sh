@@ -1,6 +1,6 @@
 #!/bin/sh
 # Upgrades: the daemon exits with SIGUSR1 (keeping the device) during mkfs.ext4 and during a file
-# copy and is started again; the filesystem checks clean and the files are intact. A second serve
+# copy (each still running, with requests completing on the disk) and is started again; the filesystem checks clean and the files are intact. A second serve
 # of a live name is refused; a takeover with other settings is refused and leaves the device as
 # it was; the packed ring is taken over too.
 set -eu
@@ -14,9 +14,14 @@ start_daemon vt81up $ARGS
 # shellcheck disable=SC2086
 expect_serve_refused "served by another process" $ARGS
 
-/usr/sbin/mke2fs -t ext4 -F -q -E lazy_itable_init=0,lazy_journal_init=0 "$DEV" &
-mkfs=$!
-usleep $(($(random_ms 300 1200) * 1000))
+# The upgrades come at a random moment of the job (sooner on a retry), once it has I/O on the disk.
+mkfs_start() {
+    /usr/sbin/mke2fs -t ext4 -F -q -E lazy_itable_init=0,lazy_journal_init=0 "$DEV" &
+    JOB_PID=$!
+    usleep $(($(random_ms 100 800) * 1000 / MOMENT_TRY))
+}
+io_moment 5 "mke2fs on $DEV" mkfs_start
+mkfs=$JOB_PID
 upgrade_exit_daemon
 log "SIGUSR1 during mkfs (mkfs still running: $(proc_alive "$mkfs" && echo yes || echo no))"
 expect_serve_refused "--queues" --ram 256M --queues 1
@@ -41,9 +46,14 @@ while [ "$i" -lt 40 ]; do
 done
 dd if=/dev/urandom of="$src/big" bs=1M count=24 2>/dev/null
 (cd "$src" && sha256sum ./* | LC_ALL=C sort) >/tmp/vt81.sha256
-(cp -a "$src" "$mnt/tree" && sync) &
-copy=$!
-usleep $(($(random_ms 200 800) * 1000))
+copy_start() {
+    rm -rf "$mnt/tree"
+    (cp -a "$src" "$mnt/tree" && sync) &
+    JOB_PID=$!
+    usleep $(($(random_ms 200 800) * 1000 / MOMENT_TRY))
+}
+io_moment 5 "the copy to $mnt" copy_start
+copy=$JOB_PID
 upgrade_exit_daemon
 log "SIGUSR1 during the copy"
 # shellcheck disable=SC2086
@@ -78,19 +88,29 @@ restart_daemon --ram 64M --force
 run_fio_verify 4k
 stop_daemon
 
-# Packed ring: upgrade and crash during fio.
+# Packed ring: an upgrade during one fio verify round, a crash during the next.
+ROUND=0
+packed_fio() {
+    ROUND=$((ROUND + 1))
+    FIO_OUT=/tmp/vt81-packed-$ROUND.txt
+    /usr/bin/fio --name=packed --filename="$DEV" --ioengine=libaio --direct=1 --rw=randwrite --bs=4k \
+        --iodepth=32 --size=16M --verify=crc32c --do_verify=1 --verify_fatal=1 --randrepeat=0 \
+        --verify_state_save=0 >"$FIO_OUT" 2>&1 &
+    JOB_PID=$!
+}
+packed_check() {
+    grep -E 'err=' "$FIO_OUT" || true
+    expect_fio_clean "fio round $ROUND on the packed ring" "$FIO_OUT" "$WAIT_RC"
+}
 start_daemon vt81packed --ram 64M --packed --queues 2
-/usr/bin/fio --name=packed --filename="$DEV" --ioengine=libaio --direct=1 --rw=randwrite --bs=4k \
-    --iodepth=32 --size=16M --verify=crc32c --do_verify=1 --verify_fatal=1 --randrepeat=0 \
-    --verify_state_save=0 >/tmp/vt81-packed.txt 2>&1 &
-fio=$!
-usleep 700000
+io_moment 3 "fio on the packed ring" packed_fio packed_check
 upgrade_exit_daemon
 restart_daemon --ram 64M --packed --queues 2
-usleep 700000
+wait_gone "$JOB_PID" 300
+packed_check
+io_moment 3 "fio on the packed ring" packed_fio packed_check
 crash_daemon
 restart_daemon --ram 64M --packed --queues 2
-wait_gone "$fio" 300
-grep -E 'err=' /tmp/vt81-packed.txt || true
-expect_fio_clean "fio on the packed ring across an upgrade and a crash" /tmp/vt81-packed.txt "$WAIT_RC"
+wait_gone "$JOB_PID" 300
+packed_check
 stop_daemon

@@ -29,6 +29,29 @@ proc_alive() {
     case "$_st" in *Z* | *X*) return 1 ;; esac
     return 0
 }
+proc_gone() { ! proc_alive "$1"; }
+
+# poll_until SECONDS COMMAND...: runs COMMAND (in this shell: it may set variables, or fail the
+# scenario) every 0.1 s until it succeeds, status 0; status 1 once SECONDS have passed (by
+# /proc/uptime, whole seconds) without that. Not nested: COMMAND must not call poll_until.
+poll_until() {
+    read -r _pu_now _ </proc/uptime
+    _pu_end=$((${_pu_now%.*} + $1))
+    shift
+    until "$@"; do
+        read -r _pu_now _ </proc/uptime
+        [ "${_pu_now%.*}" -lt "$_pu_end" ] || return 1
+        usleep 100000
+    done
+}
+
+# wait_until SECONDS WHAT COMMAND...: poll_until, failing the scenario with "timed out after
+# SECONDS s waiting for WHAT" when COMMAND never succeeded.
+wait_until() {
+    _wu_secs=$1 _wu_what=$2
+    shift 2
+    poll_until "$_wu_secs" "$@" || fail "timed out after $_wu_secs s waiting for $_wu_what"
+}
 
 daemon_stderr() {
     if [ -s "$DAEMON_ERR" ]; then
@@ -53,28 +76,7 @@ start_daemon() {
     "$VDUSE_BLK" serve --name "$NAME" "$@" >"$DAEMON_OUT" 2>"$DAEMON_ERR" &
     PID=$!
     DEV=""
-    _i=0
-    while [ "$_i" -lt "$((READY_TIMEOUT * 10))" ]; do
-        _line=$(grep -m1 '^ready ' "$DAEMON_OUT" || true)
-        if [ -n "$_line" ]; then
-            # shellcheck disable=SC2086 # split "ready NAME /dev/vdX"
-            set -- $_line
-            if [ "$#" -ne 3 ] || [ "$2" != "$NAME" ]; then
-                fail "bad ready line '$_line' (want 'ready $NAME /dev/vdX')"
-            fi
-            DEV=$3
-            break
-        fi
-        if ! proc_alive "$PID"; then
-            _rc=0
-            wait "$PID" || _rc=$?
-            PID=""
-            fail "daemon $NAME exited (rc=$_rc) before ready; $(daemon_stderr)"
-        fi
-        usleep 100000
-        _i=$((_i + 1))
-    done
-    if [ -z "$DEV" ]; then
+    if ! poll_until "$READY_TIMEOUT" _daemon_ready; then
         kill -KILL "$PID" 2>/dev/null || true
         wait "$PID" 2>/dev/null || true
         PID=""
@@ -82,13 +84,30 @@ start_daemon() {
     fi
     case "$DEV" in /dev/vd*) ;; *) fail "ready device '$DEV' is not /dev/vdX" ;; esac
     # The node is created with the disk; allow devtmpfs a moment anyway.
-    _i=0
-    while [ ! -b "$DEV" ] && [ "$_i" -lt 50 ]; do
-        usleep 100000
-        _i=$((_i + 1))
-    done
-    [ -b "$DEV" ] || fail "$DEV announced but is not a block device"
+    wait_until 5 "$DEV (announced ready) to be a block device" test -b "$DEV"
     log "ready: $NAME on $DEV (pid $PID)"
+}
+
+# _daemon_ready: for start_daemon's poll: sets DEV from the "ready" line once there is one; fails
+# the scenario on a malformed line or a daemon that exited.
+_daemon_ready() {
+    _line=$(grep -m1 '^ready ' "$DAEMON_OUT" || true)
+    if [ -n "$_line" ]; then
+        # shellcheck disable=SC2086 # split "ready NAME /dev/vdX"
+        set -- $_line
+        if [ "$#" -ne 3 ] || [ "$2" != "$NAME" ]; then
+            fail "bad ready line '$_line' (want 'ready $NAME /dev/vdX')"
+        fi
+        DEV=$3
+        return 0
+    fi
+    if ! proc_alive "$PID"; then
+        _rc=0
+        wait "$PID" || _rc=$?
+        PID=""
+        fail "daemon $NAME exited (rc=$_rc) before ready; $(daemon_stderr)"
+    fi
+    return 1
 }
 
 # Sysfs directory of the running disk, e.g. /sys/block/vda.
@@ -106,12 +125,7 @@ stop_daemon() {
 # (no command substitution: a subshell cannot wait for the parent's children). A child still
 # running after SECONDS is killed and the scenario fails (with the daemon's stderr if it is $PID).
 wait_gone() {
-    _i=0
-    while proc_alive "$1" && [ "$_i" -lt "$(($2 * 10))" ]; do
-        usleep 100000
-        _i=$((_i + 1))
-    done
-    if proc_alive "$1"; then
+    if ! poll_until "$2" proc_gone "$1"; then
         kill -KILL "$1" 2>/dev/null || true
         wait "$1" 2>/dev/null || true
         [ "$1" != "$PID" ] || PID=""
@@ -246,6 +260,50 @@ devstat() {
     awk -v n="$1" '{ print $n }' "$(sysblk)/stat"
 }
 
+# dev_requests: requests $DEV has completed (reads, writes, discards and flushes of $(sysblk)/stat).
+dev_requests() {
+    awk '{ print $1 + $5 + $12 + $16 }' "$(sysblk)/stat"
+}
+
+# _io_moved_or_gone PID: for io_moment's poll: PID is gone, or it runs and $DEV completed
+# requests since the last call (IO_SEEN, the count then).
+_io_moved_or_gone() {
+    proc_alive "$1" || return 0
+    _io_now=$(dev_requests)
+    [ "$_io_now" = "$IO_SEEN" ] || proc_gone "$1" || return 0
+    IO_SEEN=$_io_now
+    return 1
+}
+
+# io_moment TRIES WHAT START [AGAIN]: brings about "WHAT running with I/O on $DEV" for the scenario
+# to act in (a kill, a reset). START is a command that starts WHAT in the background and sets
+# JOB_PID (MOMENT_TRY is the attempt, from 1); io_moment returns as soon as the job runs and $DEV
+# has completed requests since the last look (polled every 0.1 s from START's return).
+# A job that ends before is reaped (WAIT_RC is its status), AGAIN runs (a check of the finished
+# job), and unless it failed START runs again, TRIES times at most. The scenario fails after that,
+# and when the job runs 60 s without I/O completing on $DEV.
+io_moment() {
+    _mo_tries=$1 _mo_what=$2 _mo_start=$3 _mo_again=${4:-}
+    MOMENT_TRY=1
+    while :; do
+        JOB_PID=""
+        "$_mo_start"
+        [ -n "$JOB_PID" ] || fail "io_moment: $_mo_start set no JOB_PID"
+        IO_SEEN=$(dev_requests)
+        poll_until 60 _io_moved_or_gone "$JOB_PID" || fail "$_mo_what: no request completed on $DEV for 60 s"
+        if proc_alive "$JOB_PID"; then
+            log "$_mo_what: running with I/O on $DEV (attempt $MOMENT_TRY)"
+            return 0
+        fi
+        wait_gone "$JOB_PID" 10 "$_mo_what"
+        [ -z "$_mo_again" ] || "$_mo_again"
+        [ "$WAIT_RC" -eq 0 ] || fail "$_mo_what exited rc=$WAIT_RC before I/O was seen on $DEV"
+        [ "$MOMENT_TRY" -lt "$_mo_tries" ] || fail "$_mo_what: ended before I/O was seen on $DEV, $_mo_tries times"
+        log "$_mo_what: ended before I/O was seen on $DEV: again ($MOMENT_TRY/$_mo_tries)"
+        MOMENT_TRY=$((MOMENT_TRY + 1))
+    done
+}
+
 # Failing scenarios must not leave a mounted disk or a live daemon: unmount,
 # then ask the daemon to clean up (the runner SIGKILLs what is left, which
 # would leave the VDUSE device behind).
@@ -256,11 +314,7 @@ _lib_cleanup() {
     done
     if [ -n "$PID" ] && proc_alive "$PID"; then
         kill -TERM "$PID" 2>/dev/null || true
-        _i=0
-        while proc_alive "$PID" && [ "$_i" -lt 100 ]; do
-            usleep 100000
-            _i=$((_i + 1))
-        done
+        poll_until 10 proc_gone "$PID" || true
         kill -KILL "$PID" 2>/dev/null || true
         if [ "$_rc" -ne 0 ]; then daemon_stderr >&2; fi
     fi
@@ -277,17 +331,14 @@ trap 'exit 130' INT TERM
 # wait_rebound VIRTIO: after the virtio device VIRTIO of daemon $NAME was bound to virtio_blk again,
 # waits for its disk (possibly under a new name) and sets DEV.
 wait_rebound() {
-    _i=0
-    _disk=""
-    while [ $_i -lt 100 ]; do
-        _disk=$(ls "/sys/bus/vdpa/devices/$NAME/$1/block" 2>/dev/null || true)
-        [ -n "$_disk" ] && [ -b "/dev/$_disk" ] && break
-        usleep 100000
-        _i=$((_i + 1))
-    done
-    [ -n "$_disk" ] && [ -b "/dev/$_disk" ] || fail "no block device after rebinding $1"
+    poll_until 10 _rebound_disk "$1" || fail "no block device after rebinding $1"
     DEV=/dev/$_disk
     log "rebound as $DEV"
+}
+# _rebound_disk VIRTIO: sets _disk to VIRTIO's disk (vdX) if it has one with a /dev node.
+_rebound_disk() {
+    _disk=$(ls "/sys/bus/vdpa/devices/$NAME/$1/block" 2>/dev/null || true)
+    [ -n "$_disk" ] && [ -b "/dev/$_disk" ]
 }
 
 # --- reconnect helpers ---------------------------------------------------------------
@@ -352,12 +403,7 @@ mount_brd_ext4() {
     [ ! -d /sys/module/brd ] || fail "brd is already loaded (a previous scenario left it behind)"
     out=$(insmod /lib/modules-vm/brd.ko rd_nr=1 rd_size=262144 2>&1) || fail "insmod brd.ko rd_nr=1 rd_size=262144 failed: $out"
     CLEANUP_AFTER="umount $2 2>/dev/null; rmmod brd 2>/dev/null"
-    i=0
-    while [ ! -b "$1" ] && [ "$i" -lt 50 ]; do
-        usleep 100000
-        i=$((i + 1))
-    done
-    [ -b "$1" ] || fail "brd loaded but $1 did not appear"
+    poll_until 5 test -b "$1" || fail "brd loaded but $1 did not appear"
     expect_eq "$1 size (bytes)" "$(/usr/sbin/blockdev --getsize64 "$1")" 268435456
 
     /usr/sbin/mke2fs -t ext4 -b 4096 -F -q "$1" || fail "mke2fs -t ext4 on $1 failed"

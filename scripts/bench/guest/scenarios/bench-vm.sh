@@ -7,8 +7,11 @@
 # Targets run interleaved per job (run r starts at target r mod 3).  Results
 # (fio JSON, daemon logs) leave the VM as a base64 tar.gz between
 # "=== BENCH DATA BEGIN/END" on the console; the host parses them.
-# Settings come from /bench/config (written by bench.sh).
+# Settings come from /bench/config (written by bench.sh). The scenario library (log, fail,
+# start_daemon, stop_daemon, poll_until) comes with the VM's scenarios.
 set -eu
+# shellcheck source-path=SCRIPTDIR source=../../../vm/scenarios/lib.sh
+. /scenarios/lib.sh
 
 RUNS=3 RUNTIME=5 RAMP=1 SIZE_MB=256 QUEUE_SIZE=256 QSD_AIO=threads VDUSE_ARGS="" JOBS=""
 # shellcheck disable=SC1091
@@ -18,73 +21,34 @@ FIO=/usr/bin/fio
 LOSETUP=/usr/sbin/losetup
 VDPA=/usr/sbin/vdpa
 QSD=/usr/bin/qemu-storage-daemon
-VDUSE_BLK=/usr/bin/vduse-blk
 dir=/tmp/bench
 out=$dir/out
 rm -rf "$dir"
 mkdir -p "$out"
 
-log() { echo "--- bench: $*"; }
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
 up() { cut -d' ' -f1 /proc/uptime; }
-proc_alive() {
-    _st=$(grep '^State:' "/proc/$1/status" 2>/dev/null) || return 1
-    case "$_st" in *Z* | *X*) return 1 ;; esac
-    return 0
-}
-wait_gone() { # pid seconds
-    _i=0
-    while proc_alive "$1" && [ "$_i" -lt "$(($2 * 10))" ]; do
-        usleep 100000
-        _i=$((_i + 1))
-    done
-    ! proc_alive "$1"
-}
 # CPU ticks (utime+stime, USER_HZ) of a process.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # Completed I/Os (reads + writes) of a block device.
 dev_ios() { awk '{ print $1 + $5 }' "/sys/block/${1#/dev/}/stat"; }
 
-VD_PID="" VD_DEV="" QSD_PID="" QSD_DEV="" LOOP_DEV="" QUEUES=0 PHASE=0
+QSD_PID="" QSD_DEV="" LOOP_DEV="" QUEUES=0 PHASE=0
 
+# vduse-blk is the library's daemon (NAME, DEV, PID); its stderr goes out as vduse-blk.pPHASE.err.
 start_vduse() { # queues
-    _log=$out/vduse-blk.p$PHASE.err
-    log "start: vduse-blk serve --name bvd --file $dir/a.img --queues $1 --queue-size $QUEUE_SIZE $VDUSE_ARGS"
     # shellcheck disable=SC2086 # VDUSE_ARGS is a list of options
-    "$VDUSE_BLK" serve --name bvd --file "$dir/a.img" --queues "$1" --queue-size "$QUEUE_SIZE" $VDUSE_ARGS \
-        >"$dir/vduse.out" 2>"$_log" &
-    VD_PID=$!
-    _i=0
-    while [ "$_i" -lt 600 ]; do
-        _l=$(grep -m1 '^ready ' "$dir/vduse.out" || true)
-        if [ -n "$_l" ]; then
-            VD_DEV=${_l##* }
-            break
-        fi
-        proc_alive "$VD_PID" || { cat "$_log"; fail "vduse-blk exited before ready"; }
-        usleep 100000
-        _i=$((_i + 1))
-    done
-    [ -b "$VD_DEV" ] || { cat "$_log"; fail "vduse-blk: no block device ($VD_DEV)"; }
-    log "vduse-blk on $VD_DEV (pid $VD_PID)"
+    start_daemon bvd --file "$dir/a.img" --queues "$1" --queue-size "$QUEUE_SIZE" $VDUSE_ARGS
 }
 
 stop_vduse() {
-    [ -n "$VD_PID" ] || return 0
-    _t=$(cpu_ticks "$VD_PID")
-    _n=$(dev_ios "$VD_DEV")
-    kill -TERM "$VD_PID"
-    wait_gone "$VD_PID" 30 || { kill -KILL "$VD_PID"; fail "vduse-blk ignored SIGTERM"; }
-    _rc=0
-    wait "$VD_PID" || _rc=$?
-    echo "vduse phase=$PHASE queues=$QUEUES cpu_ticks=$_t dev_ios=$_n rc=$_rc" >>"$out/daemons.txt"
-    log "vduse-blk exit rc=$_rc:"
+    [ -n "$PID" ] || return 0
+    _t=$(cpu_ticks "$PID")
+    _n=$(dev_ios "$DEV")
+    stop_daemon # exit status 0 and nothing left behind, or the bench fails
+    cp "$DAEMON_ERR" "$out/vduse-blk.p$PHASE.err"
+    echo "vduse phase=$PHASE queues=$QUEUES cpu_ticks=$_t dev_ios=$_n rc=0" >>"$out/daemons.txt"
+    log "vduse-blk stderr:"
     sed 's/^/    /' "$out/vduse-blk.p$PHASE.err"
-    VD_PID="" VD_DEV=""
-    [ "$_rc" -eq 0 ] || fail "vduse-blk exited rc=$_rc"
 }
 
 start_qsd() { # queues
@@ -95,26 +59,24 @@ start_qsd() { # queues
     log "start: qemu-storage-daemon --blockdev $_bd --export $_ex"
     "$QSD" --blockdev "$_bd" --export "$_ex" >"$_log" 2>&1 &
     QSD_PID=$!
-    _i=0
-    while [ ! -c /dev/vduse/bqsd ] && [ "$_i" -lt 600 ]; do
-        proc_alive "$QSD_PID" || { cat "$_log"; fail "qemu-storage-daemon exited before creating /dev/vduse/bqsd"; }
-        usleep 100000
-        _i=$((_i + 1))
-    done
-    [ -c /dev/vduse/bqsd ] || { cat "$_log"; fail "no /dev/vduse/bqsd"; }
+    poll_until 60 _qsd_created || { cat "$_log"; fail "no /dev/vduse/bqsd"; }
     "$VDPA" dev add name bqsd mgmtdev vduse || { cat "$_log"; fail "vdpa dev add name bqsd mgmtdev vduse failed"; }
-    _i=0
     QSD_DEV=""
-    while [ "$_i" -lt 300 ]; do
-        for _b in /sys/bus/vdpa/devices/bqsd/virtio*/block/vd*; do
-            [ -e "$_b" ] && QSD_DEV=/dev/${_b##*/}
-        done
-        [ -n "$QSD_DEV" ] && [ -b "$QSD_DEV" ] && break
-        usleep 100000
-        _i=$((_i + 1))
-    done
-    [ -b "$QSD_DEV" ] || { cat "$_log"; fail "qsd: no /dev/vdX under /sys/bus/vdpa/devices/bqsd"; }
+    poll_until 30 _qsd_disk || { cat "$_log"; fail "qsd: no /dev/vdX under /sys/bus/vdpa/devices/bqsd"; }
     log "qemu-storage-daemon on $QSD_DEV (pid $QSD_PID)"
+}
+# _qsd_created: /dev/vduse/bqsd exists; fails the bench if qemu-storage-daemon exited.
+_qsd_created() {
+    [ ! -c /dev/vduse/bqsd ] || return 0
+    proc_alive "$QSD_PID" || { cat "$_log"; fail "qemu-storage-daemon exited before creating /dev/vduse/bqsd"; }
+    return 1
+}
+# _qsd_disk: sets QSD_DEV once the attached device has its /dev/vdX.
+_qsd_disk() {
+    for _b in /sys/bus/vdpa/devices/bqsd/virtio*/block/vd*; do
+        [ -e "$_b" ] && QSD_DEV=/dev/${_b##*/}
+    done
+    [ -n "$QSD_DEV" ] && [ -b "$QSD_DEV" ]
 }
 
 stop_qsd() {
@@ -123,7 +85,7 @@ stop_qsd() {
     _n=$(dev_ios "$QSD_DEV")
     "$VDPA" dev del bqsd || log "vdpa dev del bqsd failed"
     kill -TERM "$QSD_PID"
-    wait_gone "$QSD_PID" 30 || { kill -KILL "$QSD_PID"; fail "qemu-storage-daemon ignored SIGTERM"; }
+    poll_until 30 proc_gone "$QSD_PID" || { kill -KILL "$QSD_PID"; fail "qemu-storage-daemon ignored SIGTERM"; }
     _rc=0
     wait "$QSD_PID" || _rc=$?
     echo "qsd phase=$PHASE queues=$QUEUES cpu_ticks=$_t dev_ios=$_n rc=$_rc" >>"$out/daemons.txt"
@@ -141,15 +103,16 @@ stop_loop() {
     LOOP_DEV=""
 }
 
-cleanup() {
-    _rc=$?
-    stop_vduse || true
-    stop_qsd || true
-    stop_loop || true
-    exit "$_rc"
+# The library's exit trap stops vduse-blk, then runs this (quietly: it must not fail).
+bench_cleanup() {
+    if [ -n "$QSD_PID" ]; then
+        "$VDPA" dev del bqsd 2>/dev/null
+        kill -TERM "$QSD_PID" 2>/dev/null
+        poll_until 10 proc_gone "$QSD_PID" || kill -KILL "$QSD_PID" 2>/dev/null
+    fi
+    [ -z "$LOOP_DEV" ] || "$LOSETUP" -d "$LOOP_DEV" 2>/dev/null
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+CLEANUP_AFTER=bench_cleanup
 
 devices() { # queues: (re)start the daemons with that many queues
     [ "$QUEUES" = "$1" ] && return 0
@@ -171,7 +134,7 @@ devices() { # queues: (re)start the daemons with that many queues
 
 target_dev() {
     case "$1" in
-        vduse) echo "$VD_DEV" ;;
+        vduse) echo "$DEV" ;;
         qsd) echo "$QSD_DEV" ;;
         loop) echo "$LOOP_DEV" ;;
     esac
