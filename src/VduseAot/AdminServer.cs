@@ -219,15 +219,7 @@ public sealed class AdminServer : IDisposable
 
         _stopping = true;
 
-        // Shutting the listener down wakes the thread blocked in accept().
-        try
-        {
-            _listener.Shutdown(SocketShutdown.Both);
-        }
-        catch (SocketException)
-        {
-        }
-
+        SocketWake.Shutdown(_listener);
         _listener.Dispose();
         _thread.Join(IdleTimeoutMs * 2);
         lock (_held)

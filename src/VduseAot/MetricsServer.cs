@@ -214,25 +214,12 @@ public sealed class MetricsServer : IDisposable
 
         _stopping = true;
 
-        // Shutting the listener down wakes the thread blocked in accept(), the client's wakes it in recv().
-        try
-        {
-            _listener.Shutdown(SocketShutdown.Both);
-        }
-        catch (SocketException)
-        {
-        }
-
+        // The listener's shutdown wakes the thread in accept(), the client's wakes it in recv().
+        SocketWake.Shutdown(_listener);
         _listener.Dispose();
         lock (_gate)
         {
-            try
-            {
-                _client?.Shutdown(SocketShutdown.Both);
-            }
-            catch (SocketException)
-            {
-            }
+            SocketWake.Shutdown(_client);
         }
 
         _thread?.Join(TimeoutMs * 2);
