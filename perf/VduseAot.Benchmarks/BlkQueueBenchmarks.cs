@@ -32,7 +32,7 @@ public unsafe class BlkQueueBenchmarks
         _ram = new GuestRam(16 << 20);
         _driver = new SplitDriver(_ram, 256);
         var ring = new SplitQueue<FakeGuestMemory>(_ram.Memory, 256);
-        if (ring.Start(_driver.DescIova, _driver.AvailIova, _driver.UsedIova, 0) is string error)
+        if (ring.Start(_driver.Rings, RingPosition.Split(0)) is string error)
         {
             throw new InvalidOperationException(error);
         }

@@ -45,7 +45,7 @@ public unsafe class PackedRingBenchmarks
             _ring.Journal = new RingJournal(_journal, QueueSize);
         }
 
-        if (_ring.Start(_driver.RingIova, _driver.DriverEventIova, _driver.DeviceEventIova, 0, true, 0, true) is string error)
+        if (_ring.Start(_driver.Rings, RingPosition.FreshPacked) is string error)
         {
             throw new InvalidOperationException(error);
         }

@@ -18,7 +18,7 @@ internal sealed class RingFixture : IDisposable
         Ram = new GuestRam(16 << 20);
         Driver = new SplitDriver(Ram, QueueSize);
         Ring = new SplitQueue<FakeGuestMemory>(Ram.Memory, QueueSize);
-        if (Ring.Start(Driver.DescIova, Driver.AvailIova, Driver.UsedIova, 0) is string error)
+        if (Ring.Start(Driver.Rings, RingPosition.Split(0)) is string error)
         {
             throw new InvalidOperationException(error);
         }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using VduseAot.Interop;
+using VduseAot.Virtio;
 
 namespace VduseAot.Testing;
 
@@ -29,9 +30,9 @@ public sealed unsafe class SplitDriver
     {
         _ram = ram;
         Size = size;
-        DescIova = ram.Alloc(16UL * size, 16);
-        AvailIova = ram.Alloc(6UL + 2UL * size, 2);
-        UsedIova = ram.Alloc(6UL + 8UL * size, 4);
+        DescIova = ram.Alloc(SplitRingLayout.DescriptorTableBytes(size), 16);
+        AvailIova = ram.Alloc(SplitRingLayout.AvailRingBytes(size), 2);
+        UsedIova = ram.Alloc(SplitRingLayout.UsedRingBytes(size), 4);
         for (int i = size - 1; i >= 0; i--)
         {
             _free.Push((ushort)i);
@@ -50,6 +51,10 @@ public sealed unsafe class SplitDriver
     /// <summary>Used ring IOVA.</summary>
     public ulong UsedIova { get; }
 
+    /// <summary>The three ring areas, as the device is given them.</summary>
+    public RingAddresses Rings => new(DescIova, AvailIova, UsedIova);
+
+
     /// <summary>Descriptors not in any outstanding chain.</summary>
     public int FreeDescriptors => _free.Count;
 
@@ -60,11 +65,11 @@ public sealed unsafe class SplitDriver
 
     private vring_avail* Avail => (vring_avail*)_ram.Host(AvailIova);
 
-    private ushort* AvailRing => (ushort*)(_ram.Host(AvailIova) + 4);
+    private ushort* AvailRing => (ushort*)(_ram.Host(AvailIova) + SplitRingLayout.RingEntriesOffset);
 
     private vring_used* Used => (vring_used*)_ram.Host(UsedIova);
 
-    private vring_used_elem* UsedRing => (vring_used_elem*)(_ram.Host(UsedIova) + 4);
+    private vring_used_elem* UsedRing => (vring_used_elem*)(_ram.Host(UsedIova) + SplitRingLayout.RingEntriesOffset);
 
     /// <summary>Adds a well-formed chain and puts its head in the avail ring (unpublished). Returns the head.</summary>
     public ushort AddChain(params Buf[] buffers)

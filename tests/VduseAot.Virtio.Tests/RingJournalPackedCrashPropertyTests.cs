@@ -130,7 +130,7 @@ public sealed class RingJournalPackedCrashPropertyTests
                     free.Push(c);
                 }
 
-                rig.Queue.PublishUsed();
+                rig.Queue.FlushUsed();
             }
             else if (op < 83)
             {
@@ -185,8 +185,7 @@ public sealed class RingJournalPackedCrashPropertyTests
             else if (restarts && inflight.Count == 0 && repop.Count == 0)
             {
                 PackedQueue<Testing.FakeGuestMemory> q = rig.Queue;
-                Assert.Null(q.Start(rig.Driver.RingIova, rig.Driver.DriverEventIova, rig.Driver.DeviceEventIova,
-                    q.LastAvailIndex, q.AvailWrapCounter, q.NextUsedIndex, q.UsedWrapCounter));
+                Assert.Null(q.Start(rig.Driver.Rings, new RingPosition(q.LastAvailIndex, q.AvailWrapCounter, q.NextUsedIndex, q.UsedWrapCounter)));
                 restartsDone++;
             }
 

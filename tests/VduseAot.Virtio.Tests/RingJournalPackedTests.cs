@@ -290,7 +290,6 @@ public sealed class RingJournalPackedTests
     private static void Restart(PackedJournalRig rig)
     {
         PackedQueue<Testing.FakeGuestMemory> q = rig.Queue;
-        Assert.Null(q.Start(rig.Driver.RingIova, rig.Driver.DriverEventIova, rig.Driver.DeviceEventIova,
-            q.LastAvailIndex, q.AvailWrapCounter, q.NextUsedIndex, q.UsedWrapCounter));
+        Assert.Null(q.Start(rig.Driver.Rings, new RingPosition(q.LastAvailIndex, q.AvailWrapCounter, q.NextUsedIndex, q.UsedWrapCounter)));
     }
 }

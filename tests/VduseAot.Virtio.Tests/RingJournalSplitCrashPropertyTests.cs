@@ -175,7 +175,7 @@ public sealed class RingJournalSplitCrashPropertyTests
             }
             else if (restarts && inflight.Count == 0 && repop.Count == 0)
             {
-                Assert.Null(rig.Queue.Start(rig.Driver.DescIova, rig.Driver.AvailIova, rig.Driver.UsedIova, rig.Queue.LastAvailIndex));
+                Assert.Null(rig.Queue.Start(rig.Driver.Rings, RingPosition.Split(rig.Queue.LastAvailIndex)));
                 restartsDone++;
             }
 
