@@ -16,8 +16,7 @@ internal sealed unsafe class BlkRig : IDisposable
     {
         Ram = new GuestRam(ramBytes);
         Driver = new SplitDriver(Ram, size);
-        Ring = new SplitQueue<FakeGuestMemory>(Ram.Memory, size);
-        Assert.Null(Ring.Start(Driver.Rings, RingPosition.Split(0)));
+        Ring = Driver.CreateQueue();
         Backend = backend ?? new RamBackend(capacity, readOnly);
         Executor = new BlkExecutor(Backend, serial);
         Queue = new BlkQueue<FakeGuestMemory>(Ring, Executor);

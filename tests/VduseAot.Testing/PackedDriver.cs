@@ -86,6 +86,16 @@ public sealed unsafe class PackedDriver
     /// <summary>The three ring areas, as the device is given them.</summary>
     public RingAddresses Rings => new(RingIova, DriverEventIova, DeviceEventIova);
 
+    /// <summary>
+    /// A device-side queue over this ring, started fresh (both wrap counters set) or at
+    /// <paramref name="position"/> (virtio-queue's mock <c>create_queue</c>); throws when the ring does not map.
+    /// </summary>
+    public PackedQueue<FakeGuestMemory> CreateQueue(bool indirect = false, bool eventIdx = false, RingJournal? journal = null, RingPosition? position = null)
+    {
+        var queue = new PackedQueue<FakeGuestMemory>(_ram.Memory, Size) { Indirect = indirect, EventIdx = eventIdx, Journal = journal };
+        string? error = queue.Start(Rings, position ?? RingPosition.FreshPacked);
+        return error == null ? queue : throw new InvalidOperationException("the packed queue did not start: " + error);
+    }
 
     /// <summary>Buffer ids handed out and not yet returned.</summary>
     public int Outstanding => Size - _freeIdCount;

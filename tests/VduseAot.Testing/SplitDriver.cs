@@ -54,6 +54,16 @@ public sealed unsafe class SplitDriver
     /// <summary>The three ring areas, as the device is given them.</summary>
     public RingAddresses Rings => new(DescIova, AvailIova, UsedIova);
 
+    /// <summary>
+    /// A device-side queue over these rings, started at avail index <paramref name="availIndex"/>
+    /// (virtio-queue's mock <c>create_queue</c>); throws when the rings do not map.
+    /// </summary>
+    public SplitQueue<FakeGuestMemory> CreateQueue(bool indirect = false, bool eventIdx = false, RingJournal? journal = null, ushort availIndex = 0)
+    {
+        var queue = new SplitQueue<FakeGuestMemory>(_ram.Memory, Size) { Indirect = indirect, EventIdx = eventIdx, Journal = journal };
+        string? error = queue.Start(Rings, RingPosition.Split(availIndex));
+        return error == null ? queue : throw new InvalidOperationException("the split queue did not start: " + error);
+    }
 
     /// <summary>Descriptors not in any outstanding chain.</summary>
     public int FreeDescriptors => _free.Count;

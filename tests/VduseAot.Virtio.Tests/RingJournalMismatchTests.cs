@@ -18,8 +18,7 @@ public sealed unsafe class RingJournalMismatchTests
         using var region = new JournalRegion(32); // big enough for every ring below
         var split16 = new SplitDriver(ram, 16);
         var chain = new DescriptorChain(64);
-        var first = new SplitQueue<FakeGuestMemory>(ram.Memory, 16) { Journal = new RingJournal(region.Ptr, 16) };
-        Assert.Null(first.Start(split16.Rings, RingPosition.Split(0)));
+        var first = split16.CreateQueue(journal: new RingJournal(region.Ptr, 16));
         ulong buf = ram.Alloc(64, 16);
         ushort head = split16.AddChain(new Buf(buf, 16, false), new Buf(buf + 16, 16, true));
         split16.Publish();
@@ -51,8 +50,7 @@ public sealed unsafe class RingJournalMismatchTests
         using var ram = new GuestRam(4UL << 20);
         using var region = new JournalRegion(16);
         var packed = new PackedDriver(ram, 16);
-        var first = new PackedQueue<FakeGuestMemory>(ram.Memory, 16) { Journal = new RingJournal(region.Ptr, 16) };
-        Assert.Null(first.Start(packed.Rings, RingPosition.FreshPacked));
+        var first = packed.CreateQueue(journal: new RingJournal(region.Ptr, 16));
 
         var split = new SplitDriver(ram, 16);
         var asSplit = new SplitQueue<FakeGuestMemory>(ram.Memory, 16) { Journal = new RingJournal(region.Ptr, 16) };

@@ -15,7 +15,7 @@ public sealed class RingJournalPackedCrashPropertyTests
 {
     public static TheoryData<int, int, bool> Cases() => CrashCases.Seeds(restarts: false, 5, 8, 16, 256);
 
-    /// <summary>The same, with the driver restarting the ring (Start: a fresh journal record) whenever it is idle.</summary>
+    /// <summary>The same, with the driver restarting the ring (Restart: a fresh journal record) whenever it is idle.</summary>
     public static TheoryData<int, int, bool> CasesWithRestarts() => CrashCases.Seeds(restarts: true, 8, 16);
 
     [Theory]
@@ -185,7 +185,7 @@ public sealed class RingJournalPackedCrashPropertyTests
             else if (restarts && inflight.Count == 0 && repop.Count == 0)
             {
                 PackedQueue<Testing.FakeGuestMemory> q = rig.Queue;
-                Assert.Null(q.Start(rig.Driver.Rings, new RingPosition(q.LastAvailIndex, q.AvailWrapCounter, q.NextUsedIndex, q.UsedWrapCounter)));
+                Assert.Null(q.Restart());
                 restartsDone++;
             }
 

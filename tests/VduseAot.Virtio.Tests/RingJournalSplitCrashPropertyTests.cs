@@ -15,7 +15,7 @@ public sealed class RingJournalSplitCrashPropertyTests
 {
     public static TheoryData<int, int, bool> Cases() => CrashCases.Seeds(restarts: false, 8, 16, 256);
 
-    /// <summary>The same, with the driver restarting the ring (Start: a fresh journal record) whenever it is idle.</summary>
+    /// <summary>The same, with the driver restarting the ring (Restart: a fresh journal record) whenever it is idle.</summary>
     public static TheoryData<int, int, bool> CasesWithRestarts() => CrashCases.Seeds(restarts: true, 8, 16);
 
     [Theory]
@@ -175,7 +175,7 @@ public sealed class RingJournalSplitCrashPropertyTests
             }
             else if (restarts && inflight.Count == 0 && repop.Count == 0)
             {
-                Assert.Null(rig.Queue.Start(rig.Driver.Rings, RingPosition.Split(rig.Queue.LastAvailIndex)));
+                Assert.Null(rig.Queue.Restart());
                 restartsDone++;
             }
 
