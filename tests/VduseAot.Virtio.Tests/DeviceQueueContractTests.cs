@@ -11,11 +11,7 @@ public sealed class DeviceQueueContractTests
     {
         using var split = new QueueRig();
         using var packed = new PackedRig(eventIdx: false);
-        foreach ((IDeviceQueue q, DescriptorChain chain, System.Action add) in new (IDeviceQueue, DescriptorChain, System.Action)[]
-        {
-            (split.Queue, split.Chain, () => { split.Driver.AddChain(new Buf(split.Buffer(16), 16, true)); split.Driver.Publish(); }),
-            (packed.Queue, packed.Chain, () => { packed.Driver.AddChain(packed.W()); packed.Driver.Publish(); }),
-        })
+        foreach ((IDeviceQueue q, DescriptorChain chain, System.Action add) in BothLayouts(split, packed))
         {
             Assert.False(q.FinishBatch());
             add();
@@ -32,11 +28,7 @@ public sealed class DeviceQueueContractTests
     {
         using var split = new QueueRig();
         using var packed = new PackedRig(eventIdx: false);
-        foreach ((IDeviceQueue q, DescriptorChain chain, System.Action add) in new (IDeviceQueue, DescriptorChain, System.Action)[]
-        {
-            (split.Queue, split.Chain, () => { split.Driver.AddChain(new Buf(split.Buffer(16), 16, true)); split.Driver.Publish(); }),
-            (packed.Queue, packed.Chain, () => { packed.Driver.AddChain(packed.W()); packed.Driver.Publish(); }),
-        })
+        foreach ((IDeviceQueue q, DescriptorChain chain, System.Action add) in BothLayouts(split, packed))
         {
             add();
             Assert.True(q.TryPop(chain));
@@ -48,6 +40,13 @@ public sealed class DeviceQueueContractTests
             Assert.True(q.FinishBatch());
         }
     }
+
+    /// <summary>Each rig's queue, a chain slot, and a step that makes one writable chain available.</summary>
+    private static (IDeviceQueue Queue, DescriptorChain Chain, System.Action AddOne)[] BothLayouts(QueueRig split, PackedRig packed) =>
+    [
+        (split.Queue, split.Chain, () => { split.Driver.AddChain(new Buf(split.Buffer(16), 16, true)); split.Driver.Publish(); }),
+        (packed.Queue, packed.Chain, () => { packed.Driver.AddChain(packed.W()); packed.Driver.Publish(); }),
+    ];
 
     [Fact]
     public void Positions_carry_wrap_counters_only_on_packed_rings()
