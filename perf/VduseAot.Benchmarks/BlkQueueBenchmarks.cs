@@ -31,11 +31,7 @@ public unsafe class BlkQueueBenchmarks
     {
         _ram = new GuestRam(16 << 20);
         _driver = new SplitDriver(_ram, 256);
-        var ring = new SplitQueue<FakeGuestMemory>(_ram.Memory, 256);
-        if (ring.Start(_driver.DescIova, _driver.AvailIova, _driver.UsedIova, 0) is string error)
-        {
-            throw new InvalidOperationException(error);
-        }
+        var ring = _driver.CreateQueue();
 
         _backend = Backend == "null" ? new NullBackend(64 << 20, false) : new RamBackend(64 << 20, false);
         var executor = new BlkExecutor(_backend, "bench");

@@ -38,17 +38,12 @@ public unsafe class PackedRingBenchmarks
     {
         _ram = new GuestRam(16 << 20);
         _driver = new PackedDriver(_ram, QueueSize);
-        _ring = new PackedQueue<FakeGuestMemory>(_ram.Memory, QueueSize);
         if (Journal)
         {
             _journal = (byte*)NativeMemory.AllocZeroed((nuint)RingJournal.RegionBytes(QueueSize));
-            _ring.Journal = new RingJournal(_journal, QueueSize);
         }
 
-        if (_ring.Start(_driver.RingIova, _driver.DriverEventIova, _driver.DeviceEventIova, 0, true, 0, true) is string error)
-        {
-            throw new InvalidOperationException(error);
-        }
+        _ring = _driver.CreateQueue(journal: Journal ? new RingJournal(_journal, QueueSize) : null);
 
         _chain = new DescriptorChain(16);
         _used = new UsedEntry[QueueSize];

@@ -17,11 +17,7 @@ internal sealed class RingFixture : IDisposable
     {
         Ram = new GuestRam(16 << 20);
         Driver = new SplitDriver(Ram, QueueSize);
-        Ring = new SplitQueue<FakeGuestMemory>(Ram.Memory, QueueSize);
-        if (Ring.Start(Driver.DescIova, Driver.AvailIova, Driver.UsedIova, 0) is string error)
-        {
-            throw new InvalidOperationException(error);
-        }
+        Ring = Driver.CreateQueue();
 
         var builder = new BlkRequestBuilder(Ram, Driver);
         Heads = new ushort[count];

@@ -32,7 +32,7 @@ public unsafe class SplitRingBenchmarks
         {
             _journal = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)RingJournal.RegionBytes(RingFixture.QueueSize));
             _fx.Ring.Journal = new RingJournal(_journal, RingFixture.QueueSize);
-            _fx.Ring.Start(_fx.Driver.DescIova, _fx.Driver.AvailIova, _fx.Driver.UsedIova, _fx.Ring.LastAvailIndex);
+            _fx.Ring.Start(_fx.Driver.Rings, RingPosition.Split(_fx.Ring.LastAvailIndex));
         }
     }
 

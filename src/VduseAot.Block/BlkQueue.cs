@@ -6,7 +6,7 @@ using VduseAot.Virtio;
 namespace VduseAot.Block;
 
 /// <summary>
-/// One virtio-blk request queue: pops chains from a split ring into request slots, parses, checks
+/// One virtio-blk request queue: pops chains from a ring into request slots, parses, checks
 /// and starts them; requests the backend finishes at once complete immediately, the rest complete
 /// when their io_uring completion is passed to <see cref="OnCompletion"/>, in any order. Owned by one
 /// thread; allocates only in its constructor.
@@ -21,20 +21,10 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable
     private readonly ushort[] _free;
     private int _freeCount;
 
-    /// <summary>Creates a queue over a split <paramref name="ring"/>; <paramref name="uring"/> is the thread's io_uring (null: synchronous backends only).</summary>
-    public BlkQueue(SplitQueue<TMem> ring, BlkExecutor executor, IoUring? uring = null)
-        : this((IDeviceQueue)ring, executor, uring)
+    /// <summary>Creates a queue over <paramref name="ring"/> (either layout); <paramref name="uring"/> is the thread's io_uring (null: synchronous backends only).</summary>
+    public BlkQueue(DeviceQueue<TMem> ring, BlkExecutor executor, IoUring? uring = null)
     {
-    }
-
-    /// <summary>Creates a queue over a packed <paramref name="ring"/>.</summary>
-    public BlkQueue(PackedQueue<TMem> ring, BlkExecutor executor, IoUring? uring = null)
-        : this((IDeviceQueue)ring, executor, uring)
-    {
-    }
-
-    private BlkQueue(IDeviceQueue ring, BlkExecutor executor, IoUring? uring)
-    {
+        ArgumentNullException.ThrowIfNull(ring);
         Queue = ring;
         _executor = executor;
         _io = executor.Backend.OpenQueue(uring);
@@ -88,7 +78,7 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable
             Start(slot);
         }
 
-        Queue.PublishUsed();
+        Queue.FlushUsed();
         return popped;
     }
 

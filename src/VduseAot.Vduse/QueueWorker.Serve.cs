@@ -20,8 +20,6 @@ public sealed unsafe partial class QueueWorker
         Span<io_uring_cqe> cqes = stackalloc io_uring_cqe[ReapBatch];
         ArmRead(uring, _kickFd, &counters[0], KickTag);
         ArmRead(uring, _wakeFd, &counters[1], WakeTag);
-        ulong interrupted = ring.CompletedTotal;
-        ushort usedAtInterrupt = ring.NextUsedIndex;
         bool reportedBroken = false;
         long pollTicks = _dataPlane.PollMicroseconds * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
         long lastWork = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -36,7 +34,7 @@ public sealed unsafe partial class QueueWorker
                 Dispatch(queue, uring, cqes.Slice(0, n), counters);
             }
 
-            PublishAndInterrupt(ring, ref interrupted, ref usedAtInterrupt);
+            PublishAndInterrupt(ring);
             Volatile.Write(ref _lastAvail, ring.LastAvailIndex);
             if (ring.BrokenReason != null && !reportedBroken)
             {
@@ -91,18 +89,9 @@ public sealed unsafe partial class QueueWorker
     }
 
     /// <summary>Publishes completions with one used-index store; one interrupt if the driver wants it.</summary>
-    private void PublishAndInterrupt(IDeviceQueue ring, ref ulong interrupted, ref ushort usedAtInterrupt)
+    private void PublishAndInterrupt(IDeviceQueue ring)
     {
-        ring.PublishUsed();
-        if (ring.CompletedTotal == interrupted)
-        {
-            return;
-        }
-
-        interrupted = ring.CompletedTotal;
-        ushort since = usedAtInterrupt;
-        usedAtInterrupt = ring.NextUsedIndex;
-        if (ring.ShouldInterrupt(since))
+        if (ring.FinishBatch())
         {
             uint index = _index;
             _ = LibC.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_INJECT_IRQ, &index);
@@ -118,7 +107,7 @@ public sealed unsafe partial class QueueWorker
             Dispatch(queue, uring, cqes.Slice(0, uring.Reap(cqes)), counters);
         }
 
-        queue.Queue.PublishUsed();
+        queue.Queue.FlushUsed();
     }
 
     /// <summary>
@@ -162,9 +151,7 @@ public sealed unsafe partial class QueueWorker
         // The used ring was published by the drain, so restarting from the current indexes loses
         // nothing; only the host pointers change.
         cache.Clear();
-        string? error = ring is PackedQueue<IotlbMemory> packed
-            ? packed.Start(_info.desc_addr, _info.driver_addr, _info.device_addr, packed.LastAvailIndex, packed.AvailWrapCounter, packed.NextUsedIndex, packed.UsedWrapCounter)
-            : ((SplitQueue<IotlbMemory>)ring).Start(_info.desc_addr, _info.driver_addr, _info.device_addr, ring.LastAvailIndex);
+        string? error = ring.Restart();
         if (error != null)
         {
             Log.Write(LogLevel.Error, _device, "queue " + _index + " lost its rings after an IOTLB update: " + error);

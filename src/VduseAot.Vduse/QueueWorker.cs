@@ -119,48 +119,23 @@ public sealed unsafe partial class QueueWorker
 
     private BlkQueue<IotlbMemory>? CreateQueue(IotlbCache cache, IoUring uring)
     {
-        bool indirect = (_features & (1UL << VirtioConstants.VIRTIO_RING_F_INDIRECT_DESC)) != 0;
-        bool eventIdx = (_features & (1UL << VirtioConstants.VIRTIO_RING_F_EVENT_IDX)) != 0;
-        string? error;
-        BlkQueue<IotlbMemory> queue;
-        if (Packed)
+        var memory = new IotlbMemory(cache);
+        DeviceQueue<IotlbMemory> ring = Packed
+            ? new PackedQueue<IotlbMemory>(memory, (ushort)_info.num)
+            : new SplitQueue<IotlbMemory>(memory, (ushort)_info.num);
+        ring.Indirect = (_features & (1UL << VirtioConstants.VIRTIO_RING_F_INDIRECT_DESC)) != 0;
+        ring.EventIdx = (_features & (1UL << VirtioConstants.VIRTIO_RING_F_EVENT_IDX)) != 0;
+        ring.Journal = _journal;
+        var rings = new RingAddresses(_info.desc_addr, _info.driver_addr, _info.device_addr);
+        string? error = _start switch
         {
-            // The kernel reports an all-zero state for a fresh ring; a fresh packed ring starts with
-            // both wrap counters set.
-            vduse_vq_state_packed s = _info.state.packed;
-            bool fresh = s.last_avail_counter == 0 && s.last_avail_idx == 0 && s.last_used_counter == 0 && s.last_used_idx == 0;
-            var ring = new PackedQueue<IotlbMemory>(new IotlbMemory(cache), (ushort)_info.num) { Indirect = indirect, EventIdx = eventIdx, Journal = _journal };
-            error = _start switch
-            {
-                QueueStart.Resume => ring.Resume(_info.desc_addr, _info.driver_addr, _info.device_addr),
-
-                // The kernel only knows the positions the ring started from; without a journal there
-                // is no telling where a running packed ring stands.
-                QueueStart.Adopt => "a running packed ring cannot be taken over without its state file (reset the device: unbind and bind virtio_blk, or stop it)",
-                _ => ring.Start(_info.desc_addr, _info.driver_addr, _info.device_addr,
-                    s.last_avail_idx, fresh || s.last_avail_counter != 0, s.last_used_idx, fresh || s.last_used_counter != 0),
-            };
-            queue = new BlkQueue<IotlbMemory>(ring, _executor, uring);
-            _packedRing = ring;
-            Recovered = ring.RecoveredPending;
-        }
-        else
-        {
-            var ring = new SplitQueue<IotlbMemory>(new IotlbMemory(cache), (ushort)_info.num) { Indirect = indirect, EventIdx = eventIdx, Journal = _journal };
-            error = _start == QueueStart.Resume
-                ? ring.Resume(_info.desc_addr, _info.driver_addr, _info.device_addr)
-                : ring.Start(_info.desc_addr, _info.driver_addr, _info.device_addr, _info.state.split.avail_index);
-            if (error == null && _start == QueueStart.Adopt)
-            {
-                // No record of the predecessor: assume nothing was in flight and continue after the
-                // last chain it returned (what --force promises, and all it can).
-                error = ring.Start(_info.desc_addr, _info.driver_addr, _info.device_addr, ring.NextUsedIndex);
-            }
-
-            queue = new BlkQueue<IotlbMemory>(ring, _executor, uring);
-            Recovered = ring.RecoveredPending;
-        }
-
+            QueueStart.Resume => ring.Resume(rings),
+            QueueStart.Adopt => ring.Adopt(rings),
+            _ => ring.Start(rings, KernelRingState.Position(_info, Packed)),
+        };
+        var queue = new BlkQueue<IotlbMemory>(ring, _executor, uring);
+        _ring = ring;
+        Recovered = ring.RecoveredPending;
         if (error != null)
         {
             Log.Write(LogLevel.Error, _device, "queue " + _index + " cannot start: " + error);
@@ -175,22 +150,9 @@ public sealed unsafe partial class QueueWorker
     public bool Packed => (_features & (1UL << VirtioConstants.VIRTIO_F_RING_PACKED)) != 0;
 
     /// <summary>The packed ring's state for GET_VQ_STATE (read racily, like <see cref="LastAvailIndex"/>).</summary>
-    public vduse_vq_state_packed PackedState
-    {
-        get
-        {
-            PackedQueue<IotlbMemory>? r = _packedRing;
-            return r == null ? _info.state.packed : new vduse_vq_state_packed
-            {
-                last_avail_idx = r.LastAvailIndex,
-                last_avail_counter = (ushort)(r.AvailWrapCounter ? 1 : 0),
-                last_used_idx = r.NextUsedIndex,
-                last_used_counter = (ushort)(r.UsedWrapCounter ? 1 : 0),
-            };
-        }
-    }
+    public vduse_vq_state_packed PackedState => _ring is { } r ? KernelRingState.Packed(r.Position) : _info.state.packed;
 
-    private PackedQueue<IotlbMemory>? _packedRing;
+    private IDeviceQueue? _ring;
 
     private void Run()
     {

@@ -9,12 +9,11 @@ namespace VduseAot.Virtio;
 /// marks available and the device marks used, with wrap counters, buffer ids, and event suppression
 /// areas in both directions. Owned by one thread; no locks.
 /// </summary>
-public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
+public sealed unsafe class PackedQueue<TMem> : DeviceQueue<TMem>
     where TMem : struct, IGuestMemory
 {
     private const ushort AvailBit = 1 << VirtioConstants.VRING_PACKED_DESC_F_AVAIL;
     private const ushort UsedBit = 1 << VirtioConstants.VRING_PACKED_DESC_F_USED;
-    private TMem _memory;
     private vring_packed_desc* _ring;
     private vring_packed_desc_event* _driverEvent;
     private vring_packed_desc_event* _deviceEvent;
@@ -24,91 +23,79 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
     private bool _usedWrap = true;
     private ushort _signalledUsed;
     private bool _signalledWrap = true;
-    private ushort[] _recovered = [];
-    private int _recoveredNext;
     private vring_packed_desc[] _recoveredDescriptors = [];
 
     /// <summary>Creates a stopped queue of <paramref name="size"/> entries (1 to 32768; packed rings need no power of two).</summary>
     public PackedQueue(TMem memory, ushort size)
+        : base(memory, CheckSize(size))
     {
-        if (size == 0 || size > 32768)
-        {
-            throw new System.ArgumentOutOfRangeException(nameof(size), "queue size must be 1 to 32768");
-        }
-
-        _memory = memory;
-        Size = size;
     }
 
     /// <inheritdoc />
-    public ushort Size { get; }
-
-    /// <inheritdoc />
-    public string? BrokenReason { get; private set; }
-
-    /// <inheritdoc />
-    public ushort LastAvailIndex => _nextAvail;
+    public override ushort LastAvailIndex => _nextAvail;
 
     /// <summary>The avail wrap counter (GET_VQ_STATE).</summary>
     public bool AvailWrapCounter => _availWrap;
 
     /// <inheritdoc />
-    public ushort NextUsedIndex => _nextUsed;
-
-    /// <inheritdoc />
-    public ulong CompletedTotal { get; private set; }
+    public override ushort NextUsedIndex => _nextUsed;
 
     /// <summary>The used wrap counter (GET_VQ_STATE).</summary>
     public bool UsedWrapCounter => _usedWrap;
 
-    /// <summary>VIRTIO_RING_F_INDIRECT_DESC was negotiated.</summary>
-    public bool Indirect { get; set; }
+    /// <inheritdoc />
+    public override RingPosition Position => new(_nextAvail, _availWrap, _nextUsed, _usedWrap);
 
-    /// <summary>VIRTIO_RING_F_EVENT_IDX was negotiated: VRING_PACKED_EVENT_FLAG_DESC may be used.</summary>
-    public bool EventIdx { get; set; }
+    /// <summary>Completions since the last interrupt decision (<see cref="InterruptDue"/>): what a FinishBatch would decide about.</summary>
+    public bool CompletedSinceInterruptCheck => _nextUsed != _signalledUsed || _usedWrap != _signalledWrap;
 
-    /// <summary>
-    /// Translates the descriptor ring and both event areas and sets the starting state (a fresh ring
-    /// starts at index 0 with both wrap counters set). Returns an error text when an area is unmapped.
-    /// </summary>
-    public string? Start(ulong ringIova, ulong driverEventIova, ulong deviceEventIova,
-        ushort availIndex, bool availWrap, ushort usedIndex, bool usedWrap)
+    private protected override bool IsPacked => true;
+
+    private static ushort CheckSize(ushort size) =>
+        size == 0 || size > 32768
+            ? throw new System.ArgumentOutOfRangeException(nameof(size), "queue size must be 1 to 32768")
+            : size;
+
+    /// <inheritdoc />
+    public override string? Adopt(RingAddresses rings)
     {
-        string? error = MapRings(ringIova, driverEventIova, deviceEventIova) ?? SetPositions(availIndex, availWrap, usedIndex, usedWrap);
-        if (error == null)
+        // The kernel only knows the positions the ring started from; without a journal there is no
+        // telling where a running packed ring stands.
+        return "a running packed ring cannot be taken over without its state file (reset the device: unbind and bind virtio_blk, or stop it)";
+    }
+
+    private protected override string? MapRings(RingAddresses rings)
+    {
+        _ring = (vring_packed_desc*)MapArea(rings.Descriptors, PackedRingLayout.RingBytes(Size), true);
+        _driverEvent = (vring_packed_desc_event*)MapArea(rings.Driver, PackedRingLayout.EventAreaBytes, false);
+        _deviceEvent = (vring_packed_desc_event*)MapArea(rings.Device, PackedRingLayout.EventAreaBytes, true);
+        if (_ring == null || _driverEvent == null || _deviceEvent == null)
         {
-            Journal?.Reset(true, availIndex, availWrap, usedIndex, usedWrap);
+            Unmap("rings not mapped");
+            return "a packed ring area is not mapped contiguously";
         }
 
-        return error;
+        return null;
     }
 
     /// <summary>
-    /// Takes over a running ring from a predecessor's <see cref="Journal"/>: settles the completion it
-    /// was writing (the slot's USED bit tells whether the flags store landed: the driver can only
-    /// rewrite that slot after seeing it), continues from its positions and pops the chains it left
-    /// in flight first, rebuilt from the journal's copies of their descriptors.
+    /// Resume's packed part: settles the completion the predecessor was writing (the slot's USED bit
+    /// tells whether the flags store landed: the driver can only rewrite that slot after seeing it)
+    /// and continues from its positions; the chains it left in flight are rebuilt from the journal's
+    /// copies of their descriptors.
     /// </summary>
-    public string? Resume(ulong ringIova, ulong driverEventIova, ulong deviceEventIova)
+    private protected override string? Settle(JournalSnapshot saved, RingJournal journal, out ushort[] returned)
     {
-        RingJournal journal = Journal ?? throw new System.InvalidOperationException("Resume needs a journal");
-        JournalSnapshot saved = journal.Read(true);
-        string? error = saved.Error ?? MapRings(ringIova, driverEventIova, deviceEventIova);
-        if (error != null)
-        {
-            return error;
-        }
-
         ushort used = saved.UsedIndex;
         bool usedWrap = saved.UsedWrap;
-        ushort[] returned = [];
+        returned = [];
         if (saved.Pending && used < Size && ((Volatile.Read(ref _ring[used].flags) & UsedBit) != 0) == usedWrap)
         {
             returned = [saved.PendingValue];
             Advance(ref used, ref usedWrap, journal.RingSlotsOf(saved.PendingValue));
         }
 
-        error = SetPositions(saved.AvailIndex, saved.AvailWrap, used, usedWrap);
+        string? error = Place(new RingPosition(saved.AvailIndex, saved.AvailWrap, used, usedWrap));
         if (error != null)
         {
             return error;
@@ -124,50 +111,26 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
             return "the ring already holds a used descriptor at slot " + used + ", where the state file says the next one goes: it belongs to another run of the device";
         }
 
-        _recovered = journal.Resume(returned, used, usedWrap);
-        _recoveredNext = 0;
         _recoveredDescriptors = new vring_packed_desc[Size];
         return null;
     }
 
-    /// <summary>Chains taken over from a predecessor and not popped again yet.</summary>
-    public int RecoveredPending => _recovered.Length - _recoveredNext;
-
-    /// <summary>The crash-consistent record of this ring, when the device keeps one (null: none).</summary>
-    public RingJournal? Journal { get; set; }
-
-    private string? MapRings(ulong ringIova, ulong driverEventIova, ulong deviceEventIova)
-    {
-        _recovered = [];
-        _recoveredNext = 0;
-        _ring = (vring_packed_desc*)Map(ringIova, (uint)Size * 16u, true);
-        _driverEvent = (vring_packed_desc_event*)Map(driverEventIova, 4, false);
-        _deviceEvent = (vring_packed_desc_event*)Map(deviceEventIova, 4, true);
-        if (_ring == null || _driverEvent == null || _deviceEvent == null)
-        {
-            Unmap("rings not mapped");
-            return "a packed ring area is not mapped contiguously";
-        }
-
-        return null;
-    }
-
-    private string? SetPositions(ushort availIndex, bool availWrap, ushort usedIndex, bool usedWrap)
+    private protected override string? Place(RingPosition position)
     {
         // The state may come from outside (GET_VQ_INFO, a state file): an index past the ring would
         // make us read and write outside it.
-        if (availIndex >= Size || usedIndex >= Size)
+        if (position.AvailIndex >= Size || position.UsedIndex >= Size)
         {
             Unmap("ring index out of range");
-            return "packed ring state index " + availIndex + "/" + usedIndex + " is not below the queue size " + Size;
+            return "packed ring state index " + position.AvailIndex + "/" + position.UsedIndex + " is not below the queue size " + Size;
         }
 
-        _nextAvail = availIndex;
-        _availWrap = availWrap;
-        _nextUsed = usedIndex;
-        _usedWrap = usedWrap;
-        _signalledUsed = usedIndex;
-        _signalledWrap = usedWrap;
+        _nextAvail = position.AvailIndex;
+        _availWrap = position.AvailWrap;
+        _nextUsed = position.UsedIndex;
+        _usedWrap = position.UsedWrap;
+        _signalledUsed = position.UsedIndex;
+        _signalledWrap = position.UsedWrap;
         BrokenReason = null;
         return null;
     }
@@ -178,12 +141,6 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
         _driverEvent = null;
         _deviceEvent = null;
         BrokenReason = reason;
-    }
-
-    private byte* Map(ulong iova, uint bytes, bool write)
-    {
-        byte* host = _memory.Translate(iova, bytes, write, out uint contiguous);
-        return contiguous == bytes ? host : null;
     }
 
     private bool IsAvailable(ushort flags) =>
@@ -202,11 +159,11 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
     }
 
     /// <inheritdoc />
-    public bool TryPop(DescriptorChain chain)
+    public override bool TryPop(DescriptorChain chain)
     {
-        if (_recoveredNext < _recovered.Length && _ring != null && BrokenReason == null)
+        if (_ring != null && TryTakeRecovered(out ushort recovered))
         {
-            PopRecovered(_recovered[_recoveredNext++], chain);
+            PopRecovered(recovered, chain);
             return true;
         }
 
@@ -297,48 +254,14 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
             // of a NEXT-linked list either (spec 2.8.7).
             return (d.flags & VirtioConstants.VRING_DESC_F_NEXT) != 0 || chain.DescriptorCount > 1
                 ? ChainError.BadIndirectTable
-                : WalkIndirect(d, chain);
+                : IndirectTable.Walk(ref MemoryField, d.addr, d.len, Size, linked: false, chain); // read in order, NEXT ignored inside (spec 2.8.7)
         }
 
-        return chain.AppendDescriptor(ref _memory, d.addr, d.len, d.flags);
-    }
-
-    private ChainError WalkIndirect(in vring_packed_desc table, DescriptorChain chain)
-    {
-        if (table.len == 0 || table.len % 16 != 0 || table.len / 16 > Size)
-        {
-            return ChainError.BadIndirectTable;
-        }
-
-        // Packed indirect tables are read in order; NEXT is ignored inside them (spec 2.8.7).
-        uint count = table.len / 16;
-        for (uint i = 0; i < count; i++)
-        {
-            byte* entry = _memory.Translate(table.addr + (i * 16), 16, false, out uint contiguous);
-            if (entry == null || contiguous < 16)
-            {
-                return ChainError.UnmappedAddress;
-            }
-
-            vring_packed_desc d = Unsafe.ReadUnaligned<vring_packed_desc>(entry);
-            chain.DescriptorCount++;
-            if ((d.flags & VirtioConstants.VRING_DESC_F_INDIRECT) != 0)
-            {
-                return ChainError.NestedIndirect;
-            }
-
-            ChainError error = chain.AppendDescriptor(ref _memory, d.addr, d.len, d.flags);
-            if (error != ChainError.None)
-            {
-                return error;
-            }
-        }
-
-        return ChainError.None;
+        return chain.AppendDescriptor(ref MemoryField, d.addr, d.len, d.flags);
     }
 
     /// <inheritdoc />
-    public void Complete(DescriptorChain chain, uint writtenBytes)
+    public override void Complete(DescriptorChain chain, uint writtenBytes)
     {
         Journal?.BeginCompletePacked(chain.Head, _nextUsed, _usedWrap);
         vring_packed_desc* d = &_ring[_nextUsed];
@@ -352,11 +275,20 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
         CompletedTotal++;
     }
 
-    /// <inheritdoc />
-    public bool PublishUsed() => _nextUsed != _signalledUsed || _usedWrap != _signalledWrap;
+    /// <summary>Nothing to flush: each <see cref="Complete"/> handed its descriptor back with a release store of its flags.</summary>
+    public override void FlushUsed()
+    {
+    }
 
     /// <inheritdoc />
-    public bool ShouldInterrupt(ushort usedAtLastCheck)
+    public override bool FinishBatch() => CompletedSinceCheck() && InterruptDue();
+
+    /// <summary>
+    /// Does the driver want an interrupt for the used descriptors written since the last decision
+    /// (or start)? Records this point as the last decision. From the driver event area: DISABLE, ENABLE,
+    /// or with EVENT_IDX the DESC event offset in the driver's wrap frame.
+    /// </summary>
+    public bool InterruptDue()
     {
         if (_driverEvent == null)
         {
@@ -401,7 +333,7 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
     }
 
     /// <inheritdoc />
-    public bool EnableKicksAndRecheck()
+    public override bool EnableKicksAndRecheck()
     {
         if (_ring == null)
         {
@@ -426,7 +358,7 @@ public sealed unsafe class PackedQueue<TMem> : IDeviceQueue
     }
 
     /// <inheritdoc />
-    public void DisableKicks()
+    public override void DisableKicks()
     {
         if (_deviceEvent != null)
         {

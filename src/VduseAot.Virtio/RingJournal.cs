@@ -68,14 +68,14 @@ public sealed unsafe class RingJournal
     private ref uint StoredLayout => ref Header.StoredLayout;
 
     /// <summary>Starts a fresh record (the driver started the ring): nothing in flight.</summary>
-    public void Reset(bool packed, ushort availIndex, bool availWrap, ushort usedIndex, bool usedWrap)
+    public void Reset(bool packed, RingPosition position)
     {
         // Pop counts keep growing across resets so a record left from before is recognisably stale
         // even if a crash interrupts the clearing below.
         _popCount = StoredSize == Size ? JournalWord.PopCount(Volatile.Read(ref AvailWord)) : 0;
         Volatile.Write(ref BaseSeq, _popCount);
-        Volatile.Write(ref AvailWord, JournalWord.Avail(availIndex, availWrap, _popCount));
-        Volatile.Write(ref UsedWord, JournalWord.Used(usedIndex, usedWrap));
+        Volatile.Write(ref AvailWord, JournalWord.Avail(position.AvailIndex, position.AvailWrap, _popCount));
+        Volatile.Write(ref UsedWord, JournalWord.Used(position.UsedIndex, position.UsedWrap));
         StoredSize = Size;
         StoredLayout = packed ? LayoutPacked : LayoutSplit;
         new Span<byte>(_records, 32 * Size).Clear();

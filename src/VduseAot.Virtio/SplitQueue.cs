@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Threading;
 using VduseAot.Interop;
 
@@ -7,12 +6,11 @@ namespace VduseAot.Virtio;
 /// <summary>
 /// Device side of a split virtqueue (virtio 1.2 section 2.7): reads the avail ring, walks descriptor
 /// chains into <see cref="DescriptorChain"/>s and writes the used ring. Owned by one thread; no locks.
-/// The rings are translated once at <see cref="Start"/> and must be contiguous in host memory.
+/// The rings are translated once at <see cref="DeviceQueue{TMem}.Start"/> and must be contiguous in host memory.
 /// </summary>
-public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
+public sealed unsafe class SplitQueue<TMem> : DeviceQueue<TMem>
     where TMem : struct, IGuestMemory
 {
-    private TMem _memory;
     private vring_desc* _desc;
     private vring_avail* _avail;
     private ushort* _availRing;
@@ -22,83 +20,78 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
     private ushort _availCache;
     private ushort _nextUsed;
     private ushort _publishedUsed;
-    private ushort[] _recovered = [];
-    private int _recoveredNext;
+    private ushort _usedAtCheck;
 
     /// <summary>Creates a stopped queue of <paramref name="size"/> entries (a power of two, at most 32768).</summary>
     public SplitQueue(TMem memory, ushort size)
+        : base(memory, CheckSize(size))
     {
-        if (size == 0 || (size & (size - 1)) != 0 || size > 32768)
-        {
-            throw new System.ArgumentOutOfRangeException(nameof(size), "queue size must be a power of two up to 32768");
-        }
-
-        _memory = memory;
-        Size = size;
     }
 
-    /// <summary>Entries in the ring.</summary>
-    public ushort Size { get; }
-
-    /// <summary>Set when the driver broke a ring-level rule; the queue stops serving until restarted.</summary>
-    public string? BrokenReason { get; private set; }
-
     /// <summary>Next avail index the device will read (what GET_VQ_STATE reports).</summary>
-    public ushort LastAvailIndex => _lastAvail;
-
-    /// <summary>Next used index the device will write.</summary>
-    public ushort NextUsedIndex => _nextUsed;
+    public override ushort LastAvailIndex => _lastAvail;
 
     /// <inheritdoc />
-    public ulong CompletedTotal { get; private set; }
+    public override ushort NextUsedIndex => _nextUsed;
+
+    /// <inheritdoc />
+    public override RingPosition Position => RingPosition.Split(_lastAvail, _nextUsed);
 
     /// <summary>Chains popped whose head index was outside the table; they cannot be returned.</summary>
     public ulong BadHeads { get; private set; }
 
-    /// <summary>VIRTIO_RING_F_INDIRECT_DESC was negotiated: descriptors may point at indirect tables.</summary>
-    public bool Indirect { get; set; }
+    private protected override bool IsPacked => false;
 
-    /// <summary>VIRTIO_RING_F_EVENT_IDX was negotiated: used_event and avail_event replace the flags.</summary>
-    public bool EventIdx { get; set; }
+    private static ushort CheckSize(ushort size) =>
+        size == 0 || (size & (size - 1)) != 0 || size > 32768
+            ? throw new System.ArgumentOutOfRangeException(nameof(size), "queue size must be a power of two up to 32768")
+            : size;
 
-    /// <summary>Guest memory (by reference so a stateful translator keeps its cache).</summary>
-    public ref TMem Memory => ref _memory;
-
-    /// <summary>
-    /// Translates the three ring areas and sets the starting avail index. Returns an error text when an
-    /// area is unmapped or not contiguous in host memory. Called at start-up, never on the hot path.
-    /// With a <see cref="Journal"/>, starts its record afresh.
-    /// </summary>
-    public string? Start(ulong descIova, ulong availIova, ulong usedIova, ushort availIndex)
+    /// <inheritdoc />
+    public override string? Adopt(RingAddresses rings)
     {
-        string? error = MapRings(descIova, availIova, usedIova);
-        if (error != null)
+        // No record of the predecessor: assume nothing was in flight and continue after the last
+        // chain it returned (what --force promises, and all it can).
+        return Start(rings, RingPosition.Split(0)) ?? Start(rings, RingPosition.Split(_nextUsed));
+    }
+
+    private protected override string? MapRings(RingAddresses rings)
+    {
+        _desc = (vring_desc*)MapArea(rings.Descriptors, SplitRingLayout.DescriptorTableBytes(Size), false);
+        _avail = (vring_avail*)MapArea(rings.Driver, SplitRingLayout.AvailRingBytes(Size), false);
+        _used = (vring_used*)MapArea(rings.Device, SplitRingLayout.UsedRingBytes(Size), true);
+        if (_desc == null || _avail == null || _used == null)
         {
-            return error;
+            _desc = null;
+            _avail = null;
+            _used = null;
+            BrokenReason = "rings not mapped";
+            return "a ring area is not mapped contiguously (desc 0x" + rings.Descriptors.ToString("x", System.Globalization.CultureInfo.InvariantCulture)
+                + ", avail 0x" + rings.Driver.ToString("x", System.Globalization.CultureInfo.InvariantCulture)
+                + ", used 0x" + rings.Device.ToString("x", System.Globalization.CultureInfo.InvariantCulture) + ")";
         }
 
-        SetAvail(availIndex);
-        Journal?.Reset(false, availIndex, false, _nextUsed, false);
+        _availRing = (ushort*)((byte*)_avail + SplitRingLayout.AvailRingOffset(0));
+        _usedRing = (vring_used_elem*)((byte*)_used + SplitRingLayout.UsedRingOffset(0));
+
+        // The used index lives in shared memory: after a (re)start it is wherever the previous owner
+        // left it (0 after the driver's reset), and the device continues from there.
+        _nextUsed = Volatile.Read(ref _used->idx);
+        _publishedUsed = _nextUsed;
+        BrokenReason = null;
         return null;
     }
 
-    /// <summary>
-    /// Takes over a running ring from a predecessor's <see cref="Journal"/>: translates the rings, settles
-    /// the completion batch it was publishing (the guest's used index tells whether the store landed),
-    /// continues from its avail position, and pops the chains it left in flight first, in their order.
-    /// </summary>
-    public string? Resume(ulong descIova, ulong availIova, ulong usedIova)
+    private protected override string? Place(RingPosition position)
     {
-        RingJournal journal = Journal ?? throw new System.InvalidOperationException("Resume needs a journal");
-        JournalSnapshot saved = journal.Read(false);
-        string? error = saved.Error ?? MapRings(descIova, availIova, usedIova);
-        if (error != null)
-        {
-            return error;
-        }
+        SetAvail(position.AvailIndex);
+        return null;
+    }
 
+    private protected override string? Settle(JournalSnapshot saved, RingJournal journal, out ushort[] returned)
+    {
         ushort guestUsed = _nextUsed;
-        ushort[] returned = new ushort[saved.Pending && guestUsed != saved.UsedIndex ? saved.PendingValue : 0];
+        returned = new ushort[saved.Pending && guestUsed != saved.UsedIndex ? saved.PendingValue : 0];
         if (guestUsed != saved.UsedIndex && (!saved.Pending || guestUsed != (ushort)(saved.UsedIndex + saved.PendingValue)))
         {
             BrokenReason = "state file does not match the ring";
@@ -113,59 +106,19 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
         }
 
         SetAvail(saved.AvailIndex);
-        _recovered = journal.Resume(returned, guestUsed, false);
-        _recoveredNext = 0;
         return null;
     }
 
-    /// <summary>Chains taken over from a predecessor and not popped again yet.</summary>
-    public int RecoveredPending => _recovered.Length - _recoveredNext;
-
-    /// <summary>The crash-consistent record of this ring, when the device keeps one (null: none).</summary>
-    public RingJournal? Journal { get; set; }
-
-    private string? MapRings(ulong descIova, ulong availIova, ulong usedIova)
+    private protected override void MarkInterruptCheck()
     {
-        uint descBytes = (uint)Size * 16u;
-        uint availBytes = 6u + 2u * Size;
-        uint usedBytes = 6u + 8u * Size;
-        _desc = (vring_desc*)MapRing(descIova, descBytes, false);
-        _avail = (vring_avail*)MapRing(availIova, availBytes, false);
-        _used = (vring_used*)MapRing(usedIova, usedBytes, true);
-        if (_desc == null || _avail == null || _used == null)
-        {
-            _desc = null;
-            _avail = null;
-            _used = null;
-            BrokenReason = "rings not mapped";
-            return "a ring area is not mapped contiguously (desc 0x" + descIova.ToString("x", System.Globalization.CultureInfo.InvariantCulture)
-                + ", avail 0x" + availIova.ToString("x", System.Globalization.CultureInfo.InvariantCulture)
-                + ", used 0x" + usedIova.ToString("x", System.Globalization.CultureInfo.InvariantCulture) + ")";
-        }
-
-        _availRing = (ushort*)((byte*)_avail + 4);
-        _usedRing = (vring_used_elem*)((byte*)_used + 4);
-
-        // The used index lives in shared memory: after a (re)start it is wherever the previous owner
-        // left it (0 after the driver's reset), and the device continues from there.
-        _nextUsed = Volatile.Read(ref _used->idx);
-        _publishedUsed = _nextUsed;
-        _recovered = [];
-        _recoveredNext = 0;
-        BrokenReason = null;
-        return null;
+        base.MarkInterruptCheck();
+        _usedAtCheck = _nextUsed;
     }
 
     private void SetAvail(ushort availIndex)
     {
         _lastAvail = availIndex;
         _availCache = availIndex;
-    }
-
-    private byte* MapRing(ulong iova, uint bytes, bool write)
-    {
-        byte* host = _memory.Translate(iova, bytes, write, out uint contiguous);
-        return contiguous == bytes ? host : null;
     }
 
     /// <summary>True when the driver has published chains not popped yet.</summary>
@@ -199,13 +152,13 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
     /// can be completed with an error instead of being lost. A head outside the table is skipped and
     /// counted in <see cref="BadHeads"/>: no used entry could name it.
     /// </summary>
-    public bool TryPop(DescriptorChain chain)
+    public override bool TryPop(DescriptorChain chain)
     {
-        if (_recoveredNext < _recovered.Length && BrokenReason == null)
+        if (TryTakeRecovered(out ushort recovered))
         {
             // In flight when the predecessor stopped: the driver still owns nothing of it, so the
             // descriptors are unchanged and the chain is walked again.
-            Walk(_recovered[_recoveredNext++], chain);
+            Walk(recovered, chain);
             return true;
         }
 
@@ -250,11 +203,14 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
                 // An indirect descriptor ends the main chain (the driver may not set NEXT on it).
                 chain.Error = (d.flags & VirtioConstants.VRING_DESC_F_NEXT) != 0
                     ? ChainError.BadIndirectTable
-                    : WalkIndirect(d, chain);
+                    : IndirectTable.Walk(ref MemoryField, d.addr, d.len, Size, linked: true, chain);
                 return;
             }
 
-            ChainError error = Take(d, chain);
+            // Without the feature an INDIRECT flag is a driver bug.
+            ChainError error = (d.flags & VirtioConstants.VRING_DESC_F_INDIRECT) != 0
+                ? ChainError.IndirectNotNegotiated
+                : chain.AppendDescriptor(ref MemoryField, d.addr, d.len, d.flags);
             if (error != ChainError.None)
             {
                 chain.Error = error;
@@ -276,68 +232,8 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
         }
     }
 
-    private ChainError WalkIndirect(in vring_desc table, DescriptorChain chain)
-    {
-        // A table holds at most a queue's worth of descriptors (Linux fills up to seg_max + 2 = size).
-        if (table.len == 0 || table.len % 16 != 0 || table.len / 16 > Size)
-        {
-            return ChainError.BadIndirectTable;
-        }
-
-        uint count = table.len / 16;
-        uint index = 0;
-        for (uint ttl = count; ; ttl--)
-        {
-            // The table's own length bounds the walk: more steps than entries means a loop.
-            if (ttl == 0)
-            {
-                return ChainError.TooLong;
-            }
-
-            // Entries are translated one by one: the table is a driver buffer and may cross regions.
-            byte* entry = _memory.Translate(table.addr + (index * 16), 16, false, out uint contiguous);
-            if (entry == null || contiguous < 16)
-            {
-                return ChainError.UnmappedAddress;
-            }
-
-            vring_desc d = Unsafe.ReadUnaligned<vring_desc>(entry);
-            chain.DescriptorCount++;
-            if ((d.flags & VirtioConstants.VRING_DESC_F_INDIRECT) != 0)
-            {
-                return ChainError.NestedIndirect;
-            }
-
-            ChainError error = Take(d, chain);
-            if (error != ChainError.None)
-            {
-                return error;
-            }
-
-            if ((d.flags & VirtioConstants.VRING_DESC_F_NEXT) == 0)
-            {
-                return ChainError.None;
-            }
-
-            if (d.next >= count)
-            {
-                return ChainError.IndexOutOfRange;
-            }
-
-            index = d.next;
-        }
-    }
-
-    private ChainError Take(in vring_desc d, DescriptorChain chain)
-    {
-        // Without the feature an INDIRECT flag is a driver bug; with it the walkers handle it first.
-        return (d.flags & VirtioConstants.VRING_DESC_F_INDIRECT) != 0
-            ? ChainError.IndirectNotNegotiated
-            : chain.AppendDescriptor(ref _memory, d.addr, d.len, d.flags);
-    }
-
     /// <inheritdoc />
-    public void Complete(DescriptorChain chain, uint writtenBytes) => AddUsed(chain.Head, writtenBytes);
+    public override void Complete(DescriptorChain chain, uint writtenBytes) => AddUsed(chain.Head, writtenBytes);
 
     /// <summary>Writes a used element; the driver sees it after the next <see cref="PublishUsed"/>.</summary>
     public void AddUsed(ushort head, uint writtenBytes)
@@ -370,6 +266,23 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
         return true;
     }
 
+    /// <inheritdoc />
+    public override void FlushUsed() => PublishUsed();
+
+    /// <inheritdoc />
+    public override bool FinishBatch()
+    {
+        PublishUsed();
+        if (!CompletedSinceCheck())
+        {
+            return false;
+        }
+
+        ushort since = _usedAtCheck;
+        _usedAtCheck = _nextUsed;
+        return ShouldInterrupt(since);
+    }
+
     /// <summary>
     /// After <see cref="PublishUsed"/>: does the driver want an interrupt for the entries published
     /// since the used index was <paramref name="usedAtLastCheck"/>? With EVENT_IDX, only if they
@@ -386,8 +299,8 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
         // state, or a driver that just re-enabled interrupts and checked the old idx would wait forever.
         Interlocked.MemoryBarrier();
 
-        // used_event sits after the avail ring's entries (spec 2.7.7).
-        ushort usedEvent = Volatile.Read(ref _availRing[Size]);
+        // used_event sits after the avail ring's entries.
+        ushort usedEvent = Volatile.Read(ref *(ushort*)((byte*)_avail + SplitRingLayout.UsedEventOffset(Size)));
         return (ushort)(_publishedUsed - usedEvent - 1) < (ushort)(_publishedUsed - usedAtLastCheck);
     }
 
@@ -405,7 +318,7 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
     /// chains arrived meanwhile, in which case the caller must not sleep: the driver may have decided
     /// not to kick just before it saw the new avail_event.
     /// </summary>
-    public bool EnableKicksAndRecheck()
+    public override bool EnableKicksAndRecheck()
     {
         if (_avail == null)
         {
@@ -414,8 +327,8 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
 
         if (EventIdx)
         {
-            // avail_event sits after the used ring's entries (spec 2.7.7).
-            Volatile.Write(ref *(ushort*)(_usedRing + Size), _lastAvail);
+            // avail_event sits after the used ring's elements.
+            Volatile.Write(ref *(ushort*)((byte*)_used + SplitRingLayout.AvailEventOffset(Size)), _lastAvail);
         }
         else
         {
@@ -429,7 +342,7 @@ public sealed unsafe class SplitQueue<TMem> : IDeviceQueue
     }
 
     /// <summary>While the device polls the ring itself, tells the driver not to kick (VRING_USED_F_NO_NOTIFY; with EVENT_IDX, a stale avail_event does that).</summary>
-    public void DisableKicks()
+    public override void DisableKicks()
     {
         if (!EventIdx && _used != null)
         {

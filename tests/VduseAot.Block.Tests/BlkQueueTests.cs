@@ -5,16 +5,12 @@ using System.Text;
 using VduseAot.Interop;
 using VduseAot.Testing;
 using Xunit;
+using static VduseAot.Testing.BlkCodes;
 
 namespace VduseAot.Block.Tests;
 
 public sealed unsafe class BlkQueueTests
 {
-    private const uint IN = VirtioBlk.VIRTIO_BLK_T_IN;
-    private const uint OUT = VirtioBlk.VIRTIO_BLK_T_OUT;
-    private const byte OK = VirtioBlk.VIRTIO_BLK_S_OK;
-    private const byte IOERR = VirtioBlk.VIRTIO_BLK_S_IOERR;
-    private const byte UNSUPP = VirtioBlk.VIRTIO_BLK_S_UNSUPP;
     private const ushort NEXT = VirtioConstants.VRING_DESC_F_NEXT;
     private const ushort WRITE = VirtioConstants.VRING_DESC_F_WRITE;
 

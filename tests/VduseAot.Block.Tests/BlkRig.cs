@@ -16,8 +16,7 @@ internal sealed unsafe class BlkRig : IDisposable
     {
         Ram = new GuestRam(ramBytes);
         Driver = new SplitDriver(Ram, size);
-        Ring = new SplitQueue<FakeGuestMemory>(Ram.Memory, size);
-        Assert.Null(Ring.Start(Driver.DescIova, Driver.AvailIova, Driver.UsedIova, 0));
+        Ring = Driver.CreateQueue();
         Backend = backend ?? new RamBackend(capacity, readOnly);
         Executor = new BlkExecutor(Backend, serial);
         Queue = new BlkQueue<FakeGuestMemory>(Ring, Executor);

@@ -7,6 +7,7 @@ using VduseAot.Interop;
 using VduseAot.Testing;
 using VduseAot.Uring;
 using Xunit;
+using static VduseAot.Testing.BlkCodes;
 using io_uring_cqe = VduseAot.Interop.io_uring_cqe;
 
 namespace VduseAot.Block.Tests;
@@ -14,10 +15,6 @@ namespace VduseAot.Block.Tests;
 /// <summary>FileBackend through BlkQueue and a real io_uring, on real files in a temp directory.</summary>
 public sealed unsafe class FileBackendTests
 {
-    private const uint IN = VirtioBlk.VIRTIO_BLK_T_IN;
-    private const uint OUT = VirtioBlk.VIRTIO_BLK_T_OUT;
-    private const byte OK = VirtioBlk.VIRTIO_BLK_S_OK;
-    private const byte IOERR = VirtioBlk.VIRTIO_BLK_S_IOERR;
     private const ulong MiB = 1UL << 20;
 
     private static byte[] FileBytes(string path, long offset, int length)

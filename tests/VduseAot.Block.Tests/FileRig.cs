@@ -47,8 +47,7 @@ internal sealed unsafe class FileRig : IDisposable
         Backend = backend;
         Ram = new GuestRam(ramBytes);
         Driver = new SplitDriver(Ram, size);
-        Ring = new SplitQueue<FakeGuestMemory>(Ram.Memory, size);
-        Assert.Null(Ring.Start(Driver.DescIova, Driver.AvailIova, Driver.UsedIova, 0));
+        Ring = Driver.CreateQueue();
 
         // The queue thread's ring, sized and configured as QueueWorker does.
         Uring = new IoUring(Math.Max(64u, Math.Min(4096u, 2u * size)), new IoUringOptions { SingleIssuer = true, CoopTaskrun = true });

@@ -17,8 +17,7 @@ public sealed unsafe class PackedBlkTests
         {
             Ram = new GuestRam(16UL << 20);
             Driver = new PackedDriver(Ram, size);
-            Ring = new PackedQueue<FakeGuestMemory>(Ram.Memory, size) { Indirect = indirect };
-            Assert.Null(Ring.Start(Driver.RingIova, Driver.DriverEventIova, Driver.DeviceEventIova, 0, true, 0, true));
+            Ring = Driver.CreateQueue(indirect: indirect);
             Backend = new RamBackend(1UL << 20, readOnly: false);
             Queue = new BlkQueue<FakeGuestMemory>(Ring, new BlkExecutor(Backend, "packed-serial"));
         }

@@ -57,8 +57,7 @@ public sealed unsafe class SlotMemoryTests
 
         using var ram = new GuestRam(8UL << 20);
         var driver = new SplitDriver(ram, QueueSize);
-        var ring = new SplitQueue<FakeGuestMemory>(ram.Memory, QueueSize);
-        Assert.Null(ring.Start(driver.DescIova, driver.AvailIova, driver.UsedIova, 0));
+        var ring = driver.CreateQueue();
         var builder = new BlkRequestBuilder(ram, driver);
         BlkSlot slot = slots[7];
         builder.Add(VirtioBlk.VIRTIO_BLK_T_OUT, 8, 4096);

@@ -5,6 +5,7 @@ using System.Linq;
 using VduseAot.Interop;
 using VduseAot.Testing;
 using Xunit;
+using static VduseAot.Testing.BlkCodes;
 
 namespace VduseAot.Block.Tests;
 
@@ -14,9 +15,6 @@ public sealed unsafe class ZeroingTests
     private const uint DISCARD = VirtioBlk.VIRTIO_BLK_T_DISCARD;
     private const uint WZ = VirtioBlk.VIRTIO_BLK_T_WRITE_ZEROES;
     private const uint UNMAP = BlkLimits.WriteZeroesFlagUnmap;
-    private const byte OK = VirtioBlk.VIRTIO_BLK_S_OK;
-    private const byte IOERR = VirtioBlk.VIRTIO_BLK_S_IOERR;
-    private const byte UNSUPP = VirtioBlk.VIRTIO_BLK_S_UNSUPP;
     private const ulong MiB = 1UL << 20;
     private const ulong Capacity = MiB;          // 2048 sectors
     private const ulong Sectors = Capacity / 512;

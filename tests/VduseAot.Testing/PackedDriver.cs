@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using VduseAot.Interop;
+using VduseAot.Virtio;
 
 namespace VduseAot.Testing;
 
@@ -41,9 +42,9 @@ public sealed unsafe class PackedDriver
         ArgumentNullException.ThrowIfNull(ram);
         _ram = ram;
         Size = size;
-        RingIova = ram.Alloc(16UL * size, 16);
-        DriverEventIova = ram.Alloc(4, 4);
-        DeviceEventIova = ram.Alloc(4, 4);
+        RingIova = ram.Alloc(PackedRingLayout.RingBytes(size), 16);
+        DriverEventIova = ram.Alloc(PackedRingLayout.EventAreaBytes, 4);
+        DeviceEventIova = ram.Alloc(PackedRingLayout.EventAreaBytes, 4);
         _freeIds = new ushort[size];
         _slotsOf = new ushort[size];
         _tables = new ulong[size];
@@ -81,6 +82,20 @@ public sealed unsafe class PackedDriver
 
     /// <summary>Ring slots not used by any outstanding chain.</summary>
     public int FreeDescriptors => Size - _slotsInUse;
+
+    /// <summary>The three ring areas, as the device is given them.</summary>
+    public RingAddresses Rings => new(RingIova, DriverEventIova, DeviceEventIova);
+
+    /// <summary>
+    /// A device-side queue over this ring, started fresh (both wrap counters set) or at
+    /// <paramref name="position"/> (virtio-queue's mock <c>create_queue</c>); throws when the ring does not map.
+    /// </summary>
+    public PackedQueue<FakeGuestMemory> CreateQueue(bool indirect = false, bool eventIdx = false, RingJournal? journal = null, RingPosition? position = null)
+    {
+        var queue = new PackedQueue<FakeGuestMemory>(_ram.Memory, Size) { Indirect = indirect, EventIdx = eventIdx, Journal = journal };
+        string? error = queue.Start(Rings, position ?? RingPosition.FreshPacked);
+        return error == null ? queue : throw new InvalidOperationException("the packed queue did not start: " + error);
+    }
 
     /// <summary>Buffer ids handed out and not yet returned.</summary>
     public int Outstanding => Size - _freeIdCount;

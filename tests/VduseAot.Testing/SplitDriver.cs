@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using VduseAot.Interop;
+using VduseAot.Virtio;
 
 namespace VduseAot.Testing;
 
@@ -29,9 +30,9 @@ public sealed unsafe class SplitDriver
     {
         _ram = ram;
         Size = size;
-        DescIova = ram.Alloc(16UL * size, 16);
-        AvailIova = ram.Alloc(6UL + 2UL * size, 2);
-        UsedIova = ram.Alloc(6UL + 8UL * size, 4);
+        DescIova = ram.Alloc(SplitRingLayout.DescriptorTableBytes(size), 16);
+        AvailIova = ram.Alloc(SplitRingLayout.AvailRingBytes(size), 2);
+        UsedIova = ram.Alloc(SplitRingLayout.UsedRingBytes(size), 4);
         for (int i = size - 1; i >= 0; i--)
         {
             _free.Push((ushort)i);
@@ -50,6 +51,20 @@ public sealed unsafe class SplitDriver
     /// <summary>Used ring IOVA.</summary>
     public ulong UsedIova { get; }
 
+    /// <summary>The three ring areas, as the device is given them.</summary>
+    public RingAddresses Rings => new(DescIova, AvailIova, UsedIova);
+
+    /// <summary>
+    /// A device-side queue over these rings, started at avail index <paramref name="availIndex"/>
+    /// (virtio-queue's mock <c>create_queue</c>); throws when the rings do not map.
+    /// </summary>
+    public SplitQueue<FakeGuestMemory> CreateQueue(bool indirect = false, bool eventIdx = false, RingJournal? journal = null, ushort availIndex = 0)
+    {
+        var queue = new SplitQueue<FakeGuestMemory>(_ram.Memory, Size) { Indirect = indirect, EventIdx = eventIdx, Journal = journal };
+        string? error = queue.Start(Rings, RingPosition.Split(availIndex));
+        return error == null ? queue : throw new InvalidOperationException("the split queue did not start: " + error);
+    }
+
     /// <summary>Descriptors not in any outstanding chain.</summary>
     public int FreeDescriptors => _free.Count;
 
@@ -60,11 +75,11 @@ public sealed unsafe class SplitDriver
 
     private vring_avail* Avail => (vring_avail*)_ram.Host(AvailIova);
 
-    private ushort* AvailRing => (ushort*)(_ram.Host(AvailIova) + 4);
+    private ushort* AvailRing => (ushort*)(_ram.Host(AvailIova) + SplitRingLayout.RingEntriesOffset);
 
     private vring_used* Used => (vring_used*)_ram.Host(UsedIova);
 
-    private vring_used_elem* UsedRing => (vring_used_elem*)(_ram.Host(UsedIova) + 4);
+    private vring_used_elem* UsedRing => (vring_used_elem*)(_ram.Host(UsedIova) + SplitRingLayout.RingEntriesOffset);
 
     /// <summary>Adds a well-formed chain and puts its head in the avail ring (unpublished). Returns the head.</summary>
     public ushort AddChain(params Buf[] buffers)

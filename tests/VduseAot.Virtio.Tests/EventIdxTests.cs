@@ -33,7 +33,7 @@ public sealed unsafe class EventIdxTests
     private static void Restart(QueueRig rig, ushort start)
     {
         rig.Driver.SkipTo(start);
-        Assert.Null(rig.Queue.Start(rig.Driver.DescIova, rig.Driver.AvailIova, rig.Driver.UsedIova, start));
+        Assert.Null(rig.Queue.Start(rig.Driver.Rings, RingPosition.Split(start)));
         Assert.Equal(start, rig.Queue.NextUsedIndex);
         Assert.Equal(start, rig.Queue.LastAvailIndex);
     }
@@ -398,7 +398,7 @@ public sealed unsafe class EventIdxTests
         var driver = new SplitDriver(ram, 8);
         ram.Protect(driver.UsedIova, 8, readOnly: false);
         var q = new SplitQueue<FakeGuestMemory>(ram.Memory, 8) { EventIdx = true };
-        Assert.NotNull(q.Start(driver.DescIova, driver.AvailIova, driver.UsedIova, 0));
+        Assert.NotNull(q.Start(driver.Rings, RingPosition.Split(0)));
         Assert.Null(Record.Exception(() =>
         {
             Assert.False(q.EnableKicksAndRecheck());

@@ -26,8 +26,7 @@ public sealed unsafe class IndirectPropertyTests
     {
         using var ram = new GuestRam(1 << 20);
         var driver = new SplitDriver(ram, Size);
-        var queue = new SplitQueue<FakeGuestMemory>(ram.Memory, Size) { Indirect = true };
-        Assert.Null(queue.Start(driver.DescIova, driver.AvailIova, driver.UsedIova, 0));
+        var queue = driver.CreateQueue(indirect: true);
         ram.RegionSize = 512; // after Start: rings stay contiguous; buffers and tables split (entries never do: 16-aligned)
         ulong pool = ram.Alloc(PoolBytes, 4096);
         ulong hole = ram.Alloc(4096, 4096);

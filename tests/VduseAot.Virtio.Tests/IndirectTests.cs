@@ -339,8 +339,7 @@ public sealed unsafe class IndirectTests
     {
         using var ram = new GuestRam(1 << 20);
         var driver = new SplitDriver(ram, 8);
-        var queue = new SplitQueue<FakeGuestMemory>(ram.Memory, 8) { Indirect = true };
-        Assert.Null(queue.Start(driver.DescIova, driver.AvailIova, driver.UsedIova, 0));
+        var queue = driver.CreateQueue(indirect: true);
         var chain = new DescriptorChain(3);
         var bufs = new Buf[5];
         for (int i = 0; i < bufs.Length; i++)

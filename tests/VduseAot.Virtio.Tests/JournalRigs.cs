@@ -173,7 +173,7 @@ internal sealed unsafe class SplitJournalRig : IDisposable
         Requests = new RequestPool(Ram, size);
         Chain = new DescriptorChain(64);
         Queue = NewIncarnation();
-        Assert.Null(Queue.Start(Driver.DescIova, Driver.AvailIova, Driver.UsedIova, startIndex));
+        Assert.Null(Queue.Start(Driver.Rings, RingPosition.Split(startIndex)));
     }
 
     public ushort Size { get; }
@@ -206,7 +206,7 @@ internal sealed unsafe class SplitJournalRig : IDisposable
     public string? Crash()
     {
         Queue = NewIncarnation();
-        return Queue.Resume(Driver.DescIova, Driver.AvailIova, Driver.UsedIova);
+        return Queue.Resume(Driver.Rings);
     }
 
     /// <summary>Adds a request (unpublished) and returns it.</summary>
@@ -274,7 +274,7 @@ internal sealed unsafe class PackedJournalRig : IDisposable
         }
 
         Queue = NewIncarnation();
-        Assert.Null(Queue.Start(Driver.RingIova, Driver.DriverEventIova, Driver.DeviceEventIova, startIndex, startWrap, startIndex, startWrap));
+        Assert.Null(Queue.Start(Driver.Rings, new RingPosition(startIndex, startWrap, startIndex, startWrap)));
     }
 
     public ushort Size { get; }
@@ -299,7 +299,7 @@ internal sealed unsafe class PackedJournalRig : IDisposable
     public string? Crash()
     {
         Queue = NewIncarnation();
-        return Queue.Resume(Driver.RingIova, Driver.DriverEventIova, Driver.DeviceEventIova);
+        return Queue.Resume(Driver.Rings);
     }
 
     /// <summary>Adds a request as plain chained descriptors (one ring slot each) or as one indirect descriptor.</summary>

@@ -29,11 +29,11 @@ public sealed class PackedEventTests
         {
             rig.Driver.DisableInterrupts();
             CompleteOne(rig);
-            Assert.False(rig.Queue.ShouldInterrupt(0));
+            Assert.False(rig.Queue.InterruptDue());
             rig.Driver.TakeUsed();
             rig.Driver.EnableInterrupts();
             CompleteOne(rig);
-            Assert.True(rig.Queue.ShouldInterrupt(0));
+            Assert.True(rig.Queue.InterruptDue());
             rig.Driver.TakeUsed();
         }
     }
@@ -44,7 +44,7 @@ public sealed class PackedEventTests
         using var rig = new PackedRig(eventIdx: false);
         rig.Driver.InterruptAt(5, true);
         CompleteOne(rig);
-        Assert.True(rig.Queue.ShouldInterrupt(0));
+        Assert.True(rig.Queue.InterruptDue());
     }
 
     /// <summary>Wrap counter of the lap holding absolute used position <paramref name="abs"/> on a fresh ring.</summary>
@@ -83,8 +83,7 @@ public sealed class PackedEventTests
 
                     driver.SkipTo((ushort)(start % size), WrapOf(start, size));
                     var q = new PackedQueue<FakeGuestMemory>(ram.Memory, (ushort)size) { EventIdx = true };
-                    Assert.Null(q.Start(driver.RingIova, driver.DriverEventIova, driver.DeviceEventIova,
-                        (ushort)(start % size), WrapOf(start, size), (ushort)(start % size), WrapOf(start, size)));
+                    Assert.Null(q.Start(driver.Rings, new RingPosition((ushort)(start % size), WrapOf(start, size), (ushort)(start % size), WrapOf(start, size))));
                     for (int i = 0; i < k; i++)
                     {
                         driver.AddChain(new Buf(data, 16, false));
@@ -103,7 +102,7 @@ public sealed class PackedEventTests
 
                     driver.InterruptAt((ushort)(ev % size), WrapOf(ev, size));
                     bool expected = start <= ev && ev < end;
-                    Assert.True(expected == q.ShouldInterrupt((ushort)(start % size)),
+                    Assert.True(expected == q.InterruptDue(),
                         $"size {size} start {start} completions {k} event {ev}: expected {expected}");
                     Assert.Equal(k, driver.TakeUsed().Count);
                     checks++;
@@ -128,7 +127,7 @@ public sealed class PackedEventTests
         for (int i = 0; i < requests; i++)
         {
             CompleteOne(rig);
-            if (rig.Queue.ShouldInterrupt(0))
+            if (rig.Queue.InterruptDue())
             {
                 interrupts++;
                 seen += rig.Driver.TakeUsed().Count;
@@ -179,7 +178,7 @@ public sealed class PackedEventTests
                 }
 
                 done += chunk;
-                if (rig.Queue.ShouldInterrupt(0))
+                if (rig.Queue.InterruptDue())
                 {
                     Assert.False(interrupted, "a second interrupt before the driver re-armed");
                     interrupted = true;
@@ -204,7 +203,7 @@ public sealed class PackedEventTests
         for (int i = 0; i < 1000; i++)
         {
             CompleteOne(rig);
-            Assert.False(rig.Queue.ShouldInterrupt(0));
+            Assert.False(rig.Queue.InterruptDue());
             rig.Driver.TakeUsed();
         }
     }

@@ -107,7 +107,7 @@ public sealed class PackedQueuePropertyTests
 
             if (rng.Next(3) == 0)
             {
-                q.ShouldInterrupt(0);
+                q.InterruptDue();
                 q.EnableKicksAndRecheck();
                 q.DisableKicks();
             }

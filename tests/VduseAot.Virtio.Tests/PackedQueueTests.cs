@@ -47,7 +47,7 @@ public sealed unsafe class PackedQueueTests
         Assert.True(rig.Queue.UsedWrapCounter);
         Assert.Equal(0, rig.Queue.LastAvailIndex);
         Assert.Equal(0, rig.Queue.NextUsedIndex);
-        Assert.False(rig.Queue.PublishUsed());
+        Assert.False(rig.Queue.CompletedSinceInterruptCheck);
     }
 
     [Theory]
@@ -63,7 +63,7 @@ public sealed unsafe class PackedQueueTests
         ulong[] iova = [driver.RingIova, driver.DriverEventIova, driver.DeviceEventIova];
         ram.Protect(iova[area] + 2, 1, readOnly);
         var q = new PackedQueue<FakeGuestMemory>(ram.Memory, 8);
-        Assert.False(string.IsNullOrEmpty(q.Start(driver.RingIova, driver.DriverEventIova, driver.DeviceEventIova, 0, true, 0, true)));
+        Assert.False(string.IsNullOrEmpty(q.Start(driver.Rings, RingPosition.FreshPacked)));
         Assert.NotNull(q.BrokenReason);
     }
 
@@ -74,7 +74,7 @@ public sealed unsafe class PackedQueueTests
         var driver = new PackedDriver(ram, 8);
         ram.Protect(driver.DriverEventIova, 4, readOnly: true);
         var q = new PackedQueue<FakeGuestMemory>(ram.Memory, 8);
-        Assert.Null(q.Start(driver.RingIova, driver.DriverEventIova, driver.DeviceEventIova, 0, true, 0, true));
+        Assert.Null(q.Start(driver.Rings, RingPosition.FreshPacked));
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed unsafe class PackedQueueTests
         var driver = new PackedDriver(ram, 8);
         ram.Protect(driver.RingIova + 16, 4, readOnly: false);
         var q = new PackedQueue<FakeGuestMemory>(ram.Memory, 8) { EventIdx = true };
-        Assert.NotNull(q.Start(driver.RingIova, driver.DriverEventIova, driver.DeviceEventIova, 0, true, 0, true));
+        Assert.NotNull(q.Start(driver.Rings, RingPosition.FreshPacked));
         ulong data = ram.Alloc(16);
         driver.AddChain(new Buf(data, 16, false));
         driver.Publish();
@@ -95,23 +95,23 @@ public sealed unsafe class PackedQueueTests
             popped = q.TryPop(chain);
             Assert.False(q.EnableKicksAndRecheck());
             q.DisableKicks();
-            q.PublishUsed();
+            q.FlushUsed();
         }));
         Assert.False(popped);
         Assert.NotNull(q.BrokenReason);
     }
 
     [Fact]
-    public void ShouldInterrupt_after_a_start_that_failed_on_the_driver_event_area_does_not_throw()
+    public void InterruptDue_after_a_start_that_failed_on_the_driver_event_area_does_not_throw()
     {
-        // SplitQueue survives every call after a failed Start; PackedQueue.ShouldInterrupt reads
+        // SplitQueue survives every call after a failed Start; PackedQueue.InterruptDue reads
         // _driverEvent without a null check (Remap logs a failed Start and keeps the queue).
         using var ram = new GuestRam(1 << 20);
         var driver = new PackedDriver(ram, 8);
         ram.Protect(driver.DriverEventIova, 4, readOnly: false);
         var q = new PackedQueue<FakeGuestMemory>(ram.Memory, 8) { EventIdx = true };
-        Assert.NotNull(q.Start(driver.RingIova, driver.DriverEventIova, driver.DeviceEventIova, 0, true, 0, true));
-        Assert.Null(Record.Exception(() => q.ShouldInterrupt(0)));
+        Assert.NotNull(q.Start(driver.Rings, RingPosition.FreshPacked));
+        Assert.Null(Record.Exception(() => q.InterruptDue()));
     }
 
     [Theory]
@@ -126,7 +126,7 @@ public sealed unsafe class PackedQueueTests
         using var ram = new GuestRam(1 << 20);
         var driver = new PackedDriver(ram, 8);
         var q = new PackedQueue<FakeGuestMemory>(ram.Memory, 8);
-        Assert.NotNull(q.Start(driver.RingIova, driver.DriverEventIova, driver.DeviceEventIova, (ushort)availIndex, true, (ushort)usedIndex, true));
+        Assert.NotNull(q.Start(driver.Rings, new RingPosition((ushort)availIndex, true, (ushort)usedIndex, true)));
         Assert.NotNull(q.BrokenReason);
         Assert.False(q.TryPop(new DescriptorChain(8)));
     }
@@ -166,9 +166,9 @@ public sealed unsafe class PackedQueueTests
         Assert.Equal(4, rig.Queue.LastAvailIndex);
         Assert.False(rig.Queue.TryPop(rig.Chain));
 
-        Assert.False(rig.Queue.PublishUsed());
+        Assert.False(rig.Queue.CompletedSinceInterruptCheck);
         rig.Queue.Complete(c, 77);
-        Assert.True(rig.Queue.PublishUsed());
+        Assert.True(rig.Queue.CompletedSinceInterruptCheck);
         Assert.Equal(4, rig.Queue.NextUsedIndex);
         Assert.Equal(1UL, rig.Queue.CompletedTotal);
 
@@ -546,7 +546,7 @@ public sealed unsafe class PackedQueueTests
         var driver = new PackedDriver(ram, (ushort)size);
         driver.SkipTo((ushort)index, wrap);
         var q = new PackedQueue<FakeGuestMemory>(ram.Memory, (ushort)size);
-        Assert.Null(q.Start(driver.RingIova, driver.DriverEventIova, driver.DeviceEventIova, (ushort)index, wrap, (ushort)index, wrap));
+        Assert.Null(q.Start(driver.Rings, new RingPosition((ushort)index, wrap, (ushort)index, wrap)));
         Assert.False(q.TryPop(new DescriptorChain(8)));
         ulong data = ram.Alloc(64);
         var chain = new DescriptorChain(16);
@@ -584,8 +584,7 @@ public sealed unsafe class PackedQueueTests
         rig.Driver.Publish();
         PackedQueue<FakeGuestMemory> old = rig.Queue;
         var q = new PackedQueue<FakeGuestMemory>(rig.Ram.Memory, (ushort)size) { Indirect = true, EventIdx = true };
-        Assert.Null(q.Start(rig.Driver.RingIova, rig.Driver.DriverEventIova, rig.Driver.DeviceEventIova,
-            old.LastAvailIndex, old.AvailWrapCounter, old.NextUsedIndex, old.UsedWrapCounter));
+        Assert.Null(q.Start(rig.Driver.Rings, new RingPosition(old.LastAvailIndex, old.AvailWrapCounter, old.NextUsedIndex, old.UsedWrapCounter)));
         var c1 = new DescriptorChain(16);
         var c2 = new DescriptorChain(16);
         Assert.True(q.TryPop(c1));
@@ -625,8 +624,7 @@ public sealed unsafe class PackedQueueTests
         rig.Queue.Complete(cb, 2);
         PackedQueue<FakeGuestMemory> old = rig.Queue;
         var q = new PackedQueue<FakeGuestMemory>(rig.Ram.Memory, 8);
-        Assert.Null(q.Start(rig.Driver.RingIova, rig.Driver.DriverEventIova, rig.Driver.DeviceEventIova,
-            old.LastAvailIndex, old.AvailWrapCounter, old.NextUsedIndex, old.UsedWrapCounter));
+        Assert.Null(q.Start(rig.Driver.Rings, new RingPosition(old.LastAvailIndex, old.AvailWrapCounter, old.NextUsedIndex, old.UsedWrapCounter)));
         q.Complete(ca, 1);
         Assert.Equal([new UsedEntry(b, 2), new UsedEntry(a, 1)], rig.Driver.TakeUsed());
         Assert.Equal(0, rig.Driver.Outstanding);

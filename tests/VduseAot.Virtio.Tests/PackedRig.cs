@@ -12,8 +12,7 @@ internal sealed class PackedRig : IDisposable
     {
         Ram = new GuestRam(ramBytes);
         Driver = new PackedDriver(Ram, size);
-        Queue = new PackedQueue<FakeGuestMemory>(Ram.Memory, size) { Indirect = indirect, EventIdx = eventIdx };
-        Assert.Null(Queue.Start(Driver.RingIova, Driver.DriverEventIova, Driver.DeviceEventIova, 0, true, 0, true));
+        Queue = Driver.CreateQueue(indirect: indirect, eventIdx: eventIdx);
         Chains = new DescriptorChain[size];
         for (int i = 0; i < size; i++)
         {

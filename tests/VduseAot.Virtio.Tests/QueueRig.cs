@@ -11,8 +11,7 @@ internal sealed unsafe class QueueRig : IDisposable
     {
         Ram = new GuestRam(ramBytes);
         Driver = new SplitDriver(Ram, size);
-        Queue = new SplitQueue<FakeGuestMemory>(Ram.Memory, size);
-        Assert.Null(Queue.Start(Driver.DescIova, Driver.AvailIova, Driver.UsedIova, 0));
+        Queue = Driver.CreateQueue();
         Chain = new DescriptorChain(8 * size + 16);
     }
 

@@ -20,8 +20,7 @@ public sealed unsafe class RingJournalAllocationTests
         using var ram = new GuestRam(1UL << 20);
         using var region = new JournalRegion(Size);
         var driver = new SplitDriver(ram, Size);
-        var queue = new SplitQueue<FakeGuestMemory>(ram.Memory, Size) { Journal = new RingJournal(region.Ptr, Size) };
-        Assert.Null(queue.Start(driver.DescIova, driver.AvailIova, driver.UsedIova, 0));
+        var queue = driver.CreateQueue(journal: new RingJournal(region.Ptr, Size));
         ulong data = ram.Alloc(4096, 4096);
 
         // The driver side without allocations: the same chains are re-pushed every round (the device
@@ -62,8 +61,7 @@ public sealed unsafe class RingJournalAllocationTests
         using var ram = new GuestRam(1UL << 20);
         using var region = new JournalRegion(Size);
         var driver = new PackedDriver(ram, Size);
-        var queue = new PackedQueue<FakeGuestMemory>(ram.Memory, Size) { Journal = new RingJournal(region.Ptr, Size) };
-        Assert.Null(queue.Start(driver.RingIova, driver.DriverEventIova, driver.DeviceEventIova, 0, true, 0, true));
+        var queue = driver.CreateQueue(journal: new RingJournal(region.Ptr, Size));
         ulong data = ram.Alloc(4096, 4096);
 
         // Three-slot chains so the ring wraps at a different slot each lap and the journal's
@@ -155,7 +153,7 @@ public sealed unsafe class RingJournalAllocationTests
             queue.Complete(chains[i], (uint)chains[i].WritableBytes);
         }
 
-        queue.PublishUsed();
+        queue.FlushUsed();
         return n;
     }
 }

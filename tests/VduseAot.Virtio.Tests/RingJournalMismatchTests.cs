@@ -18,8 +18,7 @@ public sealed unsafe class RingJournalMismatchTests
         using var region = new JournalRegion(32); // big enough for every ring below
         var split16 = new SplitDriver(ram, 16);
         var chain = new DescriptorChain(64);
-        var first = new SplitQueue<FakeGuestMemory>(ram.Memory, 16) { Journal = new RingJournal(region.Ptr, 16) };
-        Assert.Null(first.Start(split16.DescIova, split16.AvailIova, split16.UsedIova, 0));
+        var first = split16.CreateQueue(journal: new RingJournal(region.Ptr, 16));
         ulong buf = ram.Alloc(64, 16);
         ushort head = split16.AddChain(new Buf(buf, 16, false), new Buf(buf + 16, 16, true));
         split16.Publish();
@@ -27,19 +26,19 @@ public sealed unsafe class RingJournalMismatchTests
 
         var packed = new PackedDriver(ram, 16);
         var asPacked = new PackedQueue<FakeGuestMemory>(ram.Memory, 16) { Journal = new RingJournal(region.Ptr, 16) };
-        Assert.False(string.IsNullOrEmpty(asPacked.Resume(packed.RingIova, packed.DriverEventIova, packed.DeviceEventIova)));
+        Assert.False(string.IsNullOrEmpty(asPacked.Resume(packed.Rings)));
         Assert.Equal(0, asPacked.RecoveredPending);
         Assert.False(asPacked.TryPop(chain));
 
         var split32 = new SplitDriver(ram, 32);
         var asSplit32 = new SplitQueue<FakeGuestMemory>(ram.Memory, 32) { Journal = new RingJournal(region.Ptr, 32) };
-        Assert.False(string.IsNullOrEmpty(asSplit32.Resume(split32.DescIova, split32.AvailIova, split32.UsedIova)));
+        Assert.False(string.IsNullOrEmpty(asSplit32.Resume(split32.Rings)));
         Assert.Equal(0, asSplit32.RecoveredPending);
         Assert.False(asSplit32.TryPop(chain));
 
         // The refused attempts left the record alone: the right ring still gets its chain back.
         var successor = new SplitQueue<FakeGuestMemory>(ram.Memory, 16) { Journal = new RingJournal(region.Ptr, 16) };
-        Assert.Null(successor.Resume(split16.DescIova, split16.AvailIova, split16.UsedIova));
+        Assert.Null(successor.Resume(split16.Rings));
         Assert.Equal(1, successor.RecoveredPending);
         Assert.True(successor.TryPop(chain));
         Assert.Equal(head, chain.Head);
@@ -51,16 +50,15 @@ public sealed unsafe class RingJournalMismatchTests
         using var ram = new GuestRam(4UL << 20);
         using var region = new JournalRegion(16);
         var packed = new PackedDriver(ram, 16);
-        var first = new PackedQueue<FakeGuestMemory>(ram.Memory, 16) { Journal = new RingJournal(region.Ptr, 16) };
-        Assert.Null(first.Start(packed.RingIova, packed.DriverEventIova, packed.DeviceEventIova, 0, true, 0, true));
+        var first = packed.CreateQueue(journal: new RingJournal(region.Ptr, 16));
 
         var split = new SplitDriver(ram, 16);
         var asSplit = new SplitQueue<FakeGuestMemory>(ram.Memory, 16) { Journal = new RingJournal(region.Ptr, 16) };
-        Assert.False(string.IsNullOrEmpty(asSplit.Resume(split.DescIova, split.AvailIova, split.UsedIova)));
+        Assert.False(string.IsNullOrEmpty(asSplit.Resume(split.Rings)));
 
         var packed8 = new PackedDriver(ram, 8);
         var asPacked8 = new PackedQueue<FakeGuestMemory>(ram.Memory, 8) { Journal = new RingJournal(region.Ptr, 8) };
-        Assert.False(string.IsNullOrEmpty(asPacked8.Resume(packed8.RingIova, packed8.DriverEventIova, packed8.DeviceEventIova)));
+        Assert.False(string.IsNullOrEmpty(asPacked8.Resume(packed8.Rings)));
         Assert.False(asPacked8.TryPop(new DescriptorChain(8)));
     }
 
@@ -91,7 +89,7 @@ public sealed unsafe class RingJournalMismatchTests
         using var region = new JournalRegion(16);
         var split = new SplitDriver(ram, 16);
         var q = new SplitQueue<FakeGuestMemory>(ram.Memory, 16) { Journal = new RingJournal(region.Ptr, 16) };
-        Assert.False(string.IsNullOrEmpty(q.Resume(split.DescIova, split.AvailIova, split.UsedIova)));
+        Assert.False(string.IsNullOrEmpty(q.Resume(split.Rings)));
         Assert.False(q.TryPop(new DescriptorChain(8)));
     }
 }

@@ -286,11 +286,6 @@ public sealed class RingJournalPackedTests
         }
     }
 
-    /// <summary>The driver restarts the ring where it stands (Start: a fresh journal record).</summary>
-    private static void Restart(PackedJournalRig rig)
-    {
-        PackedQueue<Testing.FakeGuestMemory> q = rig.Queue;
-        Assert.Null(q.Start(rig.Driver.RingIova, rig.Driver.DriverEventIova, rig.Driver.DeviceEventIova,
-            q.LastAvailIndex, q.AvailWrapCounter, q.NextUsedIndex, q.UsedWrapCounter));
-    }
+    /// <summary>The driver restarts the ring where it stands (Restart: a fresh journal record).</summary>
+    private static void Restart(PackedJournalRig rig) => Assert.Null(rig.Queue.Restart());
 }

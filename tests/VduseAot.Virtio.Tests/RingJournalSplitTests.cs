@@ -244,7 +244,7 @@ public sealed class RingJournalSplitTests
     {
         using var rig = new SplitJournalRig(16);
         CompleteAndCheck(rig, Fill(rig, 3));
-        Assert.Null(rig.Queue.Start(rig.Driver.DescIova, rig.Driver.AvailIova, rig.Driver.UsedIova, rig.Queue.LastAvailIndex));
+        Assert.Null(rig.Queue.Restart());
         Assert.Null(rig.Crash());
         Assert.Equal(0, rig.Queue.RecoveredPending);
         Assert.Equal(3, rig.Queue.LastAvailIndex);
@@ -261,7 +261,7 @@ public sealed class RingJournalSplitTests
         // counts pops from 0 again, below the BaseSeq that Reset recorded, so its records look stale.
         using var rig = new SplitJournalRig(16);
         CompleteAndCheck(rig, Fill(rig, 3));
-        Assert.Null(rig.Queue.Start(rig.Driver.DescIova, rig.Driver.AvailIova, rig.Driver.UsedIova, rig.Queue.LastAvailIndex));
+        Assert.Null(rig.Queue.Restart());
         Assert.Null(rig.Crash());
         Assert.Equal(0, rig.Queue.RecoveredPending);
         var h = Fill(rig, 1);

@@ -24,8 +24,7 @@ public sealed unsafe class SplitQueuePropertyTests
     {
         using var ram = new GuestRam(1 << 20);
         var driver = new SplitDriver(ram, Size);
-        var queue = new SplitQueue<FakeGuestMemory>(ram.Memory, Size);
-        Assert.Null(queue.Start(driver.DescIova, driver.AvailIova, driver.UsedIova, 0));
+        var queue = driver.CreateQueue();
         ram.RegionSize = 512; // after Start: rings stay contiguous, buffers split
         ulong pool = ram.Alloc(PoolBytes, 4096);
         ulong readOnly = ram.Alloc(4096, 4096);

@@ -65,7 +65,7 @@ public sealed unsafe class SplitQueueTests
         // Protect a few bytes in the middle of the ring so the start translates but is not contiguous.
         ram.Protect(iova[ring] + 8, 4, readOnly);
         var q = new SplitQueue<FakeGuestMemory>(ram.Memory, 8);
-        string? error = q.Start(driver.DescIova, driver.AvailIova, driver.UsedIova, 0);
+        string? error = q.Start(driver.Rings, RingPosition.Split(0));
         Assert.False(string.IsNullOrEmpty(error));
     }
 
@@ -76,7 +76,7 @@ public sealed unsafe class SplitQueueTests
         var driver = new SplitDriver(ram, 8);
         ram.Protect(driver.UsedIova, 8, readOnly: false);
         var q = new SplitQueue<FakeGuestMemory>(ram.Memory, 8);
-        Assert.NotNull(q.Start(driver.DescIova, driver.AvailIova, driver.UsedIova, 0));
+        Assert.NotNull(q.Start(driver.Rings, RingPosition.Split(0)));
         driver.AddChain(new Buf(ram.Alloc(16), 16, false));
         driver.Publish();
 
@@ -98,7 +98,7 @@ public sealed unsafe class SplitQueueTests
         ram.Protect(driver.DescIova, 16 * 8, readOnly: true);
         ram.Protect(driver.AvailIova, 6 + (2 * 8), readOnly: true);
         var q = new SplitQueue<FakeGuestMemory>(ram.Memory, 8);
-        Assert.Null(q.Start(driver.DescIova, driver.AvailIova, driver.UsedIova, 0));
+        Assert.Null(q.Start(driver.Rings, RingPosition.Split(0)));
     }
 
     [Fact]
@@ -107,8 +107,8 @@ public sealed unsafe class SplitQueueTests
         using var ram = new GuestRam(1 << 20);
         var driver = new SplitDriver(ram, 8);
         var q = new SplitQueue<FakeGuestMemory>(ram.Memory, 8);
-        Assert.NotNull(q.Start(0x1000, driver.AvailIova, driver.UsedIova, 0));
-        Assert.NotNull(q.Start(driver.DescIova, driver.AvailIova, ram.Base + ram.Size - 8, 0));
+        Assert.NotNull(q.Start(new RingAddresses(0x1000, driver.AvailIova, driver.UsedIova), RingPosition.Split(0)));
+        Assert.NotNull(q.Start(new RingAddresses(driver.DescIova, driver.AvailIova, ram.Base + ram.Size - 8), RingPosition.Split(0)));
     }
 
     [Theory]
@@ -123,7 +123,7 @@ public sealed unsafe class SplitQueueTests
         ulong avail = ram.Base + 0x2000;
         ulong used = ram.Base + 0x3000;
         var q = new SplitQueue<FakeGuestMemory>(ram.Memory, size);
-        Assert.Null(q.Start(desc, avail, used, 0));
+        Assert.Null(q.Start(new RingAddresses(desc, avail, used), RingPosition.Split(0)));
 
         // Now move one ring so it ends 16 bytes past a 4 KiB region boundary.
         ulong straddle = ram.Base + 0x5000;
@@ -131,15 +131,15 @@ public sealed unsafe class SplitQueueTests
         ulong at = straddle - bytes + 16;
         string? error = ring switch
         {
-            0 => q.Start(at, avail, used, 0),
-            1 => q.Start(desc, at & ~1UL, used, 0),
-            _ => q.Start(desc, avail, at & ~3UL, 0),
+            0 => q.Start(new RingAddresses(at, avail, used), RingPosition.Split(0)),
+            1 => q.Start(new RingAddresses(desc, at & ~1UL, used), RingPosition.Split(0)),
+            _ => q.Start(new RingAddresses(desc, avail, at & ~3UL), RingPosition.Split(0)),
         };
         Assert.NotNull(error);
 
         // And a small region size splits every ring.
         ram.RegionSize = 64;
-        Assert.NotNull(q.Start(desc, avail, used, 0));
+        Assert.NotNull(q.Start(new RingAddresses(desc, avail, used), RingPosition.Split(0)));
     }
 
     // ---- popping well-formed chains ----
@@ -539,7 +539,7 @@ public sealed unsafe class SplitQueueTests
         Assert.NotNull(rig.Queue.BrokenReason);
 
         // A restart clears it.
-        Assert.Null(rig.Queue.Start(rig.Driver.DescIova, rig.Driver.AvailIova, rig.Driver.UsedIova, 0));
+        Assert.Null(rig.Queue.Start(rig.Driver.Rings, RingPosition.Split(0)));
         Assert.Null(rig.Queue.BrokenReason);
         Assert.True(rig.Queue.TryPop(rig.Chain));
     }
@@ -679,7 +679,7 @@ public sealed unsafe class SplitQueueTests
 
         // A new device instance (reconnect) over the same rings.
         var q2 = new SplitQueue<FakeGuestMemory>(rig.Ram.Memory, 8);
-        Assert.Null(q2.Start(rig.Driver.DescIova, rig.Driver.AvailIova, rig.Driver.UsedIova, resumeAt));
+        Assert.Null(q2.Start(rig.Driver.Rings, RingPosition.Split(resumeAt)));
         Assert.Equal(5, q2.LastAvailIndex);
         Assert.Equal(3, q2.NextUsedIndex);
         Assert.False(q2.TryPop(rig.Chain));
@@ -704,7 +704,7 @@ public sealed unsafe class SplitQueueTests
     {
         using var rig = new QueueRig(size: 8);
         var q2 = new SplitQueue<FakeGuestMemory>(rig.Ram.Memory, 8);
-        Assert.Null(q2.Start(rig.Driver.DescIova, rig.Driver.AvailIova, rig.Driver.UsedIova, 1000));
+        Assert.Null(q2.Start(rig.Driver.Rings, RingPosition.Split(1000)));
         rig.Driver.AddChain(new Buf(rig.Buffer(16), 16, false));
         rig.Driver.Publish();
         Assert.False(q2.TryPop(rig.Chain));
