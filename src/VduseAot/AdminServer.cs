@@ -97,18 +97,9 @@ public sealed class AdminServer : IDisposable
     {
         while (!_stopping)
         {
-            Socket client;
-            try
+            Socket? client = ServerSockets.Accept(_listener, () => _stopping, _name, "control socket");
+            if (client is null)
             {
-                client = _listener.Accept();
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                if (!_stopping)
-                {
-                    Log.Write(LogLevel.Error, _name, "control socket stopped: " + e.Message);
-                }
-
                 return;
             }
 
@@ -219,7 +210,7 @@ public sealed class AdminServer : IDisposable
 
         _stopping = true;
 
-        SocketWake.Shutdown(_listener);
+        ServerSockets.Shutdown(_listener);
         _listener.Dispose();
         _thread.Join(IdleTimeoutMs * 2);
         lock (_held)

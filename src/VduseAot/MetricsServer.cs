@@ -87,18 +87,9 @@ public sealed class MetricsServer : IDisposable
     {
         while (!_stopping)
         {
-            Socket client;
-            try
+            Socket? client = ServerSockets.Accept(_listener, () => _stopping, name, "metrics listener");
+            if (client is null)
             {
-                client = _listener.Accept();
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                if (!_stopping)
-                {
-                    Log.Write(LogLevel.Error, name, "metrics listener stopped: " + e.Message);
-                }
-
                 return;
             }
 
@@ -215,11 +206,11 @@ public sealed class MetricsServer : IDisposable
         _stopping = true;
 
         // The listener's shutdown wakes the thread in accept(), the client's wakes it in recv().
-        SocketWake.Shutdown(_listener);
+        ServerSockets.Shutdown(_listener);
         _listener.Dispose();
         lock (_gate)
         {
-            SocketWake.Shutdown(_client);
+            ServerSockets.Shutdown(_client);
         }
 
         _thread?.Join(TimeoutMs * 2);
