@@ -2,20 +2,20 @@ using VduseAot.Interop;
 
 namespace VduseAot.Block;
 
-/// <summary>The feature bits and virtio_blk_config a device with given options offers.</summary>
+/// <summary>The feature bits and virtio_blk_config a device with a given configuration offers.</summary>
 public static class BlkConfigSpace
 {
     /// <summary>Largest data segment announced in size_max.</summary>
     public const uint SizeMax = 1u << 20;
 
     /// <summary>Segments a request may have (see <see cref="BlkLimits.SegMax"/>).</summary>
-    public static uint SegMax(BlkDeviceOptions options) => BlkLimits.SegMax(options.QueueSize);
+    public static uint SegMax(BlkDeviceConfig options) => BlkLimits.SegMax(options.QueueSize);
 
     /// <summary>
     /// Features offered. VDUSE requires VERSION_1 and ACCESS_PLATFORM and rejects CONFIG_WCE for block
     /// devices. The split ring serves indirect descriptors and event-index notification suppression.
     /// </summary>
-    public static ulong Features(BlkDeviceOptions options)
+    public static ulong Features(BlkDeviceConfig options)
     {
         ulong f = Bit(VirtioConstants.VIRTIO_F_VERSION_1) | Bit(VirtioConstants.VIRTIO_F_ACCESS_PLATFORM)
             | Bit(VirtioConstants.VIRTIO_RING_F_INDIRECT_DESC) | Bit(VirtioConstants.VIRTIO_RING_F_EVENT_IDX)
@@ -50,10 +50,10 @@ public static class BlkConfigSpace
         return f;
     }
 
-    /// <summary>The config space the driver reads.</summary>
-    public static virtio_blk_config Build(BlkDeviceOptions options) => new()
+    /// <summary>The config space the driver reads, for a backend of <paramref name="capacityBytes"/>.</summary>
+    public static virtio_blk_config Build(BlkDeviceConfig options, ulong capacityBytes) => new()
     {
-        capacity = options.CapacityBytes / VirtioBlk.SECTOR_SIZE,
+        capacity = capacityBytes / VirtioBlk.SECTOR_SIZE,
         size_max = SizeMax,
         seg_max = SegMax(options),
         blk_size = options.LogicalBlockSize,

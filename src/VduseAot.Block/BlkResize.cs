@@ -25,15 +25,14 @@ public static class BlkResize
     }
 
     /// <summary>
-    /// Checks and applies the change to <paramref name="backend"/> and <paramref name="options"/>.
-    /// Returns the previous capacity. Throws <see cref="BackendException"/> with a one-line reason.
+    /// Checks and applies the change to <paramref name="backend"/>, which owns the capacity. Returns
+    /// the previous capacity. Throws <see cref="BackendException"/> with a one-line reason.
     /// </summary>
-    public static ulong Apply(IBlockBackend backend, BlkDeviceOptions options, ulong requested, bool force)
+    public static ulong Apply(IBlockBackend backend, uint logicalBlockSize, ulong requested, bool force)
     {
         System.ArgumentNullException.ThrowIfNull(backend);
-        System.ArgumentNullException.ThrowIfNull(options);
         ulong current = backend.CapacityBytes;
-        string? error = Check(current, requested, options.LogicalBlockSize, force);
+        string? error = Check(current, requested, logicalBlockSize, force);
         if (error != null)
         {
             throw new BackendException(error);
@@ -44,7 +43,6 @@ public static class BlkResize
             backend.Resize(requested);
         }
 
-        options.CapacityBytes = requested;
         return current;
     }
 }

@@ -20,7 +20,7 @@ public sealed unsafe partial class VduseBlkDevice
     public string BackendDescription => _executor.Backend.Describe();
 
     /// <summary>The capacity the driver is told, in bytes.</summary>
-    public ulong CapacityBytes => _options.CapacityBytes;
+    public ulong CapacityBytes => _executor.Backend.CapacityBytes;
 
     /// <summary>Per-queue counters since creation (ended runs plus running ones); empty once torn down.</summary>
     public BlkQueueStats[] QueueStats() => _kernelLoop?.QueueStats() ?? [];
@@ -43,7 +43,7 @@ public sealed unsafe partial class VduseBlkDevice
             ulong old;
             try
             {
-                old = BlkResize.Apply(_executor.Backend, _options, bytes, force);
+                old = BlkResize.Apply(_executor.Backend, _config.LogicalBlockSize, bytes, force);
             }
             catch (BackendException e)
             {
@@ -60,7 +60,6 @@ public sealed unsafe partial class VduseBlkDevice
             {
                 // Best effort back to where the driver still is: the backend shrinks without data loss.
                 _executor.Backend.Resize(old);
-                _options.CapacityBytes = old;
                 throw new VduseException("VDUSE_DEV_SET_CONFIG (capacity) failed: " + e2.Describe());
             }
 

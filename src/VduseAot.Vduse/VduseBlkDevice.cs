@@ -16,7 +16,7 @@ namespace VduseAot.Vduse;
 public sealed unsafe partial class VduseBlkDevice : IDisposable
 {
     private readonly string _name;
-    private readonly BlkDeviceOptions _options;
+    private readonly BlkDeviceConfig _config;
     private readonly BlkExecutor _executor;
     private readonly DataPlaneOptions _dataPlane;
     private VduseControlDevice? _controlDevice;
@@ -29,13 +29,13 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     private StateFile? _state;
 
     /// <summary>Describes (does not create) device <paramref name="name"/> serving <paramref name="backend"/>.</summary>
-    public VduseBlkDevice(string name, BlkDeviceOptions options, IBlockBackend backend, DataPlaneOptions dataPlane, DeviceStateOptions state)
+    public VduseBlkDevice(string name, BlkDeviceConfig config, IBlockBackend backend, DataPlaneOptions dataPlane, DeviceStateOptions state)
     {
         _stateOptions = state;
         _dataPlane = dataPlane;
         _name = name;
-        _options = options;
-        _executor = new BlkExecutor(backend, options.Serial);
+        _config = config;
+        _executor = new BlkExecutor(backend, config.Serial);
     }
 
     /// <summary>The /dev/vdX path once attached.</summary>
@@ -62,12 +62,12 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     /// <summary>The configuration this process serves, as recorded in the state file.</summary>
     public DeviceIdentity Identity => new()
     {
-        Features = BlkConfigSpace.Features(_options),
-        Queues = _options.Queues,
-        QueueSize = _options.QueueSize,
-        LogicalBlockSize = _options.LogicalBlockSize,
-        CapacityBytes = _options.CapacityBytes,
-        ReadOnly = _options.ReadOnly,
+        Features = BlkConfigSpace.Features(_config),
+        Queues = _config.Queues,
+        QueueSize = _config.QueueSize,
+        LogicalBlockSize = _config.LogicalBlockSize,
+        CapacityBytes = _executor.Backend.CapacityBytes,
+        ReadOnly = _config.ReadOnly,
         Backend = _stateOptions.BackendIdentity,
     };
 
@@ -89,9 +89,9 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         _stateOptions.Directory.Create();
         _controlDevice = new VduseControlDevice();
         DeviceIdentity identity = Identity;
-        virtio_blk_config config = BlkConfigSpace.Build(_options);
+        virtio_blk_config config = BlkConfigSpace.Build(_config, _executor.Backend.CapacityBytes);
         var configBytes = new ReadOnlySpan<byte>(&config, sizeof(virtio_blk_config));
-        Errno e = _controlDevice.CreateDevice(_name, VirtioConstants.VIRTIO_ID_BLOCK, identity.Features, _options.Queues, configBytes);
+        Errno e = _controlDevice.CreateDevice(_name, VirtioConstants.VIRTIO_ID_BLOCK, identity.Features, _config.Queues, configBytes);
         if (e == Errno.EEXIST && File.Exists(DevicePath))
         {
             TakeOver(identity);
@@ -107,9 +107,9 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         _state = StateFile.Create(StatePath, identity);
         _state.OwnerPid = Environment.ProcessId;
         _deviceFd = OpenDevice();
-        for (uint i = 0; i < _options.Queues; i++)
+        for (uint i = 0; i < _config.Queues; i++)
         {
-            vduse_vq_config vq = new() { index = i, max_size = _options.QueueSize };
+            vduse_vq_config vq = new() { index = i, max_size = _config.QueueSize };
             if (LibC.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_SETUP, &vq) < 0)
             {
                 throw new VduseException("VDUSE_VQ_SETUP for queue " + i + " failed: " + ErrnoExtensions.Last().Describe());
@@ -117,7 +117,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         }
 
         StartKernelLoop(QueueStart.Fresh);
-        Log.Write(LogLevel.Info, _name, "created " + DevicePath + " (" + _executor.Backend.Describe() + ", " + _options.Queues + " queue(s) of " + _options.QueueSize + ")");
+        Log.Write(LogLevel.Info, _name, "created " + DevicePath + " (" + _executor.Backend.Describe() + ", " + _config.Queues + " queue(s) of " + _config.QueueSize + ")");
     }
 
     private string StatePath => _stateOptions.Directory.StateFilePath(_name);
@@ -208,7 +208,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
 
     private void StartKernelLoop(QueueStart mode)
     {
-        _kernelLoop = new KernelMessageLoop(_name, _deviceFd, _options.Queues, _executor, _dataPlane, _state, mode);
+        _kernelLoop = new KernelMessageLoop(_name, _deviceFd, _config.Queues, _executor, _dataPlane, _state, mode);
         FinishedStats = _kernelLoop.Finished;
         _kernelLoop.Start();
     }

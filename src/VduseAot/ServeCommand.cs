@@ -39,11 +39,9 @@ public static class ServeCommand
 
         using MetricsServer? metrics = options.MetricsListen is { } endpoint ? MetricsServer.Bind(endpoint) : null;
         using IBlockBackend backend = OpenBackend(options, stateDir, existing);
-        options.Device.CapacityBytes = backend.CapacityBytes;
-        options.Device.ReadOnly = backend.ReadOnly;
-        options.Device.Features = backend.Features;
+        BlkDeviceConfig config = BlkDeviceConfig.For(options.Device, backend);
         var state = new DeviceStateOptions { Directory = stateDir, Force = options.Force, BackendIdentity = BackendIdentity(options) };
-        var device = new VduseBlkDevice(options.Name, options.Device, backend, dataPlane, state);
+        var device = new VduseBlkDevice(options.Name, config, backend, dataPlane, state);
         bool created = false;
         AdminServer? admin = null;
         try

@@ -15,7 +15,7 @@ public sealed class BlkConfigSpaceTests
     [InlineData(true, 2)]
     public void Features_always_offer_the_base_set_and_never_config_wce(bool readOnly, int queues)
     {
-        ulong f = BlkConfigSpace.Features(new BlkDeviceOptions { CapacityBytes = 1 << 20, ReadOnly = readOnly, Queues = (ushort)queues });
+        ulong f = BlkConfigSpace.Features(new BlkDeviceConfig { ReadOnly = readOnly, Queues = (ushort)queues });
         Assert.True(Has(f, 32), "VIRTIO_F_VERSION_1");
         Assert.True(Has(f, 33), "VIRTIO_F_ACCESS_PLATFORM");
         Assert.True(Has(f, VirtioBlk.VIRTIO_BLK_F_FLUSH));
@@ -34,13 +34,12 @@ public sealed class BlkConfigSpaceTests
         // Packed only when asked for (--packed); geometry is not implemented, so never offered;
         // DISCARD/WRITE_ZEROES only when the backend serves them.
         Assert.False(Has(f, VirtioConstants.VIRTIO_F_RING_PACKED));
-        Assert.True(Has(BlkConfigSpace.Features(new BlkDeviceOptions { CapacityBytes = 1 << 20, Packed = true }), VirtioConstants.VIRTIO_F_RING_PACKED));
+        Assert.True(Has(BlkConfigSpace.Features(new BlkDeviceConfig { Packed = true }), VirtioConstants.VIRTIO_F_RING_PACKED));
         Assert.False(Has(f, VirtioBlk.VIRTIO_BLK_F_DISCARD));
         Assert.False(Has(f, VirtioBlk.VIRTIO_BLK_F_WRITE_ZEROES));
         Assert.False(Has(f, VirtioBlk.VIRTIO_BLK_F_GEOMETRY));
-        ulong withZeroing = BlkConfigSpace.Features(new BlkDeviceOptions
+        ulong withZeroing = BlkConfigSpace.Features(new BlkDeviceConfig
         {
-            CapacityBytes = 1 << 20,
             Features = BlkBackendFeatures.Discard | BlkBackendFeatures.WriteZeroes,
         });
         Assert.True(Has(withZeroing, VirtioBlk.VIRTIO_BLK_F_DISCARD));
@@ -53,8 +52,8 @@ public sealed class BlkConfigSpaceTests
     [InlineData(512UL, 512u, 16, 1024)]
     public void Config_space_reflects_the_options(ulong bytes, uint blockSize, int queues, int queueSize)
     {
-        var o = new BlkDeviceOptions { CapacityBytes = bytes, LogicalBlockSize = blockSize, Queues = (ushort)queues, QueueSize = (ushort)queueSize };
-        virtio_blk_config c = BlkConfigSpace.Build(o);
+        var o = new BlkDeviceConfig { LogicalBlockSize = blockSize, Queues = (ushort)queues, QueueSize = (ushort)queueSize };
+        virtio_blk_config c = BlkConfigSpace.Build(o, bytes);
         Assert.Equal(bytes / 512, c.capacity);
         Assert.Equal(blockSize, c.blk_size);
         uint segMax = Math.Min((uint)queueSize - 2, BlkLimits.MaxSegMax);
@@ -82,10 +81,10 @@ public sealed class BlkConfigSpaceTests
     [Fact]
     public void Seg_max_never_exceeds_the_descriptors_a_queue_has()
     {
-        // Every power of two is a legal queue size (BlkDeviceOptions.QueueSize); seg_max must not wrap around.
+        // Every power of two is a legal queue size (BlkDeviceConfig.QueueSize); seg_max must not wrap around.
         for (int size = 1; size <= 32768; size *= 2)
         {
-            var o = new BlkDeviceOptions { CapacityBytes = 1 << 20, QueueSize = (ushort)size };
+            var o = new BlkDeviceConfig { QueueSize = (ushort)size };
             Assert.True(BlkConfigSpace.SegMax(o) <= (uint)size, "queue size " + size + " gives seg_max " + BlkConfigSpace.SegMax(o));
         }
     }
@@ -163,5 +162,30 @@ public sealed class SizeTextTests
         using var b = new RamBackend(64UL << 20, false);
         Assert.Equal("ram 64 MiB (process memory)", b.Describe());
         Assert.Equal(64UL << 20, b.CapacityBytes);
+    }
+}
+
+public sealed class DeviceConfigTests
+{
+    [Fact]
+    public void The_backend_decides_read_only_and_the_optional_commands_and_owns_the_capacity()
+    {
+        var asked = new BlkDeviceOptions { CapacityBytes = 1 << 20, LogicalBlockSize = 4096, Queues = 3, QueueSize = 128, Packed = true, Serial = "s1" };
+        using var backend = new NullBackend(2 << 20, readOnly: true);
+        BlkDeviceConfig config = BlkDeviceConfig.For(asked, backend);
+        Assert.Equal(new BlkDeviceConfig
+        {
+            LogicalBlockSize = 4096,
+            Queues = 3,
+            QueueSize = 128,
+            Packed = true,
+            ReadOnly = true,
+            Features = backend.Features,
+            Serial = "s1",
+        }, config);
+
+        // A resize changes the backend, and the config space follows it: nothing else holds a capacity.
+        BlkResize.Apply(backend, config.LogicalBlockSize, 4 << 20, force: false);
+        Assert.Equal((4UL << 20) / 512, BlkConfigSpace.Build(config, backend.CapacityBytes).capacity);
     }
 }

@@ -48,11 +48,10 @@ public sealed unsafe class MemoryImageTests
     {
         using var image = new FakeImage(4 * MiB) { Length = MiB };
         using var backend = new RamBackend(image, readOnly: false, "test");
-        var options = new BlkDeviceOptions { CapacityBytes = MiB };
-        BlkResize.Apply(backend, options, 2 * MiB, force: false);
+        BlkResize.Apply(backend, 512, 2 * MiB, force: false);
         Assert.Equal(2 * MiB, image.Length);
         Assert.Equal(2 * MiB, backend.CapacityBytes);
-        BackendException e = Assert.Throws<BackendException>(() => BlkResize.Apply(backend, options, 8 * MiB, force: false));
+        BackendException e = Assert.Throws<BackendException>(() => BlkResize.Apply(backend, 512, 8 * MiB, force: false));
         Assert.Contains("reserved", e.Message);
         Assert.Equal(2 * MiB, backend.CapacityBytes);
     }

@@ -33,13 +33,11 @@ public sealed class ResizeTests
     public void Null_backend_only_changes_its_capacity()
     {
         using var backend = new NullBackend(64 * MiB, readOnly: false);
-        var options = new BlkDeviceOptions { CapacityBytes = 64 * MiB };
-        Assert.Equal(64 * MiB, BlkResize.Apply(backend, options, 96 * MiB, force: false));
+        Assert.Equal(64 * MiB, BlkResize.Apply(backend, 512, 96 * MiB, force: false));
         Assert.Equal(96 * MiB, backend.CapacityBytes);
-        Assert.Equal(96 * MiB, options.CapacityBytes);
-        Assert.Throws<BackendException>(() => BlkResize.Apply(backend, options, 32 * MiB, force: false));
+        Assert.Throws<BackendException>(() => BlkResize.Apply(backend, 512, 32 * MiB, force: false));
         Assert.Equal(96 * MiB, backend.CapacityBytes);
-        BlkResize.Apply(backend, options, 32 * MiB, force: true);
+        BlkResize.Apply(backend, 512, 32 * MiB, force: true);
         Assert.Equal(32 * MiB, backend.CapacityBytes);
     }
 
@@ -47,12 +45,10 @@ public sealed class ResizeTests
     public void Ram_backend_in_process_memory_cannot_grow_but_can_shrink()
     {
         using var backend = new RamBackend(MiB, readOnly: false);
-        var options = new BlkDeviceOptions { CapacityBytes = MiB };
-        BackendException e = Assert.Throws<BackendException>(() => BlkResize.Apply(backend, options, 2 * MiB, force: false));
+        BackendException e = Assert.Throws<BackendException>(() => BlkResize.Apply(backend, 512, 2 * MiB, force: false));
         Assert.Contains("cannot grow", e.Message);
         Assert.Equal(MiB, backend.CapacityBytes);
-        Assert.Equal(MiB, options.CapacityBytes);
-        BlkResize.Apply(backend, options, MiB / 2, force: true);
+        BlkResize.Apply(backend, 512, MiB / 2, force: true);
         Assert.Equal(MiB / 2, backend.CapacityBytes);
     }
 
@@ -62,14 +58,13 @@ public sealed class ResizeTests
         using var dir = new TempDir();
         string path = dir.PathOf("disk.img");
         using FileBackend backend = FileBackend.Open(path, 64 * MiB, direct: false, readOnly: false, 512, out _);
-        var options = new BlkDeviceOptions { CapacityBytes = 64 * MiB };
-        BlkResize.Apply(backend, options, 96 * MiB, force: false);
+        BlkResize.Apply(backend, 512, 96 * MiB, force: false);
         Assert.Equal(96 * MiB, backend.CapacityBytes);
         Assert.Equal((long)(96 * MiB), new FileInfo(path).Length);
-        BlkResize.Apply(backend, options, 16 * MiB, force: true);
+        BlkResize.Apply(backend, 512, 16 * MiB, force: true);
         Assert.Equal(16 * MiB, backend.CapacityBytes);
         Assert.Equal((long)(96 * MiB), new FileInfo(path).Length);
-        BlkResize.Apply(backend, options, 80 * MiB, force: false); // within the file: nothing to extend
+        BlkResize.Apply(backend, 512, 80 * MiB, force: false); // within the file: nothing to extend
         Assert.Equal((long)(96 * MiB), new FileInfo(path).Length);
     }
 

@@ -8,7 +8,6 @@ namespace VduseAot.Cli.Tests;
 internal sealed class FakeAdminTarget : IAdminTarget, IDisposable
 {
     private readonly NullBackend _backend = new(64UL << 20, readOnly: false);
-    private readonly BlkDeviceOptions _options = new() { CapacityBytes = 64UL << 20 };
     private readonly BlkQueueStats[] _queues = [new BlkQueueStats(), new BlkQueueStats()];
 
     public FakeAdminTarget()
@@ -30,7 +29,7 @@ internal sealed class FakeAdminTarget : IAdminTarget, IDisposable
 
     public string? BlockDevice => "/dev/vdz";
 
-    public ulong CapacityBytes => _options.CapacityBytes;
+    public ulong CapacityBytes => _backend.CapacityBytes;
 
     public int StopRequests { get; private set; }
 
@@ -40,7 +39,7 @@ internal sealed class FakeAdminTarget : IAdminTarget, IDisposable
     {
         try
         {
-            return BlkResize.Apply(_backend, _options, bytes, force);
+            return BlkResize.Apply(_backend, 512, bytes, force);
         }
         catch (BackendException e)
         {
