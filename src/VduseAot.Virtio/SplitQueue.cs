@@ -51,8 +51,9 @@ public sealed unsafe class SplitQueue<TMem> : DeviceQueue<TMem>
     public override string? Adopt(RingAddresses rings)
     {
         // No record of the predecessor: assume nothing was in flight and continue after the last
-        // chain it returned (what --force promises, and all it can).
-        return Start(rings, RingPosition.Split(0)) ?? Start(rings, RingPosition.Split(_nextUsed));
+        // chain it returned (what --force promises, and all it can). Mapping the rings reads that
+        // used index from the used ring; the start then continues there.
+        return MapRings(rings) ?? Start(rings, RingPosition.Split(_nextUsed));
     }
 
     private protected override string? MapRings(RingAddresses rings)
