@@ -28,25 +28,45 @@ public static class ProcStatus
     public static (long Anon, long File, long Shmem) Rss(string status)
     {
         ArgumentNullException.ThrowIfNull(status);
-        return (Field(status, "RssAnon:"), Field(status, "RssFile:"), Field(status, "RssShmem:"));
-    }
-
-    /// <summary>A "Key:   1234 kB" line's value in bytes, 0 when the key is missing or malformed.</summary>
-    private static long Field(string status, string key)
-    {
+        long anon = 0, file = 0, shmem = 0;
         foreach (string line in status.Split('\n'))
         {
-            if (!line.StartsWith(key, StringComparison.Ordinal))
+            // One pass over the text: the kernel writes each key once.
+            if (TryField(line, "RssAnon:", out long v))
             {
-                continue;
+                anon = v;
             }
-
-            string[] parts = line[key.Length..].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            return parts.Length == 2 && parts[1] == "kB" && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out long kib)
-                ? kib * 1024
-                : 0;
+            else if (TryField(line, "RssFile:", out v))
+            {
+                file = v;
+            }
+            else if (TryField(line, "RssShmem:", out v))
+            {
+                shmem = v;
+            }
         }
 
-        return 0;
+        return (anon, file, shmem);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="line"/> is the <paramref name="key"/> line; <paramref name="bytes"/> is its
+    /// "1234 kB" value in bytes, 0 when malformed.
+    /// </summary>
+    private static bool TryField(string line, string key, out long bytes)
+    {
+        bytes = 0;
+        if (!line.StartsWith(key, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        string[] parts = line[key.Length..].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 2 && parts[1] == "kB" && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out long kib))
+        {
+            bytes = kib * 1024;
+        }
+
+        return true;
     }
 }
