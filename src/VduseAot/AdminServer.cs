@@ -210,8 +210,7 @@ public sealed class AdminServer : IDisposable
 
         _stopping = true;
 
-        ServerSockets.Shutdown(_listener);
-        _listener.Dispose();
+        ServerSockets.CloseListener(_listener);
         _thread.Join(IdleTimeoutMs * 2);
         lock (_held)
         {

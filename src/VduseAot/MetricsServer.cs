@@ -205,9 +205,8 @@ public sealed class MetricsServer : IDisposable
 
         _stopping = true;
 
-        // The listener's shutdown wakes the thread in accept(), the client's wakes it in recv().
-        ServerSockets.Shutdown(_listener);
-        _listener.Dispose();
+        // Closing the listener wakes the thread in accept(), shutting the client down wakes it in recv().
+        ServerSockets.CloseListener(_listener);
         lock (_gate)
         {
             ServerSockets.Shutdown(_client);

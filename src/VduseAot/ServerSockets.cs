@@ -29,6 +29,14 @@ internal static class ServerSockets
         }
     }
 
+    /// <summary>Closes a server's <paramref name="listener"/>, first waking the thread blocked in accept() on it.</summary>
+    public static void CloseListener(Socket listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        Shutdown(listener);
+        listener.Dispose();
+    }
+
     /// <summary>
     /// Shuts <paramref name="socket"/> down both ways, which wakes a thread blocked in accept() or
     /// recv() on it; a socket that is already shut or closed has nobody left to wake.
