@@ -44,9 +44,6 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable
     /// <summary>The virtqueue, whatever its layout.</summary>
     public IDeviceQueue Queue { get; }
 
-    /// <summary>The virtqueue when it is a split ring (tests and benchmarks drive split rings).</summary>
-    public SplitQueue<TMem> Ring => (SplitQueue<TMem>)Queue;
-
     /// <summary>Counters.</summary>
     public BlkQueueStats Stats { get; } = new();
 

@@ -13,12 +13,13 @@ namespace VduseAot.Block;
 /// </summary>
 public sealed unsafe class FileBackend : IBlockBackend
 {
+    private readonly OwnedFd _fd;
     private ulong _capacity;
 
-    private FileBackend(string path, int fd, ulong capacity, bool readOnly, bool isBlockDevice, bool direct)
+    private FileBackend(string path, OwnedFd fd, ulong capacity, bool readOnly, bool isBlockDevice, bool direct)
     {
         Path = path;
-        Fd = fd;
+        _fd = fd;
         _capacity = capacity;
         ReadOnly = readOnly;
         IsBlockDevice = isBlockDevice;
@@ -28,8 +29,8 @@ public sealed unsafe class FileBackend : IBlockBackend
     /// <summary>The path given.</summary>
     public string Path { get; }
 
-    /// <summary>The open file.</summary>
-    public int Fd { get; private set; }
+    /// <summary>The open file (-1 once disposed).</summary>
+    public int Fd => _fd.Value;
 
     /// <summary>True for a block device (discard through BLKDISCARD).</summary>
     public bool IsBlockDevice { get; }
@@ -60,9 +61,10 @@ public sealed unsafe class FileBackend : IBlockBackend
     /// </summary>
     public static FileBackend Open(string path, ulong? size, bool direct, bool readOnly, uint logicalBlockSize, out string? readOnlyReason)
     {
-        int fd = OpenWithFallback(path, size.HasValue, direct, ref readOnly, out readOnlyReason);
+        OwnedFd owned = OpenWithFallback(path, size.HasValue, direct, ref readOnly, out readOnlyReason);
         try
         {
+            int fd = owned.Value;
             (bool isBlock, ulong current) = StatFileOrDevice(fd, path);
             ulong capacity = size.HasValue ? ApplySize(fd, path, isBlock, current, size.Value, readOnly) : current;
             if (capacity == 0 || capacity % logicalBlockSize != 0)
@@ -76,11 +78,11 @@ public sealed unsafe class FileBackend : IBlockBackend
                 CheckDirectAlignment(fd, path, logicalBlockSize);
             }
 
-            return new FileBackend(path, fd, capacity, readOnly, isBlock, direct);
+            return new FileBackend(path, owned, capacity, readOnly, isBlock, direct);
         }
         catch
         {
-            _ = LibC.close(fd);
+            owned.Dispose();
             throw;
         }
     }
@@ -89,14 +91,14 @@ public sealed unsafe class FileBackend : IBlockBackend
     /// Opens read-write (creating a regular file when <paramref name="create"/>) unless <paramref name="readOnly"/>;
     /// a file we may not write is opened read-only instead, and <paramref name="readOnly"/> set with the reason.
     /// </summary>
-    private static int OpenWithFallback(string path, bool create, bool direct, ref bool readOnly, out string? readOnlyReason)
+    private static OwnedFd OpenWithFallback(string path, bool create, bool direct, ref bool readOnly, out string? readOnlyReason)
     {
         readOnlyReason = null;
         int flags = LibC.O_CLOEXEC | (direct ? LibC.O_DIRECT : 0);
         if (!readOnly)
         {
-            int fd = Sys.Open(path, flags | LibC.O_RDWR | (create ? LibC.O_CREAT : 0), 0x1a0 /* 0640 */);
-            if (fd >= 0)
+            OwnedFd? fd = OwnedFd.FromResult(Sys.Open(path, flags | LibC.O_RDWR | (create ? LibC.O_CREAT : 0), 0x1a0 /* 0640 */));
+            if (fd is not null)
             {
                 return fd;
             }
@@ -111,8 +113,7 @@ public sealed unsafe class FileBackend : IBlockBackend
             readOnly = true;
         }
 
-        int readOnlyFd = Sys.Open(path, flags | LibC.O_RDONLY, 0);
-        return readOnlyFd >= 0 ? readOnlyFd : throw new BackendException(OpenFailure(path, ErrnoExtensions.Last()));
+        return OwnedFd.FromResult(Sys.Open(path, flags | LibC.O_RDONLY, 0)) ?? throw new BackendException(OpenFailure(path, ErrnoExtensions.Last()));
     }
 
     /// <summary>Whether the open file is a block device, and its size now; anything but a regular file or a block device is refused.</summary>
@@ -248,12 +249,5 @@ public sealed unsafe class FileBackend : IBlockBackend
         new FileQueueIo(this, ring ?? throw new ArgumentNullException(nameof(ring), "the file backend needs the queue thread's io_uring"));
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        if (Fd >= 0)
-        {
-            _ = LibC.close(Fd);
-            Fd = -1;
-        }
-    }
+    public void Dispose() => _fd.Dispose();
 }

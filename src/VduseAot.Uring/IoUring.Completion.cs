@@ -109,7 +109,7 @@ public sealed unsafe partial class IoUring
         while (true)
         {
             enterCalls++;
-            if (Sys.io_uring_enter(ringFd, 0, 0, IoUringUapi.IORING_ENTER_GETEVENTS) >= 0)
+            if (Sys.io_uring_enter(RingFd, 0, 0, IoUringUapi.IORING_ENTER_GETEVENTS) >= 0)
             {
                 return;
             }

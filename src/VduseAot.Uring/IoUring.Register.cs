@@ -102,7 +102,7 @@ public sealed unsafe partial class IoUring
     {
         while (true)
         {
-            int ret = Sys.io_uring_register(ringFd, opcode, arg, count);
+            int ret = Sys.io_uring_register(RingFd, opcode, arg, count);
             if (ret >= 0)
             {
                 return ret;

@@ -131,7 +131,7 @@ public sealed unsafe partial class IoUring
         while (true)
         {
             enterCalls++;
-            int ret = Sys.io_uring_enter(ringFd, toSubmit, minComplete, flags);
+            int ret = Sys.io_uring_enter(RingFd, toSubmit, minComplete, flags);
             if (ret >= 0)
             {
                 return ret;

@@ -25,7 +25,7 @@ public sealed unsafe partial class IoUring : IDisposable
     private const uint OptionalSetupFlags =
         IoUringUapi.IORING_SETUP_SINGLE_ISSUER | IoUringUapi.IORING_SETUP_COOP_TASKRUN | IoUringUapi.IORING_SETUP_TASKRUN_FLAG;
 
-    private int ringFd = -1;
+    private OwnedFd? ring;
 
     // The mappings; cqMap == ringMap when the kernel has IORING_FEAT_SINGLE_MMAP.
     private void* ringMap;
@@ -91,7 +91,7 @@ public sealed unsafe partial class IoUring : IDisposable
             throw SetupError(errno, entries, options, flags);
         }
 
-        ringFd = fd;
+        ring = new OwnedFd(fd);
         SetupFlags = flags;
         Features = p.features;
         SqEntries = p.sq_entries;
@@ -135,7 +135,10 @@ public sealed unsafe partial class IoUring : IDisposable
     }
 
     /// <summary>The ring's file descriptor (for IORING_OP_MSG_RING, poll, or diagnostics).</summary>
-    public int Fd => ringFd;
+    public int Fd => RingFd;
+
+    // Borrowed by every io_uring_enter/register; -1 once disposed.
+    private int RingFd => ring?.Value ?? -1;
 
     /// <summary>SQ entries the kernel allocated.</summary>
     public uint SqEntries { get; }
@@ -176,11 +179,8 @@ public sealed unsafe partial class IoUring : IDisposable
             ringMap = null;
         }
 
-        if (ringFd >= 0)
-        {
-            _ = LibC.close(ringFd);
-            ringFd = -1;
-        }
+        ring?.Dispose();
+        ring = null;
     }
 
     private static int Setup(uint entries, IoUringOptions options, uint flags, io_uring_params* p)
@@ -230,7 +230,7 @@ public sealed unsafe partial class IoUring : IDisposable
 
     private void* Map(nuint size, ulong offset, string what)
     {
-        void* addr = LibC.mmap(null, (size_t)(ulong)size, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED | LibC.MAP_POPULATE, ringFd, (long)offset);
+        void* addr = LibC.mmap(null, (size_t)(ulong)size, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED | LibC.MAP_POPULATE, RingFd, (long)offset);
         if (addr == LibC.MAP_FAILED)
         {
             Errno errno = ErrnoExtensions.Last();

@@ -93,16 +93,16 @@ public sealed unsafe class IotlbCache
     {
         Misses++;
         vduse_iotlb_entry entry = new() { start = iova, last = iova };
-        int fd = LibC.ioctl(_deviceFd, VduseUapi.VDUSE_IOTLB_GET_FD, &entry);
-        if (fd < 0)
+        using OwnedFd? fd = OwnedFd.FromResult(LibC.ioctl(_deviceFd, VduseUapi.VDUSE_IOTLB_GET_FD, &entry));
+        if (fd is null)
         {
             return -1;
         }
 
         int prot = ((entry.perm & VduseUapi.VDUSE_ACCESS_RO) != 0 ? LibC.PROT_READ : 0) | ((entry.perm & VduseUapi.VDUSE_ACCESS_WO) != 0 ? LibC.PROT_WRITE : 0);
         nuint size = (nuint)(entry.last - entry.start + 1);
-        void* host = LibC.mmap(null, (size_t)(ulong)size, prot, LibC.MAP_SHARED, fd, (long)entry.offset);
-        _ = LibC.close(fd);
+        // The mapping keeps the region's file; the descriptor is closed when this returns.
+        void* host = LibC.mmap(null, (size_t)(ulong)size, prot, LibC.MAP_SHARED, fd.Value, (long)entry.offset);
         if (host == LibC.MAP_FAILED || entry.start > iova || entry.last < iova)
         {
             if (host != LibC.MAP_FAILED)

@@ -19,7 +19,7 @@ internal sealed unsafe partial class KernelMessageLoop
     private readonly ushort _queues;
     private readonly BlkExecutor _executor;
     private readonly DataPlaneOptions _dataPlane;
-    private readonly int _stopFd;
+    private readonly OwnedFd _stopFd;
     private readonly Thread _thread;
     private readonly QueueWorker?[] _workers;
     private readonly ushort[] _lastAvail;
@@ -75,7 +75,7 @@ internal sealed unsafe partial class KernelMessageLoop
         }
 
         StopWorkers();
-        _ = LibC.close(_stopFd);
+        _stopFd.Dispose();
     }
 
     private void Run()
@@ -132,7 +132,7 @@ internal sealed unsafe partial class KernelMessageLoop
     {
         pollfd* fds = stackalloc pollfd[2];
         fds[0] = new pollfd { fd = _deviceFd, events = LibC.POLLIN };
-        fds[1] = new pollfd { fd = _stopFd, events = LibC.POLLIN };
+        fds[1] = new pollfd { fd = _stopFd.Value, events = LibC.POLLIN };
         while (true)
         {
             fds[0].revents = 0;

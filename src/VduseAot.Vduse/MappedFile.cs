@@ -30,21 +30,15 @@ public sealed unsafe class MappedFile : IDisposable
     /// <summary>Maps <paramref name="path"/> read-write with <paramref name="length"/> bytes, sized as <paramref name="how"/> says.</summary>
     public static MappedFile Open(string path, ulong length, ImageOpen how)
     {
-        int fd = OpenSized(path, length, how, writable: true);
-        try
+        // The mapping keeps the file; the descriptor is not needed past mmap.
+        using OwnedFd fd = OpenSized(path, length, how, writable: true);
+        void* data = LibC.mmap(null, (size_t)(ulong)length, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, fd.Value, 0);
+        if (data == LibC.MAP_FAILED)
         {
-            void* data = LibC.mmap(null, (size_t)(ulong)length, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, fd, 0);
-            if (data == LibC.MAP_FAILED)
-            {
-                throw new VduseException("cannot map " + path + ": " + ErrnoExtensions.Last().Describe());
-            }
+            throw new VduseException("cannot map " + path + ": " + ErrnoExtensions.Last().Describe());
+        }
 
-            return new MappedFile(path, (byte*)data, length);
-        }
-        finally
-        {
-            _ = LibC.close(fd);
-        }
+        return new MappedFile(path, (byte*)data, length);
     }
 
     /// <summary>
@@ -54,16 +48,13 @@ public sealed unsafe class MappedFile : IDisposable
     /// <see cref="ImageOpen.UserFile"/> never discarding a byte (a shorter file is extended, a longer
     /// one left alone). Returns the descriptor; throws <see cref="VduseException"/> with the reason.
     /// </summary>
-    internal static int OpenSized(string path, ulong length, ImageOpen how, bool writable)
+    internal static OwnedFd OpenSized(string path, ulong length, ImageOpen how, bool writable)
     {
-        int fd = Sys.Open(path, (writable ? LibC.O_RDWR | LibC.O_CREAT : LibC.O_RDONLY) | LibC.O_CLOEXEC, 0x180 /* 0600 */);
-        if (fd < 0)
-        {
-            throw new VduseException("cannot open " + path + ": " + ErrnoExtensions.Last().Describe());
-        }
-
+        OwnedFd owned = OwnedFd.FromResult(Sys.Open(path, (writable ? LibC.O_RDWR | LibC.O_CREAT : LibC.O_RDONLY) | LibC.O_CLOEXEC, 0x180 /* 0600 */))
+            ?? throw new VduseException("cannot open " + path + ": " + ErrnoExtensions.Last().Describe());
         try
         {
+            int fd = owned.Value;
             stat st;
             if (LibC.fstat(fd, &st) < 0)
             {
@@ -88,11 +79,11 @@ public sealed unsafe class MappedFile : IDisposable
                 throw new VduseException(path + " is shorter (" + size + " bytes) than the disk (" + length + " bytes)");
             }
 
-            return fd;
+            return owned;
         }
         catch
         {
-            _ = LibC.close(fd);
+            owned.Dispose();
             throw;
         }
     }

@@ -15,13 +15,13 @@ namespace VduseAot.Vduse;
 public sealed unsafe class MappedImage : IMemoryImage
 {
     private const ulong Page = 4096;
-    private readonly int _fd;
+    private readonly OwnedFd _fd;
     private readonly byte* _base;
     private readonly ulong _reserved;
     private readonly bool _writable;
     private readonly string _path;
 
-    private MappedImage(string path, int fd, byte* @base, ulong reserved, ulong length, bool writable)
+    private MappedImage(string path, OwnedFd fd, byte* @base, ulong reserved, ulong length, bool writable)
     {
         _path = path;
         _fd = fd;
@@ -40,18 +40,16 @@ public sealed unsafe class MappedImage : IMemoryImage
     /// <summary>True when <paramref name="path"/> is a regular file on tmpfs or ramfs.</summary>
     public static bool IsOnMemoryFileSystem(string path)
     {
-        int fd = Sys.Open(path, LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
-        if (fd < 0)
+        using OwnedFd? fd = OwnedFd.FromResult(Sys.Open(path, LibC.O_RDONLY | LibC.O_CLOEXEC, 0));
+        if (fd is null)
         {
             return false;
         }
 
         statfs fs;
         stat st;
-        bool memory = Sys.fstatfs(fd, &fs) == 0 && (fs.f_type == Sys.TMPFS_MAGIC || fs.f_type == Sys.RAMFS_MAGIC)
-            && LibC.fstat(fd, &st) == 0 && (st.st_mode & LibC.S_IFMT) == LibC.S_IFREG;
-        _ = LibC.close(fd);
-        return memory;
+        return Sys.fstatfs(fd.Value, &fs) == 0 && (fs.f_type == Sys.TMPFS_MAGIC || fs.f_type == Sys.RAMFS_MAGIC)
+            && LibC.fstat(fd.Value, &st) == 0 && (st.st_mode & LibC.S_IFMT) == LibC.S_IFREG;
     }
 
     /// <summary>
@@ -60,7 +58,7 @@ public sealed unsafe class MappedImage : IMemoryImage
     /// </summary>
     public static MappedImage Open(string path, ulong length, ImageOpen how, bool writable = true)
     {
-        int fd = MappedFile.OpenSized(path, length, how, writable);
+        OwnedFd fd = MappedFile.OpenSized(path, length, how, writable);
         byte* reservation = null;
         ulong reserved = 0;
         try
@@ -89,7 +87,7 @@ public sealed unsafe class MappedImage : IMemoryImage
                 _ = LibC.munmap(reservation, (size_t)(ulong)reserved);
             }
 
-            _ = LibC.close(fd);
+            fd.Dispose();
             throw;
         }
     }
@@ -97,7 +95,7 @@ public sealed unsafe class MappedImage : IMemoryImage
     private string? Map(ulong length)
     {
         int prot = LibC.PROT_READ | (_writable ? LibC.PROT_WRITE : 0);
-        if (LibC.mmap(_base, (size_t)RoundUp(length), prot, LibC.MAP_SHARED | LibC.MAP_FIXED, _fd, 0) == LibC.MAP_FAILED)
+        if (LibC.mmap(_base, (size_t)RoundUp(length), prot, LibC.MAP_SHARED | LibC.MAP_FIXED, _fd.Value, 0) == LibC.MAP_FAILED)
         {
             return "cannot map " + _path + ": " + ErrnoExtensions.Last().Describe();
         }
@@ -125,7 +123,7 @@ public sealed unsafe class MappedImage : IMemoryImage
         if (length > Length)
         {
             // File first, mapping second: no page of the mapping is ever past the end of the file.
-            if (LibC.ftruncate(_fd, (long)length) < 0)
+            if (LibC.ftruncate(_fd.Value, (long)length) < 0)
             {
                 return "cannot grow " + _path + ": " + ErrnoExtensions.Last().Describe();
             }
@@ -150,7 +148,7 @@ public sealed unsafe class MappedImage : IMemoryImage
     public void Dispose()
     {
         _ = LibC.munmap(_base, (size_t)(ulong)_reserved);
-        _ = LibC.close(_fd);
+        _fd.Dispose();
     }
 
     private static ulong RoundUp(ulong bytes) => (bytes + Page - 1) & ~(Page - 1);

@@ -18,8 +18,8 @@ public sealed unsafe partial class QueueWorker
         IDeviceQueue ring = queue.Queue;
         ulong* counters = stackalloc ulong[2];
         Span<io_uring_cqe> cqes = stackalloc io_uring_cqe[ReapBatch];
-        ArmRead(uring, _kickFd, &counters[0], KickTag);
-        ArmRead(uring, _wakeFd, &counters[1], WakeTag);
+        ArmRead(uring, _kickFd.Value, &counters[0], KickTag);
+        ArmRead(uring, _wakeFd.Value, &counters[1], WakeTag);
         bool reportedBroken = false;
         long pollTicks = _dataPlane.PollMicroseconds * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
         long lastWork = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -120,11 +120,11 @@ public sealed unsafe partial class QueueWorker
         {
             if (cqe.user_data == KickTag)
             {
-                ArmRead(uring, _kickFd, &counters[0], KickTag);
+                ArmRead(uring, _kickFd.Value, &counters[0], KickTag);
             }
             else if (cqe.user_data == WakeTag)
             {
-                ArmRead(uring, _wakeFd, &counters[1], WakeTag);
+                ArmRead(uring, _wakeFd.Value, &counters[1], WakeTag);
             }
             else
             {

@@ -34,8 +34,8 @@ public sealed unsafe partial class QueueWorker
     private readonly BlkExecutor _executor;
     private readonly DataPlaneOptions _dataPlane;
     private readonly ulong _features;
-    private readonly int _kickFd;
-    private readonly int _wakeFd;
+    private readonly OwnedFd _kickFd;
+    private readonly OwnedFd _wakeFd;
     private readonly Thread _thread;
     private volatile bool _stop;
     private int _remapEpoch;
@@ -72,7 +72,7 @@ public sealed unsafe partial class QueueWorker
     /// <summary>Registers the kick eventfd with the kernel and starts the thread.</summary>
     public void Start()
     {
-        vduse_vq_eventfd kick = new() { index = _index, fd = _kickFd };
+        vduse_vq_eventfd kick = new() { index = _index, fd = _kickFd.Value };
         if (LibC.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_SETUP_KICKFD, &kick) < 0)
         {
             throw new VduseException("VDUSE_VQ_SETUP_KICKFD for queue " + _index + " failed: " + ErrnoExtensions.Last().Describe());
@@ -104,8 +104,8 @@ public sealed unsafe partial class QueueWorker
 
         vduse_vq_eventfd kick = new() { index = _index, fd = vduse_vq_eventfd.VDUSE_EVENTFD_DEASSIGN };
         _ = LibC.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_SETUP_KICKFD, &kick);
-        _ = LibC.close(_kickFd);
-        _ = LibC.close(_wakeFd);
+        _kickFd.Dispose();
+        _wakeFd.Dispose();
     }
 
     /// <summary>Set once the thread has its ring (and has resubmitted what a predecessor left), or has given up.</summary>

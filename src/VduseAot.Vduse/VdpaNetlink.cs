@@ -11,33 +11,36 @@ namespace VduseAot.Vduse;
 /// </summary>
 public sealed unsafe class VdpaNetlink : IDisposable
 {
-    private readonly int _fd;
+    private readonly OwnedFd _fd;
     private readonly ushort _family;
     private uint _sequence;
 
     /// <summary>Opens a generic-netlink socket and resolves the vdpa family.</summary>
     public VdpaNetlink()
     {
-        _fd = LibC.socket(LibC.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, Netlink.NETLINK_GENERIC);
-        if (_fd < 0)
-        {
-            throw new VduseException("cannot open a generic netlink socket: " + ErrnoExtensions.Last().Describe());
-        }
+        _fd = OwnedFd.FromResult(LibC.socket(LibC.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, Netlink.NETLINK_GENERIC))
+            ?? throw new VduseException("cannot open a generic netlink socket: " + ErrnoExtensions.Last().Describe());
 
-        sockaddr_nl addr = new() { nl_family = (ushort)(int)LibC.AF_NETLINK };
-        if (LibC.bind(_fd, (sockaddr*)&addr, (uint)sizeof(sockaddr_nl)) < 0)
+        try
         {
-            Errno e = ErrnoExtensions.Last();
-            _ = LibC.close(_fd);
-            throw new VduseException("cannot bind the netlink socket: " + e.Describe());
-        }
+            sockaddr_nl addr = new() { nl_family = (ushort)(int)LibC.AF_NETLINK };
+            if (LibC.bind(_fd.Value, (sockaddr*)&addr, (uint)sizeof(sockaddr_nl)) < 0)
+            {
+                throw new VduseException("cannot bind the netlink socket: " + ErrnoExtensions.Last().Describe());
+            }
 
-        // A kernel that does not answer within the control-message timeout is broken; do not hang forever.
-        long* timeout = stackalloc long[2];
-        timeout[0] = 60;
-        timeout[1] = 0;
-        _ = LibC.setsockopt(_fd, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, timeout, 16);
-        _family = ResolveFamily();
+            // A kernel that does not answer within the control-message timeout is broken; do not hang forever.
+            long* timeout = stackalloc long[2];
+            timeout[0] = 60;
+            timeout[1] = 0;
+            _ = LibC.setsockopt(_fd.Value, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, timeout, 16);
+            _family = ResolveFamily();
+        }
+        catch
+        {
+            _fd.Dispose();
+            throw;
+        }
     }
 
     /// <summary>VDPA_CMD_DEV_NEW on the "vduse" management device: binds the drivers (blocks while they probe).</summary>
@@ -118,7 +121,7 @@ public sealed unsafe class VdpaNetlink : IDisposable
         uint sequence = BinaryPrimitives.ReadUInt32LittleEndian(bytes.Slice(8));
         fixed (byte* p = bytes)
         {
-            if (LibC.send(_fd, p, bytes.Length, 0) < 0)
+            if (LibC.send(_fd.Value, p, bytes.Length, 0) < 0)
             {
                 return ErrnoExtensions.Last();
             }
@@ -130,7 +133,7 @@ public sealed unsafe class VdpaNetlink : IDisposable
             long n;
             fixed (byte* p = buffer)
             {
-                n = LibC.recv(_fd, p, buffer.Length, 0);
+                n = LibC.recv(_fd.Value, p, buffer.Length, 0);
             }
 
             if (n < 0)
@@ -175,5 +178,5 @@ public sealed unsafe class VdpaNetlink : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _ = LibC.close(_fd);
+    public void Dispose() => _fd.Dispose();
 }

@@ -35,7 +35,7 @@ public sealed unsafe partial class VduseBlkDevice
     {
         lock (_resizeGate)
         {
-            if (_deviceFd < 0 || _kernelLoop == null)
+            if (DeviceFd < 0 || _kernelLoop == null)
             {
                 throw new VduseException(_name + " is not serving");
             }
@@ -63,7 +63,7 @@ public sealed unsafe partial class VduseBlkDevice
                 throw new VduseException("VDUSE_DEV_SET_CONFIG (capacity) failed: " + e2.Describe());
             }
 
-            if (LibC.ioctl(_deviceFd, VduseUapi.VDUSE_DEV_INJECT_CONFIG_IRQ, null) < 0)
+            if (LibC.ioctl(DeviceFd, VduseUapi.VDUSE_DEV_INJECT_CONFIG_IRQ, null) < 0)
             {
                 // EINVAL before DRIVER_OK (--no-attach): the driver reads the new capacity when it probes.
                 Errno e3 = ErrnoExtensions.Last();
@@ -87,6 +87,6 @@ public sealed unsafe partial class VduseBlkDevice
 
         // The config space is little-endian (virtio 1.x), like the host.
         *(ulong*)(buffer + sizeof(vduse_config_data)) = sectors;
-        return LibC.ioctl(_deviceFd, VduseUapi.VDUSE_DEV_SET_CONFIG, buffer) < 0 ? ErrnoExtensions.Last() : Errno.OK;
+        return LibC.ioctl(DeviceFd, VduseUapi.VDUSE_DEV_SET_CONFIG, buffer) < 0 ? ErrnoExtensions.Last() : Errno.OK;
     }
 }

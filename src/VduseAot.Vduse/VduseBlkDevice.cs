@@ -22,7 +22,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     private VduseControlDevice? _controlDevice;
     private VdpaNetlink? _netlink;
     private KernelMessageLoop? _kernelLoop;
-    private int _deviceFd = -1;
+    private OwnedFd? _device;
     private bool _created;
     private bool _attached;
     private readonly DeviceStateOptions _stateOptions;
@@ -77,7 +77,10 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     private static string NodePath(string name) => "/dev/vduse/" + name;
 
     /// <summary>Opens the device's node; -1 with errno set on failure (EBUSY: another process has it open).</summary>
-    private static int OpenNode(string name) => Sys.Open(NodePath(name), LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
+    private static OwnedFd? OpenNode(string name) => OwnedFd.FromResult(Sys.Open(NodePath(name), LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0));
+
+    /// <summary>The open device node, borrowed by the kernel loop and the queue threads; -1 when closed.</summary>
+    private int DeviceFd => _device?.Value ?? -1;
 
     /// <summary>
     /// Creates the VDUSE device, sets up its queues and starts answering the kernel; or, when a device
@@ -106,11 +109,11 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         _created = true;
         _state = StateFile.Create(StatePath, identity);
         _state.OwnerPid = Environment.ProcessId;
-        _deviceFd = OpenDevice();
+        _device = OpenDevice();
         for (uint i = 0; i < _config.Queues; i++)
         {
             vduse_vq_config vq = new() { index = i, max_size = _config.QueueSize };
-            if (LibC.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_SETUP, &vq) < 0)
+            if (LibC.ioctl(DeviceFd, VduseUapi.VDUSE_VQ_SETUP, &vq) < 0)
             {
                 throw new VduseException("VDUSE_VQ_SETUP for queue " + i + " failed: " + ErrnoExtensions.Last().Describe());
             }
@@ -130,8 +133,8 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     private void TakeOver(DeviceIdentity identity)
     {
         StateFile? state = StateFile.Open(StatePath, out string? problem);
-        int fd = OpenNode(_name);
-        if (fd < 0)
+        OwnedFd? fd = OpenNode(_name);
+        if (fd is null)
         {
             Errno e = ErrnoExtensions.Last();
             int owner = state?.OwnerPid ?? 0;
@@ -146,7 +149,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         if (refusal != null)
         {
             // Closing our descriptor hands any message we might have been sent back to the queue.
-            _ = LibC.close(fd);
+            fd.Dispose();
             state?.Dispose();
             throw new VduseException(refusal);
         }
@@ -155,11 +158,11 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         {
             Log.Write(LogLevel.Warn, _name, problem + "; --force: taking the device over without its requests in flight");
             state = StateFile.Create(StatePath, identity);
-            state.Status = DriverLooksLive(fd) ? (byte)0x0f : (byte)0;
+            state.Status = DriverLooksLive(fd.Value) ? (byte)0x0f : (byte)0;
             mode = QueueStart.Adopt;
         }
 
-        _deviceFd = fd;
+        _device = fd;
         _created = true;
         _state = state;
         TookOver = true;
@@ -175,13 +178,11 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     public static void CheckNotServed(string name, int ownerPid)
     {
         // Opening and closing is harmless: nothing was read, so nothing is handed back to the kernel.
-        int fd = OpenNode(name);
-        if (fd < 0)
+        using OwnedFd? fd = OpenNode(name);
+        if (fd is null)
         {
             throw new VduseException(OpenRefusal(name, ErrnoExtensions.Last(), ownerPid));
         }
-
-        _ = LibC.close(fd);
     }
 
     /// <summary>The refusal for a device left without a usable state file.</summary>
@@ -208,7 +209,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
 
     private void StartKernelLoop(QueueStart mode)
     {
-        _kernelLoop = new KernelMessageLoop(_name, _deviceFd, _config.Queues, _executor, _dataPlane, _state, mode);
+        _kernelLoop = new KernelMessageLoop(_name, DeviceFd, _config.Queues, _executor, _dataPlane, _state, mode);
         FinishedStats = _kernelLoop.Finished;
         _kernelLoop.Start();
     }
@@ -275,13 +276,13 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         };
     }
 
-    private int OpenDevice()
+    private OwnedFd OpenDevice()
     {
         // devtmpfs creates the node synchronously, but a udev-managed /dev may lag a little.
         for (int attempt = 0; ; attempt++)
         {
-            int fd = OpenNode(_name);
-            if (fd >= 0)
+            OwnedFd? fd = OpenNode(_name);
+            if (fd is not null)
             {
                 return fd;
             }
@@ -409,10 +410,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
 
     private void CloseDevice()
     {
-        if (_deviceFd >= 0)
-        {
-            _ = LibC.close(_deviceFd);
-            _deviceFd = -1;
-        }
+        _device?.Dispose();
+        _device = null;
     }
 }

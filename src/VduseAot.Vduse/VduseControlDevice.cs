@@ -15,36 +15,56 @@ public sealed unsafe class VduseControlDevice : IDisposable
     /// <summary>Path of the control node.</summary>
     public const string ControlPath = "/dev/vduse/control";
 
-    private readonly int _fd;
+    private readonly OwnedFd _fd;
 
     /// <summary>Opens the control node and settles on the API version this code speaks.</summary>
     public VduseControlDevice()
     {
-        _fd = Sys.Open(ControlPath, LibC.O_RDWR | LibC.O_CLOEXEC, 0);
-        if (_fd < 0)
+        _fd = OpenControlNode();
+        try
         {
-            Errno e = ErrnoExtensions.Last();
-            throw new VduseException(e switch
-            {
-                Errno.ENOENT or Errno.ENODEV => ControlPath + " does not exist: load the vduse kernel module (modprobe vduse)",
-                Errno.EACCES or Errno.EPERM => "no permission to open " + ControlPath + " (" + e.Describe() + "): run vduse-blk as root"
-                    + " (sudo, or the systemd unit in contrib/); it needs read-write access to " + ControlPath + " and CAP_NET_ADMIN to attach the disk",
-                _ => "cannot open " + ControlPath + ": " + e.Describe(),
-            });
+            ApiVersion = NegotiateApiVersion(_fd.Value);
+        }
+        catch
+        {
+            _fd.Dispose();
+            throw;
+        }
+    }
+
+    private static OwnedFd OpenControlNode()
+    {
+        OwnedFd? fd = OwnedFd.FromResult(Sys.Open(ControlPath, LibC.O_RDWR | LibC.O_CLOEXEC, 0));
+        if (fd is not null)
+        {
+            return fd;
         }
 
+        Errno e = ErrnoExtensions.Last();
+        throw new VduseException(e switch
+        {
+            Errno.ENOENT or Errno.ENODEV => ControlPath + " does not exist: load the vduse kernel module (modprobe vduse)",
+            Errno.EACCES or Errno.EPERM => "no permission to open " + ControlPath + " (" + e.Describe() + "): run vduse-blk as root"
+                + " (sudo, or the systemd unit in contrib/); it needs read-write access to " + ControlPath + " and CAP_NET_ADMIN to attach the disk",
+            _ => "cannot open " + ControlPath + ": " + e.Describe(),
+        });
+    }
+
+    private static ulong NegotiateApiVersion(int fd)
+    {
         ulong version = 0;
-        if (LibC.ioctl(_fd, VduseUapi.VDUSE_GET_API_VERSION, &version) < 0)
+        if (LibC.ioctl(fd, VduseUapi.VDUSE_GET_API_VERSION, &version) < 0)
         {
             throw new VduseException("VDUSE_GET_API_VERSION failed: " + ErrnoExtensions.Last().Describe());
         }
 
-        ApiVersion = Math.Min(version, VduseUapi.VDUSE_API_VERSION);
-        ulong chosen = ApiVersion;
-        if (LibC.ioctl(_fd, VduseUapi.VDUSE_SET_API_VERSION, &chosen) < 0)
+        ulong chosen = Math.Min(version, VduseUapi.VDUSE_API_VERSION);
+        if (LibC.ioctl(fd, VduseUapi.VDUSE_SET_API_VERSION, &chosen) < 0)
         {
             throw new VduseException("VDUSE_SET_API_VERSION " + chosen + " failed: " + ErrnoExtensions.Last().Describe());
         }
+
+        return chosen;
     }
 
     /// <summary>The negotiated API version.</summary>
@@ -65,7 +85,7 @@ public sealed unsafe class VduseControlDevice : IDisposable
         dev->vq_align = 4096;
         dev->config_size = (uint)config.Length;
         config.CopyTo(new Span<byte>(buffer + sizeof(vduse_dev_config), config.Length));
-        return LibC.ioctl(_fd, VduseUapi.VDUSE_CREATE_DEV, buffer) < 0 ? ErrnoExtensions.Last() : Errno.OK;
+        return LibC.ioctl(_fd.Value, VduseUapi.VDUSE_CREATE_DEV, buffer) < 0 ? ErrnoExtensions.Last() : Errno.OK;
     }
 
     /// <summary>VDUSE_DESTROY_DEV. Returns the errno (EBUSY while the device is attached or open).</summary>
@@ -73,7 +93,7 @@ public sealed unsafe class VduseControlDevice : IDisposable
     {
         byte* buffer = stackalloc byte[vduse_dev_config.VDUSE_NAME_MAX];
         WriteName(buffer, name);
-        return LibC.ioctl(_fd, VduseUapi.VDUSE_DESTROY_DEV, buffer) < 0 ? ErrnoExtensions.Last() : Errno.OK;
+        return LibC.ioctl(_fd.Value, VduseUapi.VDUSE_DESTROY_DEV, buffer) < 0 ? ErrnoExtensions.Last() : Errno.OK;
     }
 
     private static void WriteName(byte* destination, string name)
@@ -84,5 +104,5 @@ public sealed unsafe class VduseControlDevice : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _ = LibC.close(_fd);
+    public void Dispose() => _fd.Dispose();
 }
