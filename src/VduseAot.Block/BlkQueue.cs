@@ -11,11 +11,13 @@ namespace VduseAot.Block;
 /// when their io_uring completion is passed to <see cref="OnCompletion"/>, in any order. Owned by one
 /// thread; allocates only in its constructor.
 /// </summary>
-public sealed unsafe class BlkQueue<TMem> : IDisposable
+public sealed unsafe class BlkQueue<TMem> : IDisposable, IRequestFinisher
     where TMem : struct, IGuestMemory
 {
     private readonly BlkExecutor _executor;
     private readonly IBlockQueueIo _io;
+    private readonly IConnectionQueueIo? _connection;
+    private readonly int _maxSegments;
     private readonly SlotMemory _slotMemory;
     private readonly BlkSlot[] _slots;
     private readonly ushort[] _free;
@@ -29,6 +31,7 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable
         _executor = executor;
         _io = executor.Backend.OpenQueue(uring);
         int maxSegments = BlkLimits.SlotSegments(ring.Size);
+        _maxSegments = maxSegments;
         _slotMemory = new SlotMemory(ring.Size, BlkSlot.StorageBytes(maxSegments, BlkLimits.MaxZeroingSegments));
         _slots = new BlkSlot[ring.Size];
         _free = new ushort[ring.Size];
@@ -39,6 +42,8 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable
         }
 
         _freeCount = ring.Size;
+        _connection = _io as IConnectionQueueIo;
+        _connection?.Attach(this);
     }
 
     /// <summary>The virtqueue, whatever its layout.</summary>
@@ -75,6 +80,7 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable
             Start(slot);
         }
 
+        _connection?.Flush();
         Queue.FlushUsed();
         return popped;
     }
@@ -100,6 +106,12 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable
     /// <summary>Handles an io_uring completion whose user_data came from <see cref="BlkQueueUserDataCodec"/>; the caller publishes.</summary>
     public void OnCompletion(ulong userData, int result)
     {
+        if (_connection != null && BlkQueueUserDataCodec.IsConnection(userData))
+        {
+            _connection.OnConnectionCompletion(BlkQueueUserDataCodec.ConnectionTag(userData), result);
+            return;
+        }
+
         BlkSlot slot = _slots[BlkQueueUserDataCodec.Slot(userData)];
         byte status = _io.Complete(slot, BlkQueueUserDataCodec.Tag(userData), result);
         if (status != BlkStatus.Pending)
@@ -107,6 +119,18 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable
             Finish(slot, status);
         }
     }
+
+    /// <inheritdoc />
+    int IRequestFinisher.SlotCount => _slots.Length;
+
+    /// <inheritdoc />
+    int IRequestFinisher.MaxSegments => _maxSegments;
+
+    /// <inheritdoc />
+    BlkSlot IRequestFinisher.Slot(ushort index) => _slots[index];
+
+    /// <inheritdoc />
+    void IRequestFinisher.Finish(ushort index, byte status) => Finish(_slots[index], status);
 
     private void Finish(BlkSlot slot, byte status)
     {

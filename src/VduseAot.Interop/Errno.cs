@@ -57,6 +57,26 @@ public enum Errno
     EOPNOTSUPP = 95,
     /// <summary>ETIMEDOUT.</summary>
     ETIMEDOUT = 110,
+    /// <summary>EPIPE.</summary>
+    EPIPE = 32,
+    /// <summary>ETIME.</summary>
+    ETIME = 62,
+    /// <summary>ENETUNREACH.</summary>
+    ENETUNREACH = 101,
+    /// <summary>ECONNRESET.</summary>
+    ECONNRESET = 104,
+    /// <summary>ENOTCONN.</summary>
+    ENOTCONN = 107,
+    /// <summary>ESHUTDOWN.</summary>
+    ESHUTDOWN = 108,
+    /// <summary>ECONNREFUSED.</summary>
+    ECONNREFUSED = 111,
+    /// <summary>EHOSTUNREACH.</summary>
+    EHOSTUNREACH = 113,
+    /// <summary>EINPROGRESS.</summary>
+    EINPROGRESS = 115,
+    /// <summary>ECANCELED.</summary>
+    ECANCELED = 125,
 }
 
 /// <summary>Reading and describing errno after a failed call.</summary>

@@ -112,6 +112,10 @@ public struct io_uring_sqe
     [FieldOffset(28)] public uint fsync_flags;
     /// <summary>Poll mask for IORING_OP_POLL_ADD, little-endian word order (union with rw_flags).</summary>
     [FieldOffset(28)] public uint poll32_events;
+    /// <summary>MSG_* flags for the socket opcodes (union with rw_flags).</summary>
+    [FieldOffset(28)] public uint msg_flags;
+    /// <summary>IORING_TIMEOUT_* flags (union with rw_flags).</summary>
+    [FieldOffset(28)] public uint timeout_flags;
     /// <summary>IORING_ASYNC_CANCEL_* flags (union with rw_flags).</summary>
     [FieldOffset(28)] public uint cancel_flags;
     /// <summary>IORING_URING_CMD_* flags (union with rw_flags).</summary>
@@ -142,6 +146,16 @@ public struct io_uring_cqe
     public int res;
     /// <summary>IORING_CQE_F_* flags.</summary>
     public uint flags;
+}
+
+/// <summary>struct __kernel_timespec: the 64-bit time of IORING_OP_TIMEOUT, whatever the libc's time_t.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct __kernel_timespec
+{
+    /// <summary>Seconds.</summary>
+    public long tv_sec;
+    /// <summary>Nanoseconds.</summary>
+    public long tv_nsec;
 }
 
 /// <summary>struct io_uring_probe_op: one opcode's entry in an IORING_REGISTER_PROBE answer.</summary>

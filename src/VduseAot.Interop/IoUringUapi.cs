@@ -109,6 +109,12 @@ public static class IoUringUapi
     public const byte IORING_OP_WRITE_FIXED = 5;
     /// <summary>IORING_OP_POLL_ADD: one-shot poll of a descriptor (5.1).</summary>
     public const byte IORING_OP_POLL_ADD = 6;
+    /// <summary>IORING_OP_SENDMSG: sendmsg(2) (5.3).</summary>
+    public const byte IORING_OP_SENDMSG = 9;
+    /// <summary>IORING_OP_RECVMSG: recvmsg(2) (5.3).</summary>
+    public const byte IORING_OP_RECVMSG = 10;
+    /// <summary>IORING_OP_TIMEOUT: completes after a time or a count of completions (5.4).</summary>
+    public const byte IORING_OP_TIMEOUT = 11;
     /// <summary>IORING_OP_ASYNC_CANCEL: cancel the request with a given user_data (5.5).</summary>
     public const byte IORING_OP_ASYNC_CANCEL = 14;
     /// <summary>IORING_OP_FALLOCATE (5.6).</summary>
@@ -117,6 +123,10 @@ public static class IoUringUapi
     public const byte IORING_OP_READ = 22;
     /// <summary>IORING_OP_WRITE: non-vectored write (5.6).</summary>
     public const byte IORING_OP_WRITE = 23;
+    /// <summary>IORING_OP_SEND: send(2) (5.6).</summary>
+    public const byte IORING_OP_SEND = 26;
+    /// <summary>IORING_OP_RECV: recv(2) (5.6).</summary>
+    public const byte IORING_OP_RECV = 27;
     /// <summary>IORING_OP_URING_CMD: a driver-specific command (5.19).</summary>
     public const byte IORING_OP_URING_CMD = 46;
 

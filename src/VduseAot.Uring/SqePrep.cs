@@ -97,6 +97,48 @@ public static unsafe class SqePrep
         sqe->user_data = userData;
     }
 
+    /// <summary>IORING_OP_SENDMSG (5.3): sendmsg(fd, msg, msgFlags); res is bytes sent. <paramref name="msg"/> and its iovecs must stay valid until the completion.</summary>
+    public static void SendMsg(io_uring_sqe* sqe, int fd, msghdr* msg, uint msgFlags, ulong userData, SqeFlags flags = SqeFlags.None)
+        => Socket(sqe, IoUringUapi.IORING_OP_SENDMSG, fd, msg, 1, msgFlags, userData, flags);
+
+    /// <summary>IORING_OP_RECVMSG (5.3): recvmsg(fd, msg, msgFlags); res is bytes received, 0 when the peer closed.</summary>
+    public static void RecvMsg(io_uring_sqe* sqe, int fd, msghdr* msg, uint msgFlags, ulong userData, SqeFlags flags = SqeFlags.None)
+        => Socket(sqe, IoUringUapi.IORING_OP_RECVMSG, fd, msg, 1, msgFlags, userData, flags);
+
+    /// <summary>IORING_OP_SEND (5.6): send(fd, buffer, length, msgFlags).</summary>
+    public static void Send(io_uring_sqe* sqe, int fd, void* buffer, uint length, uint msgFlags, ulong userData, SqeFlags flags = SqeFlags.None)
+        => Socket(sqe, IoUringUapi.IORING_OP_SEND, fd, buffer, length, msgFlags, userData, flags);
+
+    /// <summary>IORING_OP_RECV (5.6): recv(fd, buffer, length, msgFlags); res 0 when the peer closed.</summary>
+    public static void Recv(io_uring_sqe* sqe, int fd, void* buffer, uint length, uint msgFlags, ulong userData, SqeFlags flags = SqeFlags.None)
+        => Socket(sqe, IoUringUapi.IORING_OP_RECV, fd, buffer, length, msgFlags, userData, flags);
+
+    /// <summary>
+    /// IORING_OP_TIMEOUT (5.4): completes with -ETIME once <paramref name="time"/> (relative) has passed;
+    /// the timespec must stay valid until the completion. No completion count: only the clock ends it.
+    /// </summary>
+    public static void Timeout(io_uring_sqe* sqe, __kernel_timespec* time, ulong userData, SqeFlags flags = SqeFlags.None)
+    {
+        sqe->opcode = IoUringUapi.IORING_OP_TIMEOUT;
+        sqe->flags = (byte)flags;
+        sqe->fd = -1;
+        sqe->addr = (ulong)time;
+        sqe->len = 1;
+        sqe->off = 0;
+        sqe->user_data = userData;
+    }
+
+    private static void Socket(io_uring_sqe* sqe, byte opcode, int fd, void* addr, uint len, uint msgFlags, ulong userData, SqeFlags flags)
+    {
+        sqe->opcode = opcode;
+        sqe->flags = (byte)flags;
+        sqe->fd = fd;
+        sqe->addr = (ulong)addr;
+        sqe->len = len;
+        sqe->msg_flags = msgFlags;
+        sqe->user_data = userData;
+    }
+
     /// <summary>
     /// IORING_OP_ASYNC_CANCEL (5.5): cancels the request submitted with <paramref name="targetUserData"/>.
     /// res is 0 (cancelled; the target completes with -ECANCELED), -ENOENT (not found) or -EALREADY (running).

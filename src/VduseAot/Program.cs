@@ -12,7 +12,7 @@ public static class Program
         vduse-blk: serve a virtio-blk disk to the Linux kernel through VDUSE.
 
         Usage:
-          vduse-blk serve --name NAME (--ram SIZE | --file PATH [--size SIZE] [--direct] | --null SIZE) [options]
+          vduse-blk serve --name NAME (--ram SIZE | --file PATH [--size SIZE] [--direct] | --null SIZE | --nbd URI) [options]
           vduse-blk list [--state-dir DIR] [--json]
           vduse-blk stats NAME [--state-dir DIR] [--json | --prometheus]
           vduse-blk resize NAME SIZE [--force] [--state-dir DIR] [--json]
@@ -26,6 +26,10 @@ public static class Program
             --size SIZE               capacity; a regular file is created or extended to it
             --direct                  open with O_DIRECT (the page cache is bypassed)
           --null SIZE                 reads return zeroes, writes are dropped (for benchmarks)
+          --nbd URI                   serve an NBD export: nbd://HOST[:PORT]/EXPORT (port 10809) or
+                                      nbd+unix:///EXPORT?socket=PATH; the size comes from the server
+            --reconnect-timeout SECONDS  how long a request waits for a lost server before it fails
+                                      with an I/O error (default 30; 0: at once); reconnecting goes on
           --queues N                  virtqueues, one thread each (default 1)
           --cpus LIST                 CPUs for the queue threads, e.g. 0-3,6; queue i runs on the
                                       i-th (round robin); default: spread over the allowed CPUs

@@ -99,6 +99,7 @@ public static class ServeCommand
     {
         BackendKind.Ram => "ram",
         BackendKind.Null => "null",
+        BackendKind.Nbd => "nbd " + options.NbdUri!.Text,
         _ => "file " + System.IO.Path.GetFullPath(options.FilePath!),
     };
 
@@ -122,9 +123,12 @@ public static class ServeCommand
 
         DeviceIdentity running = state.Identity;
         state.Dispose();
-        ulong? capacity = options.Backend == BackendKind.File
-            ? options.FileSize ?? MappedFile.SizeOf(options.FilePath!)
-            : options.Device.CapacityBytes;
+        ulong? capacity = options.Backend switch
+        {
+            BackendKind.File => options.FileSize ?? MappedFile.SizeOf(options.FilePath!),
+            BackendKind.Nbd => null, // the server's, checked against the state once it answers
+            _ => options.Device.CapacityBytes,
+        };
         DeviceIdentity requested = running with
         {
             Backend = BackendIdentity(options),
@@ -176,6 +180,25 @@ public static class ServeCommand
         return 0;
     }
 
+    private static Network.Nbd.NbdBackend OpenNbd(ServeOptions options)
+    {
+        try
+        {
+            var nbd = Network.Nbd.NbdBackend.Open(options.NbdUri!, options.Device.ReadOnly, options.Device.LogicalBlockSize, options.Device.Queues,
+                options.ReconnectTimeoutSeconds, message => Log.Write(LogLevel.Warn, options.Name, message), out string? readOnlyReason);
+            if (readOnlyReason != null)
+            {
+                Log.Write(LogLevel.Warn, options.Name, readOnlyReason);
+            }
+
+            return nbd;
+        }
+        catch (BackendException e)
+        {
+            throw new VduseException(e.Message, e);
+        }
+    }
+
     private static unsafe IBlockBackend OpenBackend(ServeOptions options, StateDirectory stateDir, bool existing)
     {
         switch (options.Backend)
@@ -188,6 +211,8 @@ public static class ServeCommand
                 return new RamBackend(MappedImage.Open(stateDir.RamImagePath(options.Name), options.Device.CapacityBytes, existing ? ImageOpen.KeepSameSize : ImageOpen.Fresh), options.Device.ReadOnly, "ram");
             case BackendKind.Null:
                 return new NullBackend(options.Device.CapacityBytes, options.Device.ReadOnly);
+            case BackendKind.Nbd:
+                return OpenNbd(options);
             default:
                 try
                 {

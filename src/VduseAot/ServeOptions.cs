@@ -18,6 +18,8 @@ public enum BackendKind
     File,
     /// <summary>--null SIZE.</summary>
     Null,
+    /// <summary>--nbd URI.</summary>
+    Nbd,
 }
 
 /// <summary>The parsed `serve` command line.</summary>
@@ -31,6 +33,12 @@ public sealed partial class ServeOptions
 
     /// <summary>--file PATH.</summary>
     public string? FilePath { get; private set; }
+
+    /// <summary>--nbd URI.</summary>
+    public Network.Nbd.NbdUri? NbdUri { get; private set; }
+
+    /// <summary>--reconnect-timeout SECONDS: how long a request waits for a lost server (network backends).</summary>
+    public int ReconnectTimeoutSeconds { get; private set; } = 30;
 
     /// <summary>--size SIZE for --file.</summary>
     public ulong? FileSize { get; private set; }
@@ -82,6 +90,12 @@ public sealed partial class ServeOptions
             o.FilePath = v;
             o.ChooseBackend(BackendKind.File, n);
         }),
+        new("--nbd", true, (o, n, v) =>
+        {
+            o.NbdUri = Network.Nbd.NbdUri.TryParse(v, out string? error) ?? throw new UsageException("--nbd: " + error);
+            o.ChooseBackend(BackendKind.Nbd, n);
+        }),
+        new("--reconnect-timeout", true, (o, n, v) => o.ReconnectTimeoutSeconds = (int)OptionText.Number(n, v, 0, 86_400)),
         new("--size", true, (o, n, v) => o.FileSize = OptionText.Size(n, v)),
         new("--direct", false, (o, _, _) => o.Direct = true),
         new("--sqpoll", false, (o, _, _) => o.SqPoll = true),
@@ -230,7 +244,7 @@ public sealed partial class ServeOptions
     {
         if (Backend != BackendKind.None)
         {
-            throw new UsageException(option + " given with another backend: choose one of --ram, --file, --null");
+            throw new UsageException(option + " given with another backend: choose one of --ram, --file, --null, --nbd");
         }
 
         Backend = kind;
@@ -255,12 +269,17 @@ public sealed partial class ServeOptions
 
         if (Backend == BackendKind.None)
         {
-            throw new UsageException("serve needs a backend: --ram SIZE, --file PATH or --null SIZE");
+            throw new UsageException("serve needs a backend: --ram SIZE, --file PATH, --null SIZE or --nbd URI");
         }
 
         if (Backend != BackendKind.File && (FileSize.HasValue || Direct))
         {
             throw new UsageException((Direct ? "--direct" : "--size") + " applies to --file only");
+        }
+
+        if (Backend == BackendKind.Nbd)
+        {
+            return; // the server tells the size
         }
 
         ulong size = Backend == BackendKind.File ? FileSize ?? Device.LogicalBlockSize : Device.CapacityBytes;

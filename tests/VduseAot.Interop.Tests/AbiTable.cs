@@ -578,5 +578,15 @@ internal static class AbiTable
         t.ConstErrno("EOPNOTSUPP", Errno.EOPNOTSUPP);
         t.ConstErrno("EROFS", Errno.EROFS);
         t.ConstErrno("ETIMEDOUT", Errno.ETIMEDOUT);
+        t.ConstErrno("EPIPE", Errno.EPIPE);
+        t.ConstErrno("ETIME", Errno.ETIME);
+        t.ConstErrno("ENETUNREACH", Errno.ENETUNREACH);
+        t.ConstErrno("ECONNRESET", Errno.ECONNRESET);
+        t.ConstErrno("ENOTCONN", Errno.ENOTCONN);
+        t.ConstErrno("ESHUTDOWN", Errno.ESHUTDOWN);
+        t.ConstErrno("ECONNREFUSED", Errno.ECONNREFUSED);
+        t.ConstErrno("EHOSTUNREACH", Errno.EHOSTUNREACH);
+        t.ConstErrno("EINPROGRESS", Errno.EINPROGRESS);
+        t.ConstErrno("ECANCELED", Errno.ECANCELED);
     }
 }

@@ -416,6 +416,8 @@ int main(void)
     FIELD("io_uring_sqe", S, addr);
     FIELD("io_uring_sqe", S, len);
     FIELD("io_uring_sqe", S, rw_flags);
+    FIELD("io_uring_sqe", S, msg_flags);
+    FIELD("io_uring_sqe", S, timeout_flags);
     FIELD("io_uring_sqe", S, fsync_flags);
     FIELD("io_uring_sqe", S, poll32_events);
     FIELD("io_uring_sqe", S, cancel_flags);
@@ -434,6 +436,11 @@ int main(void)
 #undef S
 
     /* With CQE32-capable headers cqe ends in a flexible big_cqe[], which sizeof does not count. */
+#define S struct __kernel_timespec
+    SIZE("__kernel_timespec", S);
+    FIELD("__kernel_timespec", S, tv_sec);
+    FIELD("__kernel_timespec", S, tv_nsec);
+#undef S
 #define S struct io_uring_cqe
     SIZE("io_uring_cqe", S);
     FIELD("io_uring_cqe", S, user_data);
@@ -720,10 +727,15 @@ int main(void)
     CONST(IORING_OP_READ_FIXED);
     CONST(IORING_OP_WRITE_FIXED);
     CONST(IORING_OP_POLL_ADD);
+    CONST(IORING_OP_SENDMSG);
+    CONST(IORING_OP_RECVMSG);
+    CONST(IORING_OP_TIMEOUT);
     CONST(IORING_OP_ASYNC_CANCEL);
     CONST(IORING_OP_FALLOCATE);
     CONST(IORING_OP_READ);
     CONST(IORING_OP_WRITE);
+    CONST(IORING_OP_SEND);
+    CONST(IORING_OP_RECV);
     CONST(IORING_OP_URING_CMD);
     CONST(IOSQE_FIXED_FILE);
     CONST(IOSQE_IO_DRAIN);
@@ -827,5 +839,15 @@ int main(void)
     CONST(EOPNOTSUPP);
     CONST(EROFS);
     CONST(ETIMEDOUT);
+    CONST(EPIPE);
+    CONST(ETIME);
+    CONST(ENETUNREACH);
+    CONST(ECONNRESET);
+    CONST(ENOTCONN);
+    CONST(ESHUTDOWN);
+    CONST(ECONNREFUSED);
+    CONST(EHOSTUNREACH);
+    CONST(EINPROGRESS);
+    CONST(ECANCELED);
     return 0;
 }

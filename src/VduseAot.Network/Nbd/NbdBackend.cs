@@ -1,0 +1,121 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+using VduseAot.Block;
+using VduseAot.Interop;
+using VduseAot.Uring;
+
+namespace VduseAot.Network.Nbd;
+
+/// <summary>
+/// A disk whose bytes live on an NBD server. Opening connects once to learn the export (size, flags,
+/// block sizes) and to fail early with the server's own words; each queue thread then gets its own
+/// connection (<see cref="NbdQueueIo"/>), made by the connector thread, which also remakes lost ones.
+/// </summary>
+public sealed class NbdBackend : IBlockBackend
+{
+    private const int OpenTimeoutMs = 10_000;
+    private readonly Action<string> _log;
+    private int _queues;
+
+    private NbdBackend(NbdUri uri, NbdExport export, bool readOnly, int reconnectTimeoutSeconds, Action<string> log)
+    {
+        Uri = uri;
+        Export = export;
+        ReadOnly = readOnly;
+        ReconnectTimeoutTicks = reconnectTimeoutSeconds * Stopwatch.Frequency;
+        _log = log;
+        Connector = new NbdConnector(uri, export, log);
+    }
+
+    /// <summary>The server and export.</summary>
+    public NbdUri Uri { get; }
+
+    /// <summary>What the server said about the export at start-up; every reconnection must agree.</summary>
+    public NbdExport Export { get; }
+
+    /// <summary>How long a request may wait for a lost connection to come back (0: it fails at once).</summary>
+    public long ReconnectTimeoutTicks { get; }
+
+    internal NbdConnector Connector { get; }
+
+    /// <inheritdoc />
+    public ulong CapacityBytes => Export.Size;
+
+    /// <inheritdoc />
+    public bool ReadOnly { get; }
+
+    /// <inheritdoc />
+    public BlkBackendFeatures Features =>
+        (Export.CanTrim ? BlkBackendFeatures.Discard : 0) | (Export.CanWriteZeroes ? BlkBackendFeatures.WriteZeroes : 0);
+
+    /// <summary>Connections remade after a loss, over all queues.</summary>
+    public long Reconnects => Connector.Reconnects;
+
+    /// <summary>
+    /// Connects to <paramref name="uri"/> and checks the export against the device: a multiple of
+    /// <paramref name="logicalBlockSize"/>, one connection per queue only where the server allows
+    /// several. A read-only export is served read-only (<paramref name="readOnlyReason"/> says so).
+    /// Throws <see cref="BackendException"/> naming the server and the reason.
+    /// </summary>
+    public static NbdBackend Open(NbdUri uri, bool readOnly, uint logicalBlockSize, int queues, int reconnectTimeoutSeconds,
+        Action<string> log, out string? readOnlyReason)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        NbdExport export;
+        try
+        {
+            (OwnedFd probe, export) = NbdConnector.Open(uri, OpenTimeoutMs);
+            Disconnect(probe, export);
+        }
+        catch (NetworkException e)
+        {
+            throw new BackendException(e.Message);
+        }
+
+        string where = "export '" + uri.Export + "' on " + uri.Endpoint;
+        if (export.Size == 0 || export.Size % logicalBlockSize != 0)
+        {
+            throw new BackendException(where + ": size " + export.Size + " is not a positive multiple of the logical block size " + logicalBlockSize);
+        }
+
+        if (export.MinimumBlock > logicalBlockSize)
+        {
+            throw new BackendException(where + " needs requests of at least " + export.MinimumBlock + " bytes: serve it with --logical-block-size " + export.MinimumBlock);
+        }
+
+        if (queues > 1 && !export.CanMultiConn)
+        {
+            throw new BackendException(where + " does not allow more than one connection (no NBD_FLAG_CAN_MULTI_CONN): serve it with --queues 1");
+        }
+
+        readOnlyReason = export.ReadOnly && !readOnly ? where + " is read-only: serving it read-only" : null;
+        return new NbdBackend(uri, export, readOnly || export.ReadOnly, reconnectTimeoutSeconds, log);
+    }
+
+    private static unsafe void Disconnect(OwnedFd socket, NbdExport export)
+    {
+        byte* disc = stackalloc byte[NbdWire.ExtendedRequestBytes];
+        int length = NbdWire.WriteRequest(disc, export.ExtendedHeaders, NbdProto.NBD_CMD_DISC, 0, 0, 0, 0);
+        new BlockingSocket(socket.Value, "").TrySend(new ReadOnlySpan<byte>(disc, length));
+        socket.Dispose();
+    }
+
+    internal void Log(string message) => _log(message);
+
+    /// <inheritdoc />
+    public string Describe() => "nbd " + Uri.Text + " (" + SizeText.Format(CapacityBytes) + (ReadOnly ? ", read-only" : "")
+        + (Export.ExtendedHeaders ? ", extended headers" : Export.StructuredReplies ? ", structured replies" : "") + ")";
+
+    /// <inheritdoc />
+    public void Resize(ulong capacityBytes) =>
+        throw new BackendException("the size of an NBD export is the server's: resize it there (" + Uri.Text + ")");
+
+    /// <inheritdoc />
+    public IBlockQueueIo OpenQueue(IoUring? ring) =>
+        new NbdQueueIo(this, ring ?? throw new ArgumentNullException(nameof(ring), "the NBD backend needs the queue thread's io_uring"),
+            Interlocked.Increment(ref _queues) - 1);
+
+    /// <inheritdoc />
+    public void Dispose() => Connector.Dispose();
+}

@@ -1,0 +1,202 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using VduseAot.Block;
+using VduseAot.Interop;
+using VduseAot.Network.Nbd;
+using VduseAot.Testing;
+using Xunit;
+
+namespace VduseAot.Network.Tests;
+
+public sealed class NbdBackendTests
+{
+    public static TheoryData<bool, bool> Modes() => new()
+    {
+        { false, false }, // simple replies
+        { true, false },  // structured replies
+        { true, true },   // extended headers
+    };
+
+    private static FakeNbdBehaviour Mode(bool structured, bool extended) =>
+        new() { OfferStructuredReplies = structured, OfferExtendedHeaders = extended };
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void Handshake_learns_the_export(bool structured, bool extended)
+    {
+        using var rig = new NbdRig(behaviour: Mode(structured, extended));
+        Assert.Equal(4UL << 20, rig.Backend.CapacityBytes);
+        Assert.Equal(structured, rig.Backend.Export.StructuredReplies);
+        Assert.Equal(extended, rig.Backend.Export.ExtendedHeaders);
+        Assert.Equal(BlkBackendFeatures.Discard | BlkBackendFeatures.WriteZeroes, rig.Backend.Features);
+        Assert.False(rig.Backend.ReadOnly);
+    }
+
+    [Fact]
+    public void A_missing_export_quotes_the_server()
+    {
+        string dir = System.IO.Directory.CreateTempSubdirectory("vduse-nbd-").FullName;
+        using var server = new FakeNbdServer(System.IO.Path.Combine(dir, "s.sock"), 1 << 20);
+        NbdUri uri = NbdUri.TryParse("nbd+unix:///other?socket=" + server.SocketPath, out _)!;
+        var e = Assert.Throws<BackendException>(() => NbdBackend.Open(uri, false, 512, 1, 30, _ => { }, out _));
+        Assert.Contains("refused export 'other': NBD_REP_ERR_UNKNOWN: no export named 'other'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unreachable_server_names_the_address_and_errno()
+    {
+        NbdUri uri = NbdUri.TryParse("nbd+unix:///x?socket=/nonexistent/nbd.sock", out _)!;
+        var e = Assert.Throws<BackendException>(() => NbdBackend.Open(uri, false, 512, 1, 30, _ => { }, out _));
+        Assert.Equal("cannot connect to unix socket /nonexistent/nbd.sock: ENOENT (No such file or directory)", e.Message);
+    }
+
+    [Fact]
+    public void Several_queues_need_multi_conn()
+    {
+        string dir = System.IO.Directory.CreateTempSubdirectory("vduse-nbd-").FullName;
+        using var server = new FakeNbdServer(System.IO.Path.Combine(dir, "s.sock"), 1 << 20,
+            new FakeNbdBehaviour { Flags = NbdProto.NBD_FLAG_HAS_FLAGS | NbdProto.NBD_FLAG_SEND_FLUSH });
+        var e = Assert.Throws<BackendException>(() => NbdBackend.Open(server.Uri, false, 512, 2, 30, _ => { }, out _));
+        Assert.Contains("no NBD_FLAG_CAN_MULTI_CONN", e.Message, StringComparison.Ordinal);
+        using NbdBackend one = NbdBackend.Open(server.Uri, false, 512, 1, 30, _ => { }, out _);
+        Assert.Equal(BlkBackendFeatures.None, one.Features);
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void Writes_read_back_through_reordered_and_chunked_replies(bool structured, bool extended)
+    {
+        using var rig = new NbdRig(behaviour: Mode(structured, extended));
+        var rng = new Random(5);
+        var expected = new byte[rig.Backend.CapacityBytes];
+        for (int round = 0; round < 5; round++)
+        {
+            var writes = new List<BlkRequestLayout>();
+            for (int i = 0; i < 24; i++)
+            {
+                ulong sector = (ulong)rng.Next(0, 8000);
+                byte[] data = new byte[512 * rng.Next(1, 17)];
+                rng.NextBytes(data);
+                if (rng.Next(4) == 0)
+                {
+                    Array.Clear(data, 0, data.Length / 2); // gives the server holes to answer with
+                }
+
+                data.CopyTo(expected, (int)(sector * 512));
+                writes.Add(rig.Builder.AddReadable(VirtioBlk.VIRTIO_BLK_T_OUT, sector, data, pieces: rng.Next(1, 4)));
+                rig.RunUntilIdle(); // in order: overlapping writes must land in the order given
+            }
+
+            Assert.All(writes, w => Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(w)));
+            var reads = new List<(BlkRequestLayout Request, ulong Sector)>();
+            for (int i = 0; i < 32; i++)
+            {
+                ulong sector = (ulong)rng.Next(0, 8100);
+                reads.Add((rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, sector, 512u * (uint)rng.Next(1, 17), pieces: rng.Next(1, 4)), sector));
+            }
+
+            List<UsedEntry> used = rig.RunUntilIdle();
+            Assert.Equal(reads.Count, used.Count);
+            foreach ((BlkRequestLayout r, ulong sector) in reads)
+            {
+                Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(r));
+                Assert.True(expected.AsSpan((int)(sector * 512), (int)r.DataLength).SequenceEqual(rig.Builder.Data(r)));
+                Assert.Equal(r.DataLength + 1, used.Single(u => u.Id == r.Head).Length);
+            }
+        }
+
+        Assert.Equal(1, rig.Server.Connections - 1); // the probe, then the queue's own
+    }
+
+    [Fact]
+    public void Flush_trim_and_write_zeroes_reach_the_server()
+    {
+        using var rig = new NbdRig();
+        rig.Server.Disk.AsSpan().Fill(0xab);
+        BlkRequestLayout flush = rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_FLUSH, 0, 0);
+        BlkRequestLayout zero = rig.Builder.AddZeroing(VirtioBlk.VIRTIO_BLK_T_WRITE_ZEROES, [(8, 8, 0), (100, 4, 1)]);
+        BlkRequestLayout trim = rig.Builder.AddZeroing(VirtioBlk.VIRTIO_BLK_T_DISCARD, [(200, 16, 0)]);
+        rig.RunUntilIdle();
+        Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(flush));
+        Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(zero));
+        Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(trim));
+        Assert.Equal(1, rig.Server.Flushes);
+        Assert.True(rig.Server.Disk.AsSpan(8 * 512, 8 * 512).IndexOfAnyExcept((byte)0) < 0);
+        Assert.True(rig.Server.Disk.AsSpan(100 * 512, 4 * 512).IndexOfAnyExcept((byte)0) < 0);
+        Assert.True(rig.Server.Disk.AsSpan(200 * 512, 16 * 512).IndexOfAnyExcept((byte)0) < 0);
+        Assert.Equal(0xab, rig.Server.Disk[16 * 512]);
+    }
+
+    [Fact]
+    public void Requests_larger_than_the_maximum_payload_go_in_pieces()
+    {
+        using var rig = new NbdRig(behaviour: new FakeNbdBehaviour { MaxPayload = 4096 });
+        byte[] data = new byte[64 * 1024];
+        new Random(3).NextBytes(data);
+        BlkRequestLayout w = rig.Builder.AddReadable(VirtioBlk.VIRTIO_BLK_T_OUT, 16, data, pieces: 3);
+        rig.RunUntilIdle();
+        BlkRequestLayout r = rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, 16, (uint)data.Length, pieces: 5);
+        rig.RunUntilIdle();
+        Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(w));
+        Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(r));
+        Assert.True(data.AsSpan().SequenceEqual(rig.Builder.Data(r)));
+        Assert.True(rig.Server.Requests >= 32);
+    }
+
+    [Fact]
+    public void A_server_error_fails_that_request_only()
+    {
+        using var rig = new NbdRig(behaviour: new FakeNbdBehaviour { FailReadsAt = 4096 });
+        BlkRequestLayout bad = rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, 8, 4096);
+        BlkRequestLayout good = rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, 16, 4096);
+        rig.RunUntilIdle();
+        Assert.Equal(VirtioBlk.VIRTIO_BLK_S_IOERR, rig.Builder.Status(bad));
+        Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(good));
+        Assert.Equal(2, rig.Server.Connections); // no reconnection for an error reply
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(10)]
+    public void A_dropped_connection_resends_everything_not_answered(int dropAfter)
+    {
+        using var rig = new NbdRig(behaviour: new FakeNbdBehaviour { DropAfter = dropAfter, DroppingConnections = 4 });
+        var rng = new Random(dropAfter);
+        byte[] data = new byte[256 * 1024];
+        rng.NextBytes(data);
+        var writes = new List<BlkRequestLayout>();
+        for (int i = 0; i < 32; i++)
+        {
+            writes.Add(rig.Builder.AddReadable(VirtioBlk.VIRTIO_BLK_T_OUT, (ulong)i * 16, data.AsSpan(i * 8192, 8192)));
+        }
+
+        Assert.Equal(32, rig.RunUntilIdle().Count);
+        Assert.All(writes, w => Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(w)));
+        Assert.True(rig.Server.Disk.AsSpan(0, data.Length).SequenceEqual(data));
+        Assert.True(rig.Server.Connections >= 3, rig.Server.Connections + " connections");
+        Assert.True(rig.Backend.Reconnects >= 2);
+    }
+
+    [Fact]
+    public void A_garbage_reply_resets_the_connection_and_the_requests_complete()
+    {
+        using var rig = new NbdRig(behaviour: new FakeNbdBehaviour { GarbageAfter = 2, ReorderWindow = 1 });
+        rig.Server.Disk.AsSpan().Fill(7);
+        var reads = Enumerable.Range(0, 8).Select(i => rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, (ulong)i * 8, 4096)).ToList();
+        Assert.Equal(8, rig.RunUntilIdle().Count);
+        Assert.All(reads, r => Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(r)));
+        Assert.All(reads, r => Assert.True(rig.Builder.Data(r).IndexOfAnyExcept((byte)7) < 0));
+        Assert.Contains(rig.Logged, l => l.Contains("protocol error", StringComparison.Ordinal));
+        Assert.True(rig.Server.Connections >= 3);
+    }
+
+    [Fact]
+    public void With_reconnect_timeout_0_a_lost_connection_fails_its_requests_at_once()
+    {
+        using var rig = new NbdRig(behaviour: new FakeNbdBehaviour { DropAfter = 1, DroppingConnections = 2 }, reconnectTimeoutSeconds: 0);
+        var reads = Enumerable.Range(0, 4).Select(i => rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, (ulong)i * 8, 4096)).ToList();
+        Assert.Equal(4, rig.RunUntilIdle().Count);
+        Assert.Contains(reads, r => rig.Builder.Status(r) == VirtioBlk.VIRTIO_BLK_S_IOERR);
+    }
+}

@@ -1,0 +1,112 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using VduseAot.Block;
+using VduseAot.Network.Nbd;
+using VduseAot.Testing;
+using VduseAot.Uring;
+using VduseAot.Virtio;
+using Xunit;
+using io_uring_cqe = VduseAot.Interop.io_uring_cqe;
+
+namespace VduseAot.Network.Tests;
+
+/// <summary>
+/// A fake NBD server, an <see cref="NbdBackend"/> on it, and one queue driven as a queue thread drives
+/// it: guest RAM, fake driver, split ring, BlkQueue, a real io_uring for the socket.
+/// </summary>
+internal sealed class NbdRig : IDisposable
+{
+    private readonly io_uring_cqe[] _cqes = new io_uring_cqe[64];
+    private readonly string _dir = System.IO.Directory.CreateTempSubdirectory("vduse-nbd-").FullName;
+
+    public NbdRig(ulong size = 4 << 20, FakeNbdBehaviour? behaviour = null, int reconnectTimeoutSeconds = 30, ushort queueSize = 256)
+    {
+        Server = new FakeNbdServer(System.IO.Path.Combine(_dir, "nbd.sock"), size, behaviour);
+        Backend = NbdBackend.Open(Server.Uri, readOnly: false, 512, 1, reconnectTimeoutSeconds, Log, out string? reason);
+        Assert.Null(reason);
+        Ram = new GuestRam(16UL << 20);
+        Driver = new SplitDriver(Ram, queueSize);
+        Ring = Driver.CreateQueue();
+        Uring = new IoUring(256, new IoUringOptions { SingleIssuer = true, CoopTaskrun = true });
+        Executor = new BlkExecutor(Backend, "nbd-test");
+        Queue = new BlkQueue<FakeGuestMemory>(Ring, Executor, Uring);
+        Builder = new BlkRequestBuilder(Ram, Driver);
+    }
+
+    public FakeNbdServer Server { get; }
+
+    public NbdBackend Backend { get; }
+
+    public List<string> Logged { get; } = new();
+
+    private void Log(string message)
+    {
+        lock (Logged)
+        {
+            Logged.Add(message);
+        }
+    }
+
+    public GuestRam Ram { get; }
+
+    public SplitDriver Driver { get; }
+
+    public SplitQueue<FakeGuestMemory> Ring { get; }
+
+    public IoUring Uring { get; }
+
+    public BlkExecutor Executor { get; }
+
+    public BlkQueue<FakeGuestMemory> Queue { get; }
+
+    public BlkRequestBuilder Builder { get; }
+
+    /// <summary>Publishes, then serves as the queue thread does until nothing is available or in flight.</summary>
+    public List<UsedEntry> RunUntilIdle()
+    {
+        Driver.Publish();
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            int popped = Queue.Process(int.MaxValue);
+            Uring.Submit();
+            int reaped = 0;
+            int n;
+            while ((n = Uring.Reap(_cqes)) > 0)
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    Queue.OnCompletion(_cqes[i].user_data, _cqes[i].res);
+                }
+
+                reaped += n;
+            }
+
+            Ring.PublishUsed();
+            if (popped == 0 && reaped == 0)
+            {
+                if (Queue.InFlight == 0)
+                {
+                    break;
+                }
+
+                Uring.SubmitAndWait(1);
+            }
+
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), "queue did not go idle; in flight: " + Queue.InFlight);
+        }
+
+        return Driver.TakeUsed();
+    }
+
+    public void Dispose()
+    {
+        Queue.Dispose();
+        Uring.Dispose();
+        Backend.Dispose();
+        Server.Dispose();
+        Ram.Dispose();
+        System.IO.Directory.Delete(_dir, recursive: true);
+    }
+}
