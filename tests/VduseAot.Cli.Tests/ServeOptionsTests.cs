@@ -38,9 +38,12 @@ public class ServeOptionsTests
         Assert.Equal(("/srv/disk.img", 2UL << 30, true), (f.FilePath, f.FileSize, f.Direct));
         string[] none = ["--name", "d", "--null", "1T"];
         Assert.Equal(1UL << 40, Parse(none).Device.CapacityBytes);
+        string[] nbd = ["--name", "d", "--nbd", "nbd://127.0.0.1:10810/disk", "--reconnect-timeout", "5"];
+        ServeOptions n = Parse(nbd);
+        Assert.Equal((BackendKind.Nbd, "127.0.0.1", 10810, "disk", 5), (n.Backend, n.NbdUri!.Endpoint.Host, n.NbdUri.Endpoint.Port, n.NbdUri.Export, n.ReconnectTimeoutSeconds));
 
         // A new option fails this until the command lines above give it.
-        string[] all = [.. ram, .. file, .. none];
+        string[] all = [.. ram, .. file, .. none, .. nbd];
         var given = new System.Collections.Generic.SortedSet<string>(System.StringComparer.Ordinal);
         foreach (string a in all)
         {
@@ -118,6 +121,10 @@ public class ServeOptionsTests
     [InlineData("--name needs a value", "--ram", "1M", "--name")]
     [InlineData("clashes with the kernel's per-queue", "--name", "vq3", "--ram", "1M")]
     [InlineData("must be 1-255 characters", "--name", "a/b", "--ram", "1M")]
+    [InlineData("--nbd: 'disk.img' is not an NBD URI", "--name", "d", "--nbd", "disk.img")]
+    [InlineData("--nbd: nbd+unix:///x: nbd+unix:// needs ?socket=PATH", "--name", "d", "--nbd", "nbd+unix:///x")]
+    [InlineData("choose one of --ram, --file, --null, --nbd", "--name", "d", "--nbd", "nbd://h/x", "--ram", "1M")]
+    [InlineData("--reconnect-timeout '-1' must be a number from 0 to 86400", "--name", "d", "--nbd", "nbd://h/x", "--reconnect-timeout", "-1")]
     [InlineData("not a positive multiple of the logical block size", "--name", "d", "--ram", "1000")]
     [InlineData("not a positive multiple of the logical block size", "--name", "d", "--ram", "6K", "--logical-block-size", "4096")]
     public void RejectsBadInputWithOneLine(string expected, params string[] args)

@@ -254,6 +254,8 @@ internal static class AbiTable
         t.Field<io_uring_sqe>(nameof(io_uring_sqe.addr));
         t.Field<io_uring_sqe>(nameof(io_uring_sqe.len));
         t.Field<io_uring_sqe>(nameof(io_uring_sqe.rw_flags));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.msg_flags));
+        t.Field<io_uring_sqe>(nameof(io_uring_sqe.timeout_flags));
         t.Field<io_uring_sqe>(nameof(io_uring_sqe.fsync_flags));
         t.Field<io_uring_sqe>(nameof(io_uring_sqe.poll32_events));
         t.Field<io_uring_sqe>(nameof(io_uring_sqe.cancel_flags));
@@ -265,6 +267,10 @@ internal static class AbiTable
         t.Field<io_uring_sqe>(nameof(io_uring_sqe.splice_fd_in));
         t.Field<io_uring_sqe>(nameof(io_uring_sqe.file_index));
         t.Field<io_uring_sqe>(nameof(io_uring_sqe.addr3));
+
+        t.Struct<__kernel_timespec>();
+        t.Field<__kernel_timespec>(nameof(__kernel_timespec.tv_sec));
+        t.Field<__kernel_timespec>(nameof(__kernel_timespec.tv_nsec));
 
         t.Struct<io_uring_cqe>();
         t.Field<io_uring_cqe>(nameof(io_uring_cqe.user_data));
@@ -477,10 +483,15 @@ internal static class AbiTable
         t.Const("IORING_OP_READ_FIXED", IoUringUapi.IORING_OP_READ_FIXED);
         t.Const("IORING_OP_WRITE_FIXED", IoUringUapi.IORING_OP_WRITE_FIXED);
         t.Const("IORING_OP_POLL_ADD", IoUringUapi.IORING_OP_POLL_ADD);
+        t.Const("IORING_OP_SENDMSG", IoUringUapi.IORING_OP_SENDMSG);
+        t.Const("IORING_OP_RECVMSG", IoUringUapi.IORING_OP_RECVMSG);
+        t.Const("IORING_OP_TIMEOUT", IoUringUapi.IORING_OP_TIMEOUT);
         t.Const("IORING_OP_ASYNC_CANCEL", IoUringUapi.IORING_OP_ASYNC_CANCEL);
         t.Const("IORING_OP_FALLOCATE", IoUringUapi.IORING_OP_FALLOCATE);
         t.Const("IORING_OP_READ", IoUringUapi.IORING_OP_READ);
         t.Const("IORING_OP_WRITE", IoUringUapi.IORING_OP_WRITE);
+        t.Const("IORING_OP_SEND", IoUringUapi.IORING_OP_SEND);
+        t.Const("IORING_OP_RECV", IoUringUapi.IORING_OP_RECV);
         t.Const("IORING_OP_URING_CMD", IoUringUapi.IORING_OP_URING_CMD);
         t.Const("IOSQE_FIXED_FILE", IoUringUapi.IOSQE_FIXED_FILE);
         t.Const("IOSQE_IO_DRAIN", IoUringUapi.IOSQE_IO_DRAIN);
