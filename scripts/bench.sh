@@ -111,7 +111,7 @@ bench_vm() {
 
     local stage=$tmp/extra
     mkdir -p "$stage"
-    "$repo/scripts/bench/trixie-tools.sh" "$stage"
+    "$repo/scripts/vm/trixie-tools.sh" "$stage"
     mkdir -p "$stage/bench" "$stage/scenarios"
     install -m 0755 "$repo/scripts/bench/guest/scenarios/bench-vm.sh" "$stage/scenarios/bench-vm.sh"
     cat >"$stage/bench/config" <<EOF
