@@ -111,7 +111,8 @@ bench_vm() {
 
     local stage=$tmp/extra
     mkdir -p "$stage"
-    "$repo/scripts/bench/trixie-tools.sh" "$stage"
+    # The peer; run.sh adds the NBD tools (trixie-tools.sh's default set) itself.
+    "$repo/scripts/vm/trixie-tools.sh" "$stage" usr/bin/qemu-storage-daemon
     mkdir -p "$stage/bench" "$stage/scenarios"
     install -m 0755 "$repo/scripts/bench/guest/scenarios/bench-vm.sh" "$stage/scenarios/bench-vm.sh"
     cat >"$stage/bench/config" <<EOF

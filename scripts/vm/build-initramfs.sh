@@ -4,28 +4,31 @@
 # util-linux tools with their shared libraries, the kernel modules from
 # fetch-kernel.sh, the vduse-blk binary, the guest init and the scenarios.
 #
-# Usage: build-initramfs.sh --binary PATH --out FILE [--extra DIR]
-#   --extra DIR  copied over the root last (extra tools, data, scenarios)
+# Usage: build-initramfs.sh --binary PATH --out FILE [--extra DIR]...
+#   --extra DIR  copied over the root last (extra tools, data, scenarios); may
+#                be repeated, later ones over earlier ones
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${VDUSE_VM_CACHE:-$repo/.cache/vm}
 
-usage() { echo "usage: $0 --binary PATH --out FILE [--extra DIR]" >&2; exit 2; }
-binary="" out="" extra=""
+usage() { echo "usage: $0 --binary PATH --out FILE [--extra DIR]..." >&2; exit 2; }
+binary="" out="" extras=()
 while (($#)); do
     case "$1" in
         --binary) binary=${2:?}; shift 2 ;;
         --out) out=${2:?}; shift 2 ;;
-        --extra) extra=${2:?}; shift 2 ;;
+        --extra) extras+=("${2:?}"); shift 2 ;;
         -h | --help) usage ;;
         *) echo "build-initramfs: unknown argument $1" >&2; usage ;;
     esac
 done
 [[ -n $binary && -n $out ]] || usage
 [[ -f $binary && -x $binary ]] || { echo "build-initramfs: $binary is not an executable file" >&2; exit 1; }
-[[ -z $extra || -d $extra ]] || { echo "build-initramfs: --extra $extra is not a directory" >&2; exit 1; }
+for extra in "${extras[@]}"; do
+    [[ -d $extra ]] || { echo "build-initramfs: --extra $extra is not a directory" >&2; exit 1; }
+done
 [[ -s $cache/modules.order ]] || { echo "build-initramfs: no modules in $cache (run fetch-kernel.sh)" >&2; exit 1; }
 
 busybox=$(command -v busybox || true)
@@ -122,9 +125,9 @@ ln -s /proc/mounts "$stage/etc/mtab"
 echo 'root:x:0:0:root:/root:/bin/sh' >"$stage/etc/passwd"
 echo 'root:x:0:' >"$stage/etc/group"
 
-if [[ -n $extra ]]; then
+for extra in "${extras[@]}"; do
     cp -a "$extra/." "$stage/"
-fi
+done
 
 # --- archive -------------------------------------------------------------------------
 # /dev/console must exist before /init runs or the kernel starts init without

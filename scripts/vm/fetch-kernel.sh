@@ -25,8 +25,8 @@ esac
 
 # Modules the harness needs, in the order we would like them when the
 # dependency graph leaves a choice.  VDUSE stack first, then virtio_blk that
-# binds the vDPA device, then loop/brd for later scenarios.
-WANTED=(vhost_iotlb vdpa vduse virtio_vdpa virtio_blk loop brd)
+# binds the vDPA device, then loop/brd/nbd for later scenarios.
+WANTED=(vhost_iotlb vdpa vduse virtio_vdpa virtio_blk loop brd nbd)
 
 mkdir -p "$cache"
 # Two runs sharing a cache must not extract over each other.
@@ -35,6 +35,8 @@ flock 9
 
 have_all() {
     [[ -s $cache/vmlinuz && -s $cache/modules.order && -s $cache/kernel.version ]] || return 1
+    # A cache made for a shorter WANTED list is extracted again (the .deb is kept).
+    grep -qxF "wanted=${WANTED[*]}" "$cache/kernel.version" || return 1
     local m
     while IFS= read -r m; do
         [[ -s $cache/modules/$m ]] || return 1
@@ -179,6 +181,7 @@ cp "$config" "$cache/config"
     echo "version=$version"
     echo "kver=$kver"
     echo "ext4=$ext4"
+    echo "wanted=${WANTED[*]}"
 } >"$cache/kernel.version"
 
 echo "fetch-kernel: $pkg $version ready in $cache (ext4=$ext4)" >&2

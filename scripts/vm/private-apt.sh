@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by fetch-kernel.sh and bench/trixie-tools.sh: an apt state of our own for another Debian
+# Sourced by fetch-kernel.sh and trixie-tools.sh: an apt state of our own for another Debian
 # suite, so packages can be downloaded from it without adding that suite to the host's sources
 # (which would let host installs pick its packages).
 

@@ -25,14 +25,16 @@ the vduse-blk binary PATH.  Exits 0 only if the guest reports
   --smp, --mem        vCPUs (default 2) and MiB of guest memory (default 2048)
   --timeout           whole VM run, qemu is killed after it (default 1800)
   --scenario-timeout  per-scenario guard inside the guest (default 600)
-  --extra DIR         copied over the initramfs root (see build-initramfs.sh)
+  --extra DIR         copied over the initramfs root (see build-initramfs.sh);
+                      may be repeated.  The trixie NBD tools (trixie-tools.sh)
+                      are always in, under /opt/trixie with wrappers in /usr
   --shell             interactive shell on the console after the scenarios
   --mttcg             one host thread per vCPU (faster, but flaky: see run.sh)
 Cache: ${VDUSE_VM_CACHE:-<repo>/.cache/vm}; console log: <cache>/console.log
 EOF
     exit "$status"
 }
-binary="" scenarios=all smp=2 mem=2048 timeout=1800 scenario_timeout=600 extra="" shell=0
+binary="" scenarios=all smp=2 mem=2048 timeout=1800 scenario_timeout=600 extras=() shell=0
 tcg_thread=single
 while (($#)); do
     case "$1" in
@@ -42,7 +44,7 @@ while (($#)); do
         --mem) mem=${2:?}; shift 2 ;;
         --timeout) timeout=${2:?}; shift 2 ;;
         --scenario-timeout) scenario_timeout=${2:?}; shift 2 ;;
-        --extra) extra=${2:?}; shift 2 ;;
+        --extra) extras+=("${2:?}"); shift 2 ;;
         --shell) shell=1; shift ;;
         --mttcg) tcg_thread=multi; shift ;;
         -h | --help) usage 0 ;;
@@ -67,8 +69,11 @@ flock -n 8 || { echo "run.sh: waiting for another run.sh using $cache" >&2; floc
 
 initrd=$cache/initramfs.cpio
 log=$cache/console.log
-build_args=(--binary "$binary" --out "$initrd")
-[[ -n $extra ]] && build_args+=(--extra "$extra")
+# The NBD servers and client (nbdkit, qemu-nbd, qemu-img, nbd-client) scenarios
+# use: downloaded and staged once into the cache, a no-op after that.
+"$here/trixie-tools.sh" "$cache/trixie-stage"
+build_args=(--binary "$binary" --out "$initrd" --extra "$cache/trixie-stage")
+for extra in "${extras[@]}"; do build_args+=(--extra "$extra"); done
 "$here/build-initramfs.sh" "${build_args[@]}"
 
 # Two QEMU 7.2 TCG problems made ~20% of boots oops (measured over 15-40 boots

@@ -6,6 +6,8 @@
 # first in PATH, so real tools are always called by full path:
 #   /usr/bin/fio /usr/sbin/mke2fs /usr/sbin/e2fsck /usr/sbin/blockdev
 #   /usr/sbin/losetup /usr/sbin/blkdiscard
+# and Debian trixie's NBD tools (scripts/vm/trixie-tools.sh; helpers at the end):
+#   /usr/bin/nbdkit /usr/bin/qemu-nbd /usr/bin/qemu-img /usr/sbin/nbd-client
 
 VDUSE_BLK=${VDUSE_BLK:-/usr/bin/vduse-blk}
 READY_TIMEOUT=${READY_TIMEOUT:-60} # seconds for the "ready" line
@@ -13,6 +15,8 @@ STOP_TIMEOUT=${STOP_TIMEOUT:-30}   # seconds for exit after SIGTERM
 
 NAME="" DEV="" PID="" DAEMON_OUT="" DAEMON_ERR=""
 CLEANUP_MOUNTS="" CLEANUP_AFTER=""
+# NBD servers still running (pids), their logs, and /dev/nbdN still attached, for _lib_cleanup.
+NBD_SERVERS="" NBD_LOGS="" NBD_ATTACHED="" NBD_LOADED=0
 
 log() { echo "--- $*"; }
 fail() {
@@ -318,6 +322,19 @@ _lib_cleanup() {
         kill -KILL "$PID" 2>/dev/null || true
         if [ "$_rc" -ne 0 ]; then daemon_stderr >&2; fi
     fi
+    # NBD disks before their servers (a disk whose server is gone waits out its timeout), then nbd.
+    for _d in $NBD_ATTACHED; do "$NBD_CLIENT" -d "$_d" >/dev/null 2>&1 || true; done
+    for _p in $NBD_SERVERS; do
+        kill -TERM "$_p" 2>/dev/null || true
+        poll_until 10 proc_gone "$_p" || kill -KILL "$_p" 2>/dev/null || true
+    done
+    # A disk being torn down still holds the module for a moment.
+    if [ "$NBD_LOADED" = 1 ]; then poll_until 5 rmmod nbd 2>/dev/null || true; fi
+    if [ "$_rc" -ne 0 ]; then
+        for _f in $NBD_LOGS; do
+            if [ -s "$_f" ]; then echo "$_f:" && sed 's/^/    /' "$_f"; fi >&2
+        done
+    fi
     # Scenario-specific teardown after the daemon is gone (e.g. "rmmod brd").
     if [ -n "$CLEANUP_AFTER" ]; then eval "$CLEANUP_AFTER" || true; fi
     exit "$_rc"
@@ -411,3 +428,150 @@ mount_brd_ext4() {
     mount -t ext4 "$1" "$2" || fail "mount $1 on $2 failed"
     CLEANUP_MOUNTS=$2
 }
+
+# --- NBD servers and the kernel NBD client ----------------------------------------------------
+# An ADDR is a TCP port on 127.0.0.1 (digits; lo is brought up) or a unix socket path (from /).
+NBDKIT=/usr/bin/nbdkit QEMU_NBD=/usr/bin/qemu-nbd QEMU_IMG=/usr/bin/qemu-img NBD_CLIENT=/usr/sbin/nbd-client
+NBDKIT_PID="" QEMU_NBD_PID=""
+
+# _drop LIST WORD: the space-separated LIST without WORD.
+_drop() {
+    _dl=""
+    for _w in $1; do [ "$_w" = "$2" ] || _dl="$_dl $_w"; done
+    echo "$_dl"
+}
+
+# need_tool PATH: fails the scenario if the trixie tool PATH is not in the initramfs.
+need_tool() {
+    [ -x "$1" ] || fail "$1 missing from the initramfs (staged by scripts/vm/trixie-tools.sh from run.sh)"
+}
+
+# nbd_listening ADDR: something listens on ADDR (read from /proc/net: no connection is made, which
+# a server could count as its one client).
+nbd_listening() {
+    case "$1" in
+        /*) awk -v p="$1" '$4 == "00010000" && $NF == p { f = 1 } END { exit !f }' /proc/net/unix ;;
+        *) awk -v a="0100007F:$(printf '%04X' "$1")" '$2 == a && $4 == "0A" { f = 1 } END { exit !f }' /proc/net/tcp ;;
+    esac
+}
+
+# _start_server WHAT ADDR CMD...: CMD in the background (output in /tmp/WHAT-ADDR.log, printed if
+# the scenario fails), waits until it listens on ADDR; sets SERVER_PID. Fails if CMD exits first.
+_start_server() {
+    _ss_what=$1 _ss_addr=$2
+    shift 2
+    _ss_log=/tmp/$_ss_what-$(echo "$_ss_addr" | tr / _).log
+    case "$_ss_addr" in
+        /*) rm -f "$_ss_addr" ;; # nbdkit leaves its socket behind
+        *[!0-9]* | "") fail "$_ss_what: '$_ss_addr' is neither a port nor a socket path" ;;
+        *) loopback_up ;;
+    esac
+    ! nbd_listening "$_ss_addr" || fail "$_ss_what: something already listens on $_ss_addr"
+    log "start: $*"
+    "$@" >"$_ss_log" 2>&1 &
+    SERVER_PID=$!
+    NBD_SERVERS="$NBD_SERVERS $SERVER_PID" NBD_LOGS="$NBD_LOGS $_ss_log"
+    poll_until "$READY_TIMEOUT" _server_up ||
+        fail "$_ss_what not listening on $_ss_addr after ${READY_TIMEOUT}s (its log follows)"
+    log "$_ss_what listening on $_ss_addr (pid $SERVER_PID)"
+}
+_server_up() {
+    nbd_listening "$_ss_addr" && return 0
+    proc_alive "$SERVER_PID" && return 1
+    NBD_SERVERS=$(_drop "$NBD_SERVERS" "$SERVER_PID")
+    _rc=0
+    wait "$SERVER_PID" || _rc=$?
+    fail "$_ss_what exited (rc=$_rc) before listening on $_ss_addr (its log follows)"
+}
+
+# stop_server PID WHAT: SIGTERM, and the server must exit 0 within STOP_TIMEOUT.
+stop_server() {
+    [ -n "$1" ] || fail "stop $2: not running"
+    kill -TERM "$1" || fail "cannot signal $2 (pid $1)"
+    poll_until "$STOP_TIMEOUT" proc_gone "$1" || fail "$2 (pid $1) still running ${STOP_TIMEOUT}s after SIGTERM"
+    NBD_SERVERS=$(_drop "$NBD_SERVERS" "$1")
+    _rc=0
+    wait "$1" || _rc=$?
+    [ "$_rc" -eq 0 ] || fail "$2 (pid $1) exited rc=$_rc after SIGTERM (want 0)"
+    log "stopped: $2 (pid $1)"
+}
+
+# start_nbdkit ADDR ARGS...: nbdkit -f on ADDR with ARGS (filters, plugin, its parameters), e.g.
+# start_nbdkit 10809 --filter=delay memory 64M delay-write=10ms; sets NBDKIT_PID.
+start_nbdkit() {
+    need_tool "$NBDKIT"
+    _sn_addr=$1
+    shift
+    case "$_sn_addr" in
+        /*) _start_server nbdkit "$_sn_addr" "$NBDKIT" -f -U "$_sn_addr" "$@" ;;
+        *) _start_server nbdkit "$_sn_addr" "$NBDKIT" -f -i 127.0.0.1 -p "$_sn_addr" "$@" ;;
+    esac
+    NBDKIT_PID=$SERVER_PID
+}
+# stop_nbdkit [PID]: stops that nbdkit (default: the last started).
+stop_nbdkit() {
+    stop_server "${1:-$NBDKIT_PID}" nbdkit
+    [ "${1:-$NBDKIT_PID}" != "$NBDKIT_PID" ] || NBDKIT_PID=""
+}
+
+# make_qcow2 IMAGE SIZE: an empty qcow2 image (SIZE as qemu-img takes it: 64M, 1G).
+make_qcow2() {
+    need_tool "$QEMU_IMG"
+    _out=$("$QEMU_IMG" create -q -f qcow2 "$1" "$2" 2>&1) || fail "qemu-img create -f qcow2 $1 $2 failed: $_out"
+}
+
+# start_qemu_nbd ADDR IMAGE [ARGS...]: qemu-nbd serving the qcow2 IMAGE on ADDR to up to 8 clients
+# at once and across reconnects (--shared=8 -t), ARGS before IMAGE; sets QEMU_NBD_PID.
+start_qemu_nbd() {
+    need_tool "$QEMU_NBD"
+    _sq_addr=$1 _sq_img=$2
+    shift 2
+    [ -f "$_sq_img" ] || fail "start_qemu_nbd: no image $_sq_img (make_qcow2 first)"
+    case "$_sq_addr" in
+        /*) set -- -k "$_sq_addr" "$@" ;;
+        *) set -- -b 127.0.0.1 -p "$_sq_addr" "$@" ;;
+    esac
+    _start_server qemu-nbd "$_sq_addr" "$QEMU_NBD" --shared=8 -t -f qcow2 "$@" "$_sq_img"
+    QEMU_NBD_PID=$SERVER_PID
+}
+# stop_qemu_nbd [PID]: stops that qemu-nbd (default: the last started).
+stop_qemu_nbd() {
+    stop_server "${1:-$QEMU_NBD_PID}" qemu-nbd
+    [ "${1:-$QEMU_NBD_PID}" != "$QEMU_NBD_PID" ] || QEMU_NBD_PID=""
+}
+
+# load_nbd [NBDS_MAX]: loads nbd (default 2 devices, /dev/nbd0...); unloaded when the scenario ends.
+load_nbd() {
+    [ -f /lib/modules-vm/nbd.ko ] || fail "/lib/modules-vm/nbd.ko missing from the initramfs (fetch-kernel.sh WANTED list)"
+    [ ! -d /sys/module/nbd ] || fail "nbd is already loaded (a previous scenario left it behind)"
+    _out=$(insmod /lib/modules-vm/nbd.ko nbds_max="${1:-2}" 2>&1) || fail "insmod nbd.ko nbds_max=${1:-2} failed: $_out"
+    NBD_LOADED=1
+    wait_until 5 "/dev/nbd0 after loading nbd" test -b /dev/nbd0
+}
+
+# nbd_attach DEV ADDR [ARGS...]: nbd-client connects DEV (/dev/nbdN) to the export "" on ADDR,
+# with ARGS (e.g. -b 4096, -C 4 connections); waits until DEV has the export's size.
+nbd_attach() {
+    need_tool "$NBD_CLIENT"
+    _na_dev=$1 _na_addr=$2
+    shift 2
+    [ -b "$_na_dev" ] || fail "$_na_dev is not a block device (load_nbd first)"
+    case "$_na_addr" in
+        /*) set -- -u "$_na_addr" "$_na_dev" -N '' "$@" ;;
+        *) set -- 127.0.0.1 "$_na_addr" "$_na_dev" -N '' "$@" ;;
+    esac
+    _out=$("$NBD_CLIENT" "$@" 2>&1) || fail "nbd-client $* failed: $_out"
+    NBD_ATTACHED="$NBD_ATTACHED $_na_dev"
+    wait_until 10 "$_na_dev to get a size after nbd-client" _nbd_sized "$_na_dev"
+    log "attached: $_na_dev to $_na_addr ($(/usr/sbin/blockdev --getsize64 "$_na_dev") bytes)"
+}
+_nbd_sized() { [ "$(cat "/sys/block/${1#/dev/}/size" 2>/dev/null || echo 0)" -gt 0 ]; }
+
+# nbd_detach DEV: nbd-client -d DEV; waits until DEV has no size (disconnected).
+nbd_detach() {
+    _out=$("$NBD_CLIENT" -d "$1" 2>&1) || fail "nbd-client -d $1 failed: $_out"
+    wait_until 10 "$1 to disconnect after nbd-client -d" _nbd_unsized "$1"
+    NBD_ATTACHED=$(_drop "$NBD_ATTACHED" "$1")
+    log "detached: $1"
+}
+_nbd_unsized() { ! _nbd_sized "$1"; }
