@@ -263,6 +263,7 @@ internal sealed class FakeNbdServer : IDisposable
                 return reply.ToArray();
             case NbdProto.NBD_CMD_FLUSH:
                 Flushes++;
+                error = offset != 0 || length != 0 ? 22u : 0; // as nbdkit: a flush has no range
                 break;
             case NbdProto.NBD_CMD_TRIM:
             case NbdProto.NBD_CMD_WRITE_ZEROES:

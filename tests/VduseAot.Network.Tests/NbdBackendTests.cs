@@ -114,6 +114,8 @@ public sealed class NbdBackendTests
     {
         using var rig = new NbdRig();
         rig.Server.Disk.AsSpan().Fill(0xab);
+        rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, 0, 4096); // leaves a length in the slot the flush reuses
+        rig.RunUntilIdle();
         BlkRequestLayout flush = rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_FLUSH, 0, 0);
         BlkRequestLayout zero = rig.Builder.AddZeroing(VirtioBlk.VIRTIO_BLK_T_WRITE_ZEROES, [(8, 8, 0), (100, 4, 1)]);
         BlkRequestLayout trim = rig.Builder.AddZeroing(VirtioBlk.VIRTIO_BLK_T_DISCARD, [(200, 16, 0)]);

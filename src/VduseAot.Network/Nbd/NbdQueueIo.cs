@@ -120,6 +120,7 @@ internal sealed unsafe partial class NbdQueueIo : IConnectionQueueIo
         c.Type = NbdProto.NBD_CMD_FLUSH;
         c.Flags = 0;
         c.Offset = 0;
+        c.Length = 0; // servers refuse a flush with a length (nbdkit: EINVAL)
         c.Base = c.End = 0;
         return Queue(slot.Index, ref c);
     }

@@ -1,0 +1,66 @@
+#!/bin/sh
+# The NBD backend against real servers in the guest: nbdkit's file plugin over a tmpfs image on
+# 127.0.0.1 (multi-conn, so one connection per queue, 2 queues) and qemu-nbd over a qcow2 image on
+# a unix socket (1 queue; it refuses names other than its own export). fio crc32c verify at 4k and 64k, discard and write-zeroes read back as
+# zeroes, mkfs.ext4 + e2fsck, and what the guest wrote is in the server's image after the daemon
+# stops. A bad URI exits 2, an unreachable server and a missing export exit 1 with the reason.
+set -eu
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. /scenarios/lib.sh
+
+MiB=1048576
+port=10809 sock=/tmp/vt90-qemu.sock dir=/tmp/vt90
+rm -rf "$dir"
+mkdir -p "$dir"
+
+# --- start-up errors ----------------------------------------------------------------------------
+expect_serve_fails() { # rc what ARGS...: serve exits with rc and a one-line reason containing what
+    _rc=$1 _what=$2
+    shift 2
+    _got=0
+    "$VDUSE_BLK" serve --name vt90bad "$@" >"$dir/bad.out" 2>"$dir/bad.err" || _got=$?
+    [ "$_got" -eq "$_rc" ] || fail "serve $* exited $_got, want $_rc: $(cat "$dir/bad.err")"
+    grep -q "$_what" "$dir/bad.err" || fail "serve $*: no '$_what' in: $(cat "$dir/bad.err")"
+    log "ok: serve $* exits $_rc: $(tail -n 1 "$dir/bad.err")"
+}
+loopback_up
+expect_serve_fails 2 "is not an NBD URI" --nbd disk.img
+expect_serve_fails 1 "cannot connect to 127.0.0.1:$port: ECONNREFUSED" --nbd "nbd://127.0.0.1:$port/"
+
+# --- nbdkit, file plugin on tmpfs, 2 queues -------------------------------------------------------
+dd if=/dev/zero of="$dir/disk.img" bs=1M count=0 seek=64 status=none
+start_nbdkit "$port" file "$dir/disk.img"
+
+start_daemon vt90nbdkit --nbd "nbd://127.0.0.1:$port/" --queues 2
+expect_eq "size (sectors)" "$(sysval "$(sysblk)/size")" 131072
+q=$(sysblk)/queue
+[ "$(sysval "$q/discard_max_bytes")" -gt 0 ] || fail "nbdkit's file plugin serves trim, but DISCARD is not offered"
+[ "$(sysval "$q/write_zeroes_max_bytes")" -gt 0 ] || fail "WRITE_ZEROES is not offered"
+run_fio_verify 4k
+run_fio_verify 64k
+
+dd if=/dev/urandom of="$dir/pat" bs=1M count=4 status=none
+dd if="$dir/pat" of="$DEV" bs=1M oflag=direct conv=fsync status=none || fail "pattern write to $DEV failed"
+/usr/sbin/blkdiscard -o $MiB -l $MiB "$DEV" || fail "blkdiscard failed"
+/usr/sbin/blkdiscard -z -o $((2 * MiB)) -l $MiB "$DEV" || fail "blkdiscard -z failed"
+expect_zero "discarded 1M..2M" "$DEV" $MiB $MiB direct
+expect_zero "zeroed 2M..3M" "$DEV" $((2 * MiB)) $MiB direct
+expect_eq "3M..4M still the pattern" "$(range_sha "$DEV" $((3 * MiB)) $MiB direct)" "$(range_sha "$dir/pat" $((3 * MiB)) $MiB)"
+stop_daemon
+expect_eq "the server's image holds 3M..4M" "$(range_sha "$dir/disk.img" $((3 * MiB)) $MiB)" "$(range_sha "$dir/pat" $((3 * MiB)) $MiB)"
+stop_nbdkit
+
+# --- qemu-nbd, qcow2, unix socket ------------------------------------------------------------------
+make_qcow2 "$dir/disk.qcow2" 128M
+start_qemu_nbd "$sock" "$dir/disk.qcow2"
+# nbdkit's file plugin serves any export name; qemu-nbd knows only its own ("").
+expect_serve_fails 1 "refused export 'nosuch': NBD_REP_ERR_UNKNOWN" --nbd "nbd+unix:///nosuch?socket=$sock"
+start_daemon vt90qemu --nbd "nbd+unix:///?socket=$sock"
+run_fio_verify 4k
+/usr/sbin/mkfs.ext4 -q -F "$DEV" || fail "mkfs.ext4 on $DEV failed"
+out=$(/usr/sbin/e2fsck -fn "$DEV" 2>&1) || fail "e2fsck after mkfs: $out"
+log "ok: mkfs.ext4 + e2fsck -fn on $DEV"
+stop_daemon
+stop_qemu_nbd
+out=$("$QEMU_IMG" check -q "$dir/disk.qcow2" 2>&1) || fail "qemu-img check: $out"
+rm -rf "$dir"
