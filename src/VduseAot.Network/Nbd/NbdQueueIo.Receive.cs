@@ -400,7 +400,12 @@ internal sealed unsafe partial class NbdQueueIo
         return Parse.Broken;
     }
 
-    private static void CopyToGuest(BlkSlot slot, ulong position, byte* from, uint bytes)
+    private static void CopyToGuest(BlkSlot slot, ulong position, byte* from, uint bytes) => FillGuest(slot, position, from, bytes);
+
+    private static void ZeroGuest(BlkSlot slot, ulong position, uint bytes) => FillGuest(slot, position, null, bytes);
+
+    /// <summary>Copies <paramref name="bytes"/> from <paramref name="from"/> (zeroes when null) into the slot's data at <paramref name="position"/>.</summary>
+    private static void FillGuest(BlkSlot slot, ulong position, byte* from, uint bytes)
     {
         for (int i = 0; i < slot.IovCount && bytes > 0; i++)
         {
@@ -412,26 +417,17 @@ internal sealed unsafe partial class NbdQueueIo
             }
 
             uint take = (uint)Math.Min(len - position, bytes);
-            Buffer.MemoryCopy(from, (byte*)slot.Iov[i].iov_base + position, take, take);
-            from += take;
-            bytes -= take;
-            position = 0;
-        }
-    }
-
-    private static void ZeroGuest(BlkSlot slot, ulong position, uint bytes)
-    {
-        for (int i = 0; i < slot.IovCount && bytes > 0; i++)
-        {
-            ulong len = slot.Iov[i].iov_len;
-            if (position >= len)
+            byte* to = (byte*)slot.Iov[i].iov_base + position;
+            if (from == null)
             {
-                position -= len;
-                continue;
+                new Span<byte>(to, (int)take).Clear();
+            }
+            else
+            {
+                Buffer.MemoryCopy(from, to, take, take);
+                from += take;
             }
 
-            uint take = (uint)Math.Min(len - position, bytes);
-            new Span<byte>((byte*)slot.Iov[i].iov_base + position, (int)take).Clear();
             bytes -= take;
             position = 0;
         }
