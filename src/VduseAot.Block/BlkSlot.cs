@@ -119,19 +119,6 @@ public sealed unsafe class BlkSlot
     {
         Offset += bytes;
         Remaining -= bytes;
-        iovec* iov = Iov;
-        while (bytes > 0 && IovFirst < IovCount)
-        {
-            ulong len = iov[IovFirst].iov_len;
-            if (bytes < len)
-            {
-                iov[IovFirst].iov_base = (byte*)iov[IovFirst].iov_base + bytes;
-                iov[IovFirst].iov_len = (size_t)(len - bytes);
-                return;
-            }
-
-            bytes -= len;
-            IovFirst++;
-        }
+        IovFirst = IovecCursor.Advance(Iov, IovFirst, IovCount, bytes);
     }
 }

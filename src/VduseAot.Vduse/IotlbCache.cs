@@ -93,16 +93,18 @@ public sealed unsafe class IotlbCache
     {
         Misses++;
         vduse_iotlb_entry entry = new() { start = iova, last = iova };
-        using OwnedFd? fd = OwnedFd.FromResult(LibC.ioctl(_deviceFd, VduseUapi.VDUSE_IOTLB_GET_FD, &entry));
-        if (fd is null)
+        int fd = LibC.ioctl(_deviceFd, VduseUapi.VDUSE_IOTLB_GET_FD, &entry);
+        if (fd < 0)
         {
             return -1;
         }
 
         int prot = ((entry.perm & VduseUapi.VDUSE_ACCESS_RO) != 0 ? LibC.PROT_READ : 0) | ((entry.perm & VduseUapi.VDUSE_ACCESS_WO) != 0 ? LibC.PROT_WRITE : 0);
         nuint size = (nuint)(entry.last - entry.start + 1);
-        // The mapping keeps the region's file; the descriptor is closed when this returns.
-        void* host = LibC.mmap(null, (size_t)(ulong)size, prot, LibC.MAP_SHARED, fd.Value, (long)entry.offset);
+        // The mapping keeps the region's file, so the descriptor goes at once. Closed by hand, not
+        // through an OwnedFd: a miss runs on the queue thread, which allocates nothing after start-up.
+        void* host = LibC.mmap(null, (size_t)(ulong)size, prot, LibC.MAP_SHARED, fd, (long)entry.offset);
+        _ = LibC.close(fd);
         if (host == LibC.MAP_FAILED || entry.start > iova || entry.last < iova)
         {
             if (host != LibC.MAP_FAILED)

@@ -38,14 +38,6 @@ internal sealed unsafe partial class NbdQueueIo
 
     private int SocketFd => _socket?.Value ?? -1;
 
-    /// <summary>"connected", "connecting" or "closing", for stats.</summary>
-    public string StateName => _state switch
-    {
-        ConnectionState.Connected => "connected",
-        ConnectionState.Closing => "closing",
-        _ => "connecting",
-    };
-
     /// <summary>Why the last connection was dropped, or the connector's last failure (null: none).</summary>
     public string? LastError => _dial.LastError ?? _lastDrop;
 
@@ -53,21 +45,6 @@ internal sealed unsafe partial class NbdQueueIo
 
     /// <summary>Connections lost so far.</summary>
     public long Drops { get; private set; }
-
-    /// <summary>Commands sent or waiting to be.</summary>
-    public int InFlight
-    {
-        get
-        {
-            int n = 0;
-            foreach (NbdCommand c in _commands)
-            {
-                n += c.State != NbdCommandState.Free ? 1 : 0;
-            }
-
-            return n;
-        }
-    }
 
     private void AskForConnection()
     {

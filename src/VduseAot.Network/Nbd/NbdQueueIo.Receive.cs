@@ -336,20 +336,7 @@ internal sealed unsafe partial class NbdQueueIo
     /// <summary>Accounts received payload bytes; true once the payload is complete.</summary>
     private bool AdvancePayload(uint received)
     {
-        while (received > 0 && _rxIovFirst < _rxIovCount)
-        {
-            ulong len = _rxIov[_rxIovFirst].iov_len;
-            if (received < len)
-            {
-                _rxIov[_rxIovFirst].iov_base = (byte*)_rxIov[_rxIovFirst].iov_base + received;
-                _rxIov[_rxIovFirst].iov_len = (size_t)(len - received);
-                return false;
-            }
-
-            received -= (uint)len;
-            _rxIovFirst++;
-        }
-
+        _rxIovFirst = IovecCursor.Advance(_rxIov, _rxIovFirst, _rxIovCount, received);
         if (_rxIovFirst < _rxIovCount)
         {
             return false;
@@ -400,36 +387,30 @@ internal sealed unsafe partial class NbdQueueIo
         return Parse.Broken;
     }
 
-    private static void CopyToGuest(BlkSlot slot, ulong position, byte* from, uint bytes) => FillGuest(slot, position, from, bytes);
+    private void CopyToGuest(BlkSlot slot, ulong position, byte* from, uint bytes) => FillGuest(slot, position, from, bytes);
 
-    private static void ZeroGuest(BlkSlot slot, ulong position, uint bytes) => FillGuest(slot, position, null, bytes);
+    private void ZeroGuest(BlkSlot slot, ulong position, uint bytes) => FillGuest(slot, position, null, bytes);
 
-    /// <summary>Copies <paramref name="bytes"/> from <paramref name="from"/> (zeroes when null) into the slot's data at <paramref name="position"/>.</summary>
-    private static void FillGuest(BlkSlot slot, ulong position, byte* from, uint bytes)
+    /// <summary>
+    /// Copies <paramref name="bytes"/> from <paramref name="from"/> (zeroes when null) into the slot's data
+    /// at <paramref name="position"/>. The receive iovecs serve as scratch: replies are parsed only while
+    /// no payload receive is using them.
+    /// </summary>
+    private void FillGuest(BlkSlot slot, ulong position, byte* from, uint bytes)
     {
-        for (int i = 0; i < slot.IovCount && bytes > 0; i++)
+        int n = GatherSegments(slot, position, bytes, _rxIov);
+        for (int i = 0; i < n; i++)
         {
-            ulong len = slot.Iov[i].iov_len;
-            if (position >= len)
-            {
-                position -= len;
-                continue;
-            }
-
-            uint take = (uint)Math.Min(len - position, bytes);
-            byte* to = (byte*)slot.Iov[i].iov_base + position;
+            int take = (int)(ulong)_rxIov[i].iov_len;
             if (from == null)
             {
-                new Span<byte>(to, (int)take).Clear();
+                new Span<byte>(_rxIov[i].iov_base, take).Clear();
             }
             else
             {
-                Buffer.MemoryCopy(from, to, take, take);
+                Buffer.MemoryCopy(from, _rxIov[i].iov_base, take, take);
                 from += take;
             }
-
-            bytes -= take;
-            position = 0;
         }
     }
 }

@@ -265,21 +265,7 @@ internal sealed unsafe partial class NbdQueueIo : IConnectionQueueIo
         }
 
         // A stream socket may take part of the list: continue after what it took.
-        ulong left = (ulong)result;
-        while (left > 0 && _sendIovFirst < _sendIovCount)
-        {
-            ulong len = _sendIov[_sendIovFirst].iov_len;
-            if (left < len)
-            {
-                _sendIov[_sendIovFirst].iov_base = (byte*)_sendIov[_sendIovFirst].iov_base + left;
-                _sendIov[_sendIovFirst].iov_len = (size_t)(len - left);
-                break;
-            }
-
-            left -= len;
-            _sendIovFirst++;
-        }
-
+        _sendIovFirst = IovecCursor.Advance(_sendIov, _sendIovFirst, _sendIovCount, (ulong)result);
         if (_sendIovFirst < _sendIovCount)
         {
             SubmitSend();
