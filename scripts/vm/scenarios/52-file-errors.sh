@@ -13,31 +13,6 @@ dir=/tmp/vt52
 rm -rf "$dir"
 mkdir -p "$dir"
 
-# serve_fails RC NAME ARGS...: vduse-blk serve --name NAME ARGS... must exit
-# with RC within 15 s, print nothing on stdout and exactly one stderr line,
-# and leave no VDUSE device behind.  The stderr line is left in $ERRLINE.
-ERRLINE=""
-serve_fails() {
-    want=$1 name=$2
-    shift 2
-    log "expect rc=$want: vduse-blk serve --name $name $*"
-    t0=$(cut -d' ' -f1 /proc/uptime)
-    rc=0
-    timeout 30 "$VDUSE_BLK" serve --name "$name" "$@" >"$dir/out" 2>"$dir/err" </dev/null || rc=$?
-    secs=$(awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }')
-    ERRLINE=$(cat "$dir/err")
-    [ "$rc" -eq "$want" ] || fail "serve $*: exit $rc after ${secs}s, want $want; stderr: '$ERRLINE'; stdout: '$(cat "$dir/out")'"
-    awk -v s="$secs" 'BEGIN { exit !(s < 15) }' || fail "serve $*: took ${secs}s to fail"
-    [ ! -s "$dir/out" ] || fail "serve $*: printed on stdout: '$(cat "$dir/out")'"
-    lines=$(wc -l <"$dir/err")
-    [ "$lines" -eq 1 ] || fail "serve $*: $lines stderr lines, want 1: '$ERRLINE'"
-    [ ! -e "/dev/vduse/$name" ] || fail "serve $*: /dev/vduse/$name left behind"
-    [ ! -e "/sys/bus/vdpa/devices/$name" ] || fail "serve $*: vdpa device $name left behind"
-    log "ok: rc=$rc in ${secs}s: $ERRLINE"
-}
-expect_msg() { # substring
-    case "$ERRLINE" in *"$1"*) ;; *) fail "stderr '$ERRLINE' does not contain '$1'" ;; esac
-}
 
 # --- missing image -----------------------------------------------------------------
 serve_fails 1 vt52nofile --file /nonexistent/x.img

@@ -1,9 +1,10 @@
 #!/bin/sh
 # The NBD backend against real servers in the guest: nbdkit's file plugin over a tmpfs image on
 # 127.0.0.1 (multi-conn, so one connection per queue, 2 queues) and qemu-nbd over a qcow2 image on
-# a unix socket (1 queue; it refuses names other than its own export). fio crc32c verify at 4k and 64k, discard and write-zeroes read back as
-# zeroes, mkfs.ext4 + e2fsck, and what the guest wrote is in the server's image after the daemon
-# stops. A bad URI exits 2, an unreachable server and a missing export exit 1 with the reason.
+# a unix socket (1 queue; it refuses names other than its own export). fio crc32c verify at 4k and
+# 64k, discard and write-zeroes read back as zeroes, mkfs.ext4 + e2fsck, and what the guest wrote
+# is in the server's image after the daemon stops. A bad URI exits 2, an unreachable server and a
+# missing export exit 1 with one line saying why.
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . /scenarios/lib.sh
@@ -14,18 +15,11 @@ rm -rf "$dir"
 mkdir -p "$dir"
 
 # --- start-up errors ----------------------------------------------------------------------------
-expect_serve_fails() { # rc what ARGS...: serve exits with rc and a one-line reason containing what
-    _rc=$1 _what=$2
-    shift 2
-    _got=0
-    "$VDUSE_BLK" serve --name vt90bad "$@" >"$dir/bad.out" 2>"$dir/bad.err" || _got=$?
-    [ "$_got" -eq "$_rc" ] || fail "serve $* exited $_got, want $_rc: $(cat "$dir/bad.err")"
-    grep -q "$_what" "$dir/bad.err" || fail "serve $*: no '$_what' in: $(cat "$dir/bad.err")"
-    log "ok: serve $* exits $_rc: $(tail -n 1 "$dir/bad.err")"
-}
 loopback_up
-expect_serve_fails 2 "is not an NBD URI" --nbd disk.img
-expect_serve_fails 1 "cannot connect to 127.0.0.1:$port: ECONNREFUSED" --nbd "nbd://127.0.0.1:$port/"
+serve_fails 2 vt90bad --nbd disk.img
+expect_msg "is not an NBD URI"
+serve_fails 1 vt90bad --nbd "nbd://127.0.0.1:$port/"
+expect_msg "cannot connect to 127.0.0.1:$port: ECONNREFUSED"
 
 # --- nbdkit, file plugin on tmpfs, 2 queues -------------------------------------------------------
 dd if=/dev/zero of="$dir/disk.img" bs=1M count=0 seek=64 status=none
@@ -48,19 +42,20 @@ expect_zero "zeroed 2M..3M" "$DEV" $((2 * MiB)) $MiB direct
 expect_eq "3M..4M still the pattern" "$(range_sha "$DEV" $((3 * MiB)) $MiB direct)" "$(range_sha "$dir/pat" $((3 * MiB)) $MiB)"
 stop_daemon
 expect_eq "the server's image holds 3M..4M" "$(range_sha "$dir/disk.img" $((3 * MiB)) $MiB)" "$(range_sha "$dir/pat" $((3 * MiB)) $MiB)"
-stop_nbdkit
+stop_nbdkit "$NBDKIT_PID"
 
 # --- qemu-nbd, qcow2, unix socket ------------------------------------------------------------------
 make_qcow2 "$dir/disk.qcow2" 128M
 start_qemu_nbd "$sock" "$dir/disk.qcow2"
 # nbdkit's file plugin serves any export name; qemu-nbd knows only its own ("").
-expect_serve_fails 1 "refused export 'nosuch': NBD_REP_ERR_UNKNOWN" --nbd "nbd+unix:///nosuch?socket=$sock"
+serve_fails 1 vt90bad --nbd "nbd+unix:///nosuch?socket=$sock"
+expect_msg "refused export 'nosuch': NBD_REP_ERR_UNKNOWN"
 start_daemon vt90qemu --nbd "nbd+unix:///?socket=$sock"
 run_fio_verify 4k
 /usr/sbin/mkfs.ext4 -q -F "$DEV" || fail "mkfs.ext4 on $DEV failed"
 out=$(/usr/sbin/e2fsck -fn "$DEV" 2>&1) || fail "e2fsck after mkfs: $out"
 log "ok: mkfs.ext4 + e2fsck -fn on $DEV"
 stop_daemon
-stop_qemu_nbd
+stop_qemu_nbd "$QEMU_NBD_PID"
 out=$("$QEMU_IMG" check -q "$dir/disk.qcow2" 2>&1) || fail "qemu-img check: $out"
 rm -rf "$dir"

@@ -406,6 +406,33 @@ expect_serve_refused() {
     log "ok: refused ($(head -n1 /tmp/refused.err))"
 }
 
+# serve_fails RC NAME ARGS...: vduse-blk serve --name NAME ARGS... must exit
+# with RC within 15 s, print nothing on stdout and exactly one stderr line,
+# and leave no VDUSE device behind.  The stderr line is left in $ERRLINE.
+ERRLINE=""
+serve_fails() {
+    _sf_want=$1 _sf_name=$2
+    shift 2
+    log "expect rc=$_sf_want: vduse-blk serve --name $_sf_name $*"
+    _sf_t0=$(cut -d' ' -f1 /proc/uptime)
+    _sf_rc=0
+    timeout 30 "$VDUSE_BLK" serve --name "$_sf_name" "$@" >/tmp/serve-fails.out 2>/tmp/serve-fails.err </dev/null || _sf_rc=$?
+    _sf_secs=$(awk -v a="$_sf_t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }')
+    ERRLINE=$(cat /tmp/serve-fails.err)
+    [ "$_sf_rc" -eq "$_sf_want" ] || fail "serve $*: exit $_sf_rc after ${_sf_secs}s, want $_sf_want; stderr: '$ERRLINE'; stdout: '$(cat /tmp/serve-fails.out)'"
+    awk -v s="$_sf_secs" 'BEGIN { exit !(s < 15) }' || fail "serve $*: took ${_sf_secs}s to fail"
+    [ ! -s /tmp/serve-fails.out ] || fail "serve $*: printed on stdout: '$(cat /tmp/serve-fails.out)'"
+    _sf_lines=$(wc -l </tmp/serve-fails.err)
+    [ "$_sf_lines" -eq 1 ] || fail "serve $*: $_sf_lines stderr lines, want 1: '$ERRLINE'"
+    [ ! -e "/dev/vduse/$_sf_name" ] || fail "serve $*: /dev/vduse/$_sf_name left behind"
+    [ ! -e "/sys/bus/vdpa/devices/$_sf_name" ] || fail "serve $*: vdpa device $_sf_name left behind"
+    log "ok: rc=$_sf_rc in ${_sf_secs}s: $ERRLINE"
+}
+# expect_msg TEXT: the last serve_fails line says TEXT.
+expect_msg() {
+    case "$ERRLINE" in *"$1"*) ;; *) fail "stderr '$ERRLINE' does not contain '$1'" ;; esac
+}
+
 # random_ms MIN MAX: a random number of milliseconds in [MIN, MAX).
 random_ms() {
     _r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
