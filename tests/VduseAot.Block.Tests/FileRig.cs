@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Runtime.InteropServices;
 using Tmds.Linux;
@@ -91,27 +90,7 @@ internal sealed unsafe class FileRig : IDisposable
     public List<UsedEntry> RunUntilIdle(int budget = int.MaxValue)
     {
         Driver.Publish();
-        var watch = Stopwatch.StartNew();
-        while (true)
-        {
-            int popped = Queue.Process(budget);
-            PeakInFlight = Math.Max(PeakInFlight, Queue.InFlight);
-            Uring.Submit();
-            int reaped = ReapAndComplete();
-            Ring.PublishUsed();
-            if (popped == 0 && reaped == 0)
-            {
-                if (Queue.InFlight == 0)
-                {
-                    break;
-                }
-
-                Uring.SubmitAndWait(1);
-            }
-
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), "queue did not go idle; in flight: " + Queue.InFlight);
-        }
-
+        QueueThreadLoop.RunUntilIdle(Uring, Queue, Ring, _cqes, budget, () => PeakInFlight = Math.Max(PeakInFlight, Queue.InFlight));
         return Driver.TakeUsed();
     }
 
@@ -143,22 +122,7 @@ internal sealed unsafe class FileRig : IDisposable
     }
 
     /// <summary>Reaps every completion waiting and passes it to the queue; returns how many.</summary>
-    public int ReapAndComplete()
-    {
-        int total = 0;
-        int n;
-        while ((n = Uring.Reap(_cqes)) > 0)
-        {
-            for (int i = 0; i < n; i++)
-            {
-                Queue.OnCompletion(_cqes[i].user_data, _cqes[i].res);
-            }
-
-            total += n;
-        }
-
-        return total;
-    }
+    public int ReapAndComplete() => QueueThreadLoop.ReapAndComplete(Uring, Queue, _cqes);
 
     /// <summary>Runs one request end to end and returns its used entry.</summary>
     public UsedEntry RunOne(BlkRequestLayout r)

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using VduseAot.Block;
 using VduseAot.Network.Nbd;
 using VduseAot.Testing;
@@ -66,37 +65,7 @@ internal sealed class NbdRig : IDisposable
     public List<UsedEntry> RunUntilIdle()
     {
         Driver.Publish();
-        var watch = Stopwatch.StartNew();
-        while (true)
-        {
-            int popped = Queue.Process(int.MaxValue);
-            Uring.Submit();
-            int reaped = 0;
-            int n;
-            while ((n = Uring.Reap(_cqes)) > 0)
-            {
-                for (int i = 0; i < n; i++)
-                {
-                    Queue.OnCompletion(_cqes[i].user_data, _cqes[i].res);
-                }
-
-                reaped += n;
-            }
-
-            Ring.PublishUsed();
-            if (popped == 0 && reaped == 0)
-            {
-                if (Queue.InFlight == 0)
-                {
-                    break;
-                }
-
-                Uring.SubmitAndWait(1);
-            }
-
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), "queue did not go idle; in flight: " + Queue.InFlight);
-        }
-
+        QueueThreadLoop.RunUntilIdle(Uring, Queue, Ring, _cqes);
         return Driver.TakeUsed();
     }
 
