@@ -62,10 +62,9 @@ internal sealed unsafe partial class NbdQueueIo
             _rxEnd = have;
         }
 
-        io_uring_sqe* sqe = _ring.NextSqeSubmittingIfFull();
+        io_uring_sqe* sqe = NextSqeOrLose();
         if (sqe == null)
         {
-            Lose("the io_uring submission queue is stuck full");
             return;
         }
 
@@ -319,18 +318,13 @@ internal sealed unsafe partial class NbdQueueIo
 
     private void SubmitPayloadReceive()
     {
-        io_uring_sqe* sqe = _ring.NextSqeSubmittingIfFull();
-        if (sqe == null)
+        io_uring_sqe* sqe = NextSqeOrLose();
+        if (sqe != null)
         {
-            Lose("the io_uring submission queue is stuck full");
-            return;
+            SqePrep.RecvMsg(sqe, SocketFd, Message(_rxMsg, _rxIov, _rxIovFirst, _rxIovCount), (uint)LibC.MSG_WAITALL,
+                BlkQueueUserDataCodec.EncodeConnection(Tag(OpRecv)));
+            _recvInFlight = true;
         }
-
-        *_rxMsg = default;
-        _rxMsg->msg_iov = _rxIov + _rxIovFirst;
-        _rxMsg->msg_iovlen = _rxIovCount - _rxIovFirst;
-        SqePrep.RecvMsg(sqe, SocketFd, _rxMsg, (uint)LibC.MSG_WAITALL, BlkQueueUserDataCodec.EncodeConnection(Tag(OpRecv)));
-        _recvInFlight = true;
     }
 
     /// <summary>Accounts received payload bytes; true once the payload is complete.</summary>

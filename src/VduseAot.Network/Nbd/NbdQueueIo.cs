@@ -241,18 +241,34 @@ internal sealed unsafe partial class NbdQueueIo : IConnectionQueueIo
 
     private void SubmitSend()
     {
+        io_uring_sqe* sqe = NextSqeOrLose();
+        if (sqe != null)
+        {
+            SqePrep.SendMsg(sqe, SocketFd, Message(_sendMsg, _sendIov, _sendIovFirst, _sendIovCount), (uint)LibC.MSG_NOSIGNAL,
+                BlkQueueUserDataCodec.EncodeConnection(Tag(OpSend)));
+            _sendInFlight = true;
+        }
+    }
+
+    /// <summary>An SQE for the connection; with the queue stuck full the connection is dropped and this is null.</summary>
+    private io_uring_sqe* NextSqeOrLose()
+    {
         io_uring_sqe* sqe = _ring.NextSqeSubmittingIfFull();
         if (sqe == null)
         {
             Lose("the io_uring submission queue is stuck full");
-            return;
         }
 
-        *_sendMsg = default;
-        _sendMsg->msg_iov = _sendIov + _sendIovFirst;
-        _sendMsg->msg_iovlen = _sendIovCount - _sendIovFirst;
-        SqePrep.SendMsg(sqe, SocketFd, _sendMsg, (uint)LibC.MSG_NOSIGNAL, BlkQueueUserDataCodec.EncodeConnection(Tag(OpSend)));
-        _sendInFlight = true;
+        return sqe;
+    }
+
+    /// <summary>Points <paramref name="msg"/> at entries <paramref name="first"/> to <paramref name="count"/> of <paramref name="iov"/>.</summary>
+    private static msghdr* Message(msghdr* msg, iovec* iov, int first, int count)
+    {
+        *msg = default;
+        msg->msg_iov = iov + first;
+        msg->msg_iovlen = count - first;
+        return msg;
     }
 
     private void OnSent(int result)
