@@ -184,7 +184,7 @@ public static class ServeCommand
     {
         try
         {
-            var nbd = Network.Nbd.NbdBackend.Open(options.NbdUri!, options.Device.ReadOnly, options.Device.LogicalBlockSize, options.Device.Queues,
+            var nbd = Network.Nbd.NbdBackend.Open(options.NbdUri!, options.Device.ReadOnly, options.Device.LogicalBlockSize, options.Device.Queues, options.Device.QueueSize,
                 options.ReconnectTimeoutSeconds, message => Log.Write(LogLevel.Warn, options.Name, message), out string? readOnlyReason);
             if (readOnlyReason != null)
             {

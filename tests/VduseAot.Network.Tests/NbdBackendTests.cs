@@ -39,7 +39,7 @@ public sealed class NbdBackendTests
         string dir = System.IO.Directory.CreateTempSubdirectory("vduse-nbd-").FullName;
         using var server = new FakeNbdServer(System.IO.Path.Combine(dir, "s.sock"), 1 << 20);
         NbdUri uri = NbdUri.TryParse("nbd+unix:///other?socket=" + server.SocketPath, out _)!;
-        var e = Assert.Throws<BackendException>(() => NbdBackend.Open(uri, false, 512, 1, 30, _ => { }, out _));
+        var e = Assert.Throws<BackendException>(() => NbdBackend.Open(uri, false, 512, 1, 256, 30, _ => { }, out _));
         Assert.Contains("refused export 'other': NBD_REP_ERR_UNKNOWN: no export named 'other'", e.Message, StringComparison.Ordinal);
     }
 
@@ -47,20 +47,27 @@ public sealed class NbdBackendTests
     public void An_unreachable_server_names_the_address_and_errno()
     {
         NbdUri uri = NbdUri.TryParse("nbd+unix:///x?socket=/nonexistent/nbd.sock", out _)!;
-        var e = Assert.Throws<BackendException>(() => NbdBackend.Open(uri, false, 512, 1, 30, _ => { }, out _));
+        var e = Assert.Throws<BackendException>(() => NbdBackend.Open(uri, false, 512, 1, 256, 30, _ => { }, out _));
         Assert.Equal("cannot connect to unix socket /nonexistent/nbd.sock: ENOENT (No such file or directory)", e.Message);
     }
 
     [Fact]
-    public void Several_queues_need_multi_conn()
+    public void Several_queues_share_one_connection_without_multi_conn()
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("vduse-nbd-").FullName;
         using var server = new FakeNbdServer(System.IO.Path.Combine(dir, "s.sock"), 1 << 20,
             new FakeNbdBehaviour { Flags = NbdProto.NBD_FLAG_HAS_FLAGS | NbdProto.NBD_FLAG_SEND_FLUSH });
-        var e = Assert.Throws<BackendException>(() => NbdBackend.Open(server.Uri, false, 512, 2, 30, _ => { }, out _));
-        Assert.Contains("no NBD_FLAG_CAN_MULTI_CONN", e.Message, StringComparison.Ordinal);
-        using NbdBackend one = NbdBackend.Open(server.Uri, false, 512, 1, 30, _ => { }, out _);
+        using (NbdBackend two = NbdBackend.Open(server.Uri, false, 512, 2, 256, 30, _ => { }, out _))
+        {
+            Assert.True(two.SharedConnection);
+            Assert.Contains("one connection for 2 queues", two.Describe(), StringComparison.Ordinal);
+        }
+
+        using NbdBackend one = NbdBackend.Open(server.Uri, false, 512, 1, 256, 30, _ => { }, out _);
+        Assert.False(one.SharedConnection);
         Assert.Equal(BlkBackendFeatures.None, one.Features);
+        var e = Assert.Throws<BackendException>(() => NbdBackend.Open(server.Uri, false, 512, 16, 32768, 30, _ => { }, out _));
+        Assert.Equal("16 queues of 32768 entries are more than the 65536 requests one NBD connection can tell apart: lower --queues or --queue-size", e.Message);
     }
 
     [Theory]

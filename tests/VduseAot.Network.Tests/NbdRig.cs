@@ -22,7 +22,7 @@ internal sealed class NbdRig : IDisposable
     public NbdRig(ulong size = 4 << 20, FakeNbdBehaviour? behaviour = null, int reconnectTimeoutSeconds = 30, ushort queueSize = 256)
     {
         Server = new FakeNbdServer(System.IO.Path.Combine(_dir, "nbd.sock"), size, behaviour);
-        Backend = NbdBackend.Open(Server.Uri, readOnly: false, 512, 1, reconnectTimeoutSeconds, Log, out string? reason);
+        Backend = NbdBackend.Open(Server.Uri, readOnly: false, 512, 1, queueSize, reconnectTimeoutSeconds, Log, out string? reason);
         Assert.Null(reason);
         Ram = new GuestRam(16UL << 20);
         Driver = new SplitDriver(Ram, queueSize);

@@ -18,7 +18,9 @@ public sealed class NbdBackend : IBlockBackend
     private readonly Action<string> _log;
     private int _queues;
 
-    private NbdBackend(NbdUri uri, NbdExport export, bool readOnly, int reconnectTimeoutSeconds, Action<string> log)
+    private readonly NbdSharedConnection? _shared;
+
+    private NbdBackend(NbdUri uri, NbdExport export, bool readOnly, int reconnectTimeoutSeconds, Action<string> log, int sharedLanes, ushort queueSize)
     {
         Uri = uri;
         Export = export;
@@ -26,7 +28,19 @@ public sealed class NbdBackend : IBlockBackend
         ReconnectTimeoutTicks = reconnectTimeoutSeconds * Stopwatch.Frequency;
         _log = log;
         Connector = new NbdConnector(uri, export, log);
+        try
+        {
+            _shared = sharedLanes > 0 ? new NbdSharedConnection(this, sharedLanes, queueSize) : null;
+        }
+        catch
+        {
+            Connector.Dispose();
+            throw;
+        }
     }
+
+    /// <summary>True when every queue goes through one connection (the server does not allow several).</summary>
+    public bool SharedConnection => _shared != null;
 
     /// <summary>The server and export.</summary>
     public NbdUri Uri { get; }
@@ -54,11 +68,12 @@ public sealed class NbdBackend : IBlockBackend
 
     /// <summary>
     /// Connects to <paramref name="uri"/> and checks the export against the device: a multiple of
-    /// <paramref name="logicalBlockSize"/>, one connection per queue only where the server allows
-    /// several. A read-only export is served read-only (<paramref name="readOnlyReason"/> says so).
+    /// <paramref name="logicalBlockSize"/>; one connection per queue where the server allows several,
+    /// else one connection all <paramref name="queues"/> queues (of up to <paramref name="queueSize"/>
+    /// entries) share. A read-only export is served read-only (<paramref name="readOnlyReason"/> says so).
     /// Throws <see cref="BackendException"/> naming the server and the reason.
     /// </summary>
-    public static NbdBackend Open(NbdUri uri, bool readOnly, uint logicalBlockSize, int queues, int reconnectTimeoutSeconds,
+    public static NbdBackend Open(NbdUri uri, bool readOnly, uint logicalBlockSize, int queues, ushort queueSize, int reconnectTimeoutSeconds,
         Action<string> log, out string? readOnlyReason)
     {
         ArgumentNullException.ThrowIfNull(uri);
@@ -84,13 +99,9 @@ public sealed class NbdBackend : IBlockBackend
             throw new BackendException(where + " needs requests of at least " + export.MinimumBlock + " bytes: serve it with --logical-block-size " + export.MinimumBlock);
         }
 
-        if (queues > 1 && !export.CanMultiConn)
-        {
-            throw new BackendException(where + " does not allow more than one connection (no NBD_FLAG_CAN_MULTI_CONN): serve it with --queues 1");
-        }
-
         readOnlyReason = export.ReadOnly && !readOnly ? where + " is read-only: serving it read-only" : null;
-        return new NbdBackend(uri, export, readOnly || export.ReadOnly, reconnectTimeoutSeconds, log);
+        int sharedLanes = queues > 1 && !export.CanMultiConn ? queues : 0;
+        return new NbdBackend(uri, export, readOnly || export.ReadOnly, reconnectTimeoutSeconds, log, sharedLanes, queueSize);
     }
 
     private static unsafe void Disconnect(OwnedFd socket, NbdExport export)
@@ -105,17 +116,30 @@ public sealed class NbdBackend : IBlockBackend
 
     /// <inheritdoc />
     public string Describe() => "nbd " + Uri.Text + " (" + SizeText.Format(CapacityBytes) + (ReadOnly ? ", read-only" : "")
-        + (Export.ExtendedHeaders ? ", extended headers" : Export.StructuredReplies ? ", structured replies" : "") + ")";
+        + (Export.ExtendedHeaders ? ", extended headers" : Export.StructuredReplies ? ", structured replies" : "")
+        + (_shared != null ? ", one connection for " + _shared.Lanes + " queues: the server does not allow several" : "") + ")";
 
     /// <inheritdoc />
     public void Resize(ulong capacityBytes) =>
         throw new BackendException("the size of an NBD export is the server's: resize it there (" + Uri.Text + ")");
 
     /// <inheritdoc />
-    public IBlockQueueIo OpenQueue(IoUring? ring) =>
-        new NbdQueueIo(this, ring ?? throw new ArgumentNullException(nameof(ring), "the NBD backend needs the queue thread's io_uring"),
-            Interlocked.Increment(ref _queues) - 1);
+    public IBlockQueueIo OpenQueue(IoUring? ring)
+    {
+        if (ring == null)
+        {
+            throw new ArgumentNullException(nameof(ring), "the NBD backend needs the queue thread's io_uring");
+        }
+
+        return _shared != null
+            ? new NbdForwardQueueIo(_shared, ring)
+            : new NbdQueueIo(this, ring, "queue " + (Interlocked.Increment(ref _queues) - 1));
+    }
 
     /// <inheritdoc />
-    public void Dispose() => Connector.Dispose();
+    public void Dispose()
+    {
+        _shared?.Dispose();
+        Connector.Dispose();
+    }
 }

@@ -43,10 +43,10 @@ internal sealed class NbdConnector : IDisposable
     /// <summary>Connections made after the first one of each queue.</summary>
     public long Reconnects => Interlocked.Read(ref _reconnects);
 
-    /// <summary>A mailbox for queue <paramref name="queue"/>; the connector serves it from now on.</summary>
-    public NbdDial Register(int queue)
+    /// <summary>A mailbox for connection <paramref name="name"/>; the connector serves it from now on.</summary>
+    public NbdDial Register(string name)
     {
-        var dial = new NbdDial(queue);
+        var dial = new NbdDial(name);
         lock (_dials)
         {
             _dials.Add(dial);
@@ -134,7 +134,7 @@ internal sealed class NbdConnector : IDisposable
             dial.Changed = _expected.Difference(export);
             if (dial.LastError != null || dial.Failures > 0)
             {
-                _log("queue " + dial.Queue + " reconnected to " + _uri.Endpoint + " after " + dial.Failures + " failed attempt(s)");
+                _log(dial.Name + " reconnected to " + _uri.Endpoint + " after " + dial.Failures + " failed attempt(s)");
             }
 
             dial.Failures = 0;
@@ -150,7 +150,7 @@ internal sealed class NbdConnector : IDisposable
         {
             if (dial.Failures == 0)
             {
-                _log("queue " + dial.Queue + ": " + e.Message + "; retrying");
+                _log(dial.Name + ": " + e.Message + "; retrying");
             }
 
             dial.LastError = e.Message;

@@ -14,15 +14,15 @@ internal sealed unsafe class NbdDial : System.IDisposable
     private int _wanted;
     private int _readyFd = -1;
 
-    public NbdDial(int queue)
+    public NbdDial(string name)
     {
-        Queue = queue;
+        Name = name;
         Event = OwnedFd.FromResult(LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK))
             ?? throw new NetworkException("eventfd failed: " + ErrnoExtensions.Last().Describe());
     }
 
-    /// <summary>The queue this mailbox serves (for messages).</summary>
-    public int Queue { get; }
+    /// <summary>The connection this mailbox serves, for messages ("queue 1", "shared connection").</summary>
+    public string Name { get; }
 
     /// <summary>Signalled by the connector when a connection is ready.</summary>
     public OwnedFd Event { get; }

@@ -106,7 +106,7 @@ internal sealed unsafe partial class NbdQueueIo
         if (_dial.Changed is string change)
         {
             // The device cannot follow a different export: what was waiting fails, new requests go to the new one.
-            _backend.Log("queue " + _dial.Queue + ": " + change + "; failing the " + _sendCount + " request(s) that were waiting");
+            _backend.Log(_dial.Name + ": " + change + "; failing the " + _sendCount + " request(s) that were waiting");
             FailQueued(0);
         }
     }
@@ -121,7 +121,7 @@ internal sealed unsafe partial class NbdQueueIo
 
         _lastDrop = reason;
         Drops++;
-        _backend.Log("queue " + _dial.Queue + ": connection to " + _backend.Uri.Endpoint + " lost (" + reason + "); reconnecting");
+        _backend.Log(_dial.Name + ": connection to " + _backend.Uri.Endpoint + " lost (" + reason + "); reconnecting");
         _state = ConnectionState.Closing;
         _generation++;
 

@@ -49,13 +49,14 @@ internal sealed unsafe partial class NbdQueueIo : IConnectionQueueIo
     private ulong _sequence;
     private ulong _sends;
 
-    public NbdQueueIo(NbdBackend backend, IoUring ring, int queue)
+    /// <summary>A connection for <paramref name="name"/> (in messages: "queue 1", "shared connection") on <paramref name="ring"/>.</summary>
+    public NbdQueueIo(NbdBackend backend, IoUring ring, string name)
     {
         _backend = backend;
         _ring = ring;
         _extended = backend.Export.ExtendedHeaders;
         _maxPayload = Math.Max(backend.Export.MaximumPayload & ~511u, 512u);
-        _dial = backend.Connector.Register(queue);
+        _dial = backend.Connector.Register(name);
     }
 
     /// <inheritdoc />
@@ -91,7 +92,19 @@ internal sealed unsafe partial class NbdQueueIo : IConnectionQueueIo
     }
 
     /// <inheritdoc />
-    public byte StartTransfer(BlkSlot slot, bool write)
+    public byte StartTransfer(BlkSlot slot, bool write) => StartTransfer(slot.Index, slot, write);
+
+    /// <inheritdoc />
+    public byte StartFlush(BlkSlot slot) => StartFlush(slot.Index);
+
+    /// <inheritdoc />
+    public byte StartZeroing(BlkSlot slot, bool discard) => StartZeroing(slot.Index, slot, discard);
+
+    /// <summary>
+    /// Starts a transfer as command <paramref name="index"/> (the finisher's slot index: a queue's own
+    /// slot, or a shared connection's number for another queue's slot).
+    /// </summary>
+    internal byte StartTransfer(ushort index, BlkSlot slot, bool write)
     {
         slot.PrepareTransfer(slot.Request.Sector * VirtioBlk.SECTOR_SIZE);
         if (slot.Remaining == 0)
@@ -99,39 +112,39 @@ internal sealed unsafe partial class NbdQueueIo : IConnectionQueueIo
             return VirtioBlk.VIRTIO_BLK_S_OK;
         }
 
-        ref NbdCommand c = ref _commands[slot.Index];
+        ref NbdCommand c = ref _commands[index];
         c.Type = write ? NbdProto.NBD_CMD_WRITE : NbdProto.NBD_CMD_READ;
         c.Flags = 0;
         c.Base = slot.Offset;
         c.End = slot.Offset + slot.Remaining;
         c.Offset = c.Base;
-        return Queue(slot.Index, ref c);
+        return Queue(index, ref c);
     }
 
-    /// <inheritdoc />
-    public byte StartFlush(BlkSlot slot)
+    /// <summary>Starts a flush as command <paramref name="index"/>.</summary>
+    internal byte StartFlush(ushort index)
     {
         if (!_backend.Export.CanFlush)
         {
             return VirtioBlk.VIRTIO_BLK_S_OK; // nothing to flush: the server writes through
         }
 
-        ref NbdCommand c = ref _commands[slot.Index];
+        ref NbdCommand c = ref _commands[index];
         c.Type = NbdProto.NBD_CMD_FLUSH;
         c.Flags = 0;
         c.Offset = 0;
         c.Length = 0; // servers refuse a flush with a length (nbdkit: EINVAL)
         c.Base = c.End = 0;
-        return Queue(slot.Index, ref c);
+        return Queue(index, ref c);
     }
 
-    /// <inheritdoc />
-    public byte StartZeroing(BlkSlot slot, bool discard)
+    /// <summary>Starts a discard or write-zeroes as command <paramref name="index"/>.</summary>
+    internal byte StartZeroing(ushort index, BlkSlot slot, bool discard)
     {
-        ref NbdCommand c = ref _commands[slot.Index];
+        ref NbdCommand c = ref _commands[index];
         c.Type = discard ? NbdProto.NBD_CMD_TRIM : NbdProto.NBD_CMD_WRITE_ZEROES;
         c.Range = 0;
-        return NextRange(slot, ref c) ? Queue(slot.Index, ref c) : VirtioBlk.VIRTIO_BLK_S_OK;
+        return NextRange(slot, ref c) ? Queue(index, ref c) : VirtioBlk.VIRTIO_BLK_S_OK;
     }
 
     /// <summary>Moves <paramref name="c"/> to the next non-empty range of the slot; false when none is left.</summary>
