@@ -1,6 +1,7 @@
 #!/bin/sh
 # The NBD backend against real servers in the guest: nbdkit's file plugin over a tmpfs image on
-# 127.0.0.1 (multi-conn, so one connection per queue, 2 queues) and qemu-nbd over a qcow2 image on
+# 127.0.0.1 (multi-conn, so one connection per queue, 2 queues; then with the multi-conn filter
+# withholding it, so the 2 queues share one connection) and qemu-nbd over a qcow2 image on
 # a unix socket (1 queue; it refuses names other than its own export). fio crc32c verify at 4k and
 # 64k, discard and write-zeroes read back as zeroes, mkfs.ext4 + e2fsck, and what the guest wrote
 # is in the server's image after the daemon stops. A bad URI exits 2, an unreachable server and a
@@ -42,6 +43,18 @@ expect_zero "zeroed 2M..3M" "$DEV" $((2 * MiB)) $MiB direct
 expect_eq "3M..4M still the pattern" "$(range_sha "$DEV" $((3 * MiB)) $MiB direct)" "$(range_sha "$dir/pat" $((3 * MiB)) $MiB)"
 stop_daemon
 expect_eq "the server's image holds 3M..4M" "$(range_sha "$dir/disk.img" $((3 * MiB)) $MiB)" "$(range_sha "$dir/pat" $((3 * MiB)) $MiB)"
+stop_nbdkit "$NBDKIT_PID"
+
+# --- nbdkit without multi-conn: 2 queues share one connection ------------------------------------
+start_nbdkit "$port" --filter=multi-conn file "$dir/disk.img" multi-conn-mode=disable
+start_daemon vt90shared --nbd "nbd://127.0.0.1:$port/" --queues 2
+grep -q "one connection for 2 queues" "$DAEMON_ERR" || fail "without NBD_FLAG_CAN_MULTI_CONN the 2 queues should share one connection; $(daemon_stderr)"
+out=/tmp/fio-vt90shared.txt rc=0
+/usr/bin/fio --name=shared --filename="$DEV" --ioengine=libaio --direct=1 --rw=randwrite --bs=4k \
+    --iodepth=16 --numjobs=2 --cpus_allowed_policy=split --cpus_allowed=0,1 --offset_increment=16M --size=16M \
+    --verify=crc32c --do_verify=1 --verify_fatal=1 --randrepeat=0 --verify_state_save=0 --group_reporting >"$out" 2>&1 || rc=$?
+expect_fio_clean "fio numjobs=2 over the shared connection" "$out" "$rc"
+stop_daemon
 stop_nbdkit "$NBDKIT_PID"
 
 # --- qemu-nbd, qcow2, unix socket ------------------------------------------------------------------
