@@ -19,6 +19,9 @@ public sealed unsafe partial class VduseBlkDevice
     /// <summary>Short description of the backend, for `vduse-blk list`.</summary>
     public string BackendDescription => _executor.Backend.Describe();
 
+    /// <summary>The backend's network connections (none for local storage).</summary>
+    public ConnectionStatus[] Connections() => (_executor.Backend as IConnectionStatusSource)?.Connections() ?? [];
+
     /// <summary>The capacity the driver is told, in bytes.</summary>
     public ulong CapacityBytes => _executor.Backend.CapacityBytes;
 

@@ -57,6 +57,9 @@ public static class AdminProtocol
     /// <summary>Reply (stats): the process's cost.</summary>
     public const string Process = "process";
 
+    /// <summary>Stats reply: the backend's network connections (present only when it has some).</summary>
+    public const string Connections = "connections";
+
     /// <summary>Reply (metrics): the Prometheus text.</summary>
     public const string Text = "text";
 

@@ -95,6 +95,17 @@ public sealed class DaemonAdmin(IAdminTarget target) : IAdminHandler
         StatsJson.WriteQueue(w, total);
         w.WritePropertyName(AdminProtocol.Process);
         StatsJson.WriteProcess(w, ProcessAccounting.Measure(), total.Requests);
+        ConnectionStatus[] connections = target.Connections();
+        if (connections.Length > 0)
+        {
+            w.WriteStartArray(AdminProtocol.Connections);
+            foreach (ConnectionStatus c in connections)
+            {
+                StatsJson.WriteConnection(w, c);
+            }
+
+            w.WriteEndArray();
+        }
     }
 
     /// <summary>
@@ -102,7 +113,7 @@ public sealed class DaemonAdmin(IAdminTarget target) : IAdminHandler
     /// --metrics-listen endpoint (each on its own thread; the counters are racy copies).
     /// </summary>
     public string Metrics() => PrometheusMetrics.Format(
-        new MetricsSnapshot(target.Name, UptimeSeconds, target.CapacityBytes, target.QueueStats(), ProcessAccounting.Measure()));
+        new MetricsSnapshot(target.Name, UptimeSeconds, target.CapacityBytes, target.QueueStats(), ProcessAccounting.Measure(), target.Connections()));
 
     private void Resize(JsonElement request, Utf8JsonWriter w)
     {

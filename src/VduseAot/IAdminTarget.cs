@@ -21,6 +21,9 @@ public interface IAdminTarget
     /// <summary>Per-queue counters since start.</summary>
     BlkQueueStats[] QueueStats();
 
+    /// <summary>The backend's network connections now (empty for local storage).</summary>
+    ConnectionStatus[] Connections();
+
     /// <summary>Changes the capacity; returns the previous one. Throws <see cref="VduseException"/>.</summary>
     ulong Resize(ulong bytes, bool force);
 

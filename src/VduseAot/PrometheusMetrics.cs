@@ -6,7 +6,8 @@ using VduseAot.Block;
 namespace VduseAot;
 
 /// <summary>What one scrape shows: the device, its queues' counters (racy copies) and the process's cost.</summary>
-public sealed record MetricsSnapshot(string Device, double UptimeSeconds, ulong CapacityBytes, BlkQueueStats[] Queues, ProcessCost Process);
+public sealed record MetricsSnapshot(string Device, double UptimeSeconds, ulong CapacityBytes, BlkQueueStats[] Queues, ProcessCost Process,
+    ConnectionStatus[]? Connections = null);
 
 /// <summary>
 /// The metrics of one device in the Prometheus text format, for `stats --prometheus` and the
@@ -14,7 +15,7 @@ public sealed record MetricsSnapshot(string Device, double UptimeSeconds, ulong 
 /// label; there are no device totals beside them (sum() over queues gives them, and a total in the
 /// same family would be counted twice).
 /// </summary>
-public static class PrometheusMetrics
+public static partial class PrometheusMetrics
 {
     /// <summary>The Content-Type of the text format.</summary>
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
@@ -52,6 +53,7 @@ public static class PrometheusMetrics
         WriteRequests(t, labels, s.Queues);
         WriteLatency(t, labels, s.Queues);
         WriteDevice(t, device, s);
+        WriteConnections(t, device, s.Connections ?? []);
         WriteProcess(t, device, s.Process);
         return t.ToString();
     }

@@ -23,6 +23,9 @@ public sealed class ServedDevice(string name, VduseBlkDevice device, Action<bool
     public BlkQueueStats[] QueueStats() => device.QueueStats();
 
     /// <inheritdoc />
+    public ConnectionStatus[] Connections() => device.Connections();
+
+    /// <inheritdoc />
     public ulong Resize(ulong bytes, bool force) => device.Resize(bytes, force);
 
     /// <inheritdoc />

@@ -76,6 +76,30 @@ public static class StatsJson
         w.WriteEndObject();
     }
 
+    /// <summary>Writes one network connection of the backend as an object.</summary>
+    public static void WriteConnection(Utf8JsonWriter w, ConnectionStatus c)
+    {
+        System.ArgumentNullException.ThrowIfNull(w);
+        System.ArgumentNullException.ThrowIfNull(c);
+        w.WriteStartObject();
+        w.WriteString("name", c.Name);
+        w.WriteString("peer", c.Peer);
+        w.WriteString("state", c.State);
+        w.WriteNumber("reconnects", c.Reconnects);
+        w.WriteNumber("in_flight", c.InFlight);
+        w.WriteNumber("server_errors", c.ServerErrors);
+        if (c.LastError is string e)
+        {
+            w.WriteString("last_error", e);
+        }
+        else
+        {
+            w.WriteNull("last_error");
+        }
+
+        w.WriteEndObject();
+    }
+
     /// <summary>Stopwatch ticks in microseconds.</summary>
     public static double Microseconds(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
 

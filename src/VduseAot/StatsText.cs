@@ -62,6 +62,25 @@ public static class StatsText
             + p.GetProperty("cpu_seconds").GetDouble().ToString("0.00", CultureInfo.InvariantCulture) + " s ("
             + (perRequest.ValueKind == JsonValueKind.Number ? perRequest.GetDouble().ToString("0.0", CultureInfo.InvariantCulture) + " us" : "-")
             + " per request)");
+        if (stats.TryGetProperty(AdminProtocol.Connections, out JsonElement connections))
+        {
+            WriteConnections(o, connections);
+        }
+    }
+
+    /// <summary>One line per connection: where, its state and counters, and the last error when there was one.</summary>
+    private static void WriteConnections(TextWriter o, JsonElement connections)
+    {
+        o.WriteLine(Cell("connection", 20) + Cell("peer", 28) + Cell("state", 14) + Cell("reconnects", 11) + Cell("inflight", 11) + Cell("srv-errors", 11) + "last error");
+        foreach (JsonElement c in connections.EnumerateArray())
+        {
+            JsonElement last = c.GetProperty("last_error");
+            o.WriteLine(Cell(c.GetProperty("name").GetString() ?? "", 20) + Cell(c.GetProperty("peer").GetString() ?? "", 28)
+                + Cell(c.GetProperty("state").GetString() ?? "", 14) + Cell(c.GetProperty("reconnects").GetInt64().ToString(CultureInfo.InvariantCulture), 11)
+                + Cell(c.GetProperty("in_flight").GetInt32().ToString(CultureInfo.InvariantCulture), 11)
+                + Cell(c.GetProperty("server_errors").GetInt64().ToString(CultureInfo.InvariantCulture), 11)
+                + (last.ValueKind == JsonValueKind.String ? last.GetString() : "-"));
+        }
     }
 
     private static void WriteCounters(TextWriter o, string label, JsonElement q)

@@ -111,6 +111,40 @@ public sealed class AdminSocketTests : IDisposable
     }
 
     [Fact]
+    public void Stats_show_the_backends_connections_only_when_it_has_some()
+    {
+        using AdminServer server = StartServer();
+        Assert.Equal(0, Cli(out string local, "stats", "d", "--json"));
+        Assert.DoesNotContain("connections", local, StringComparison.Ordinal);
+        Assert.Equal(0, Cli(out string localText, "stats", "d"));
+        Assert.DoesNotContain("reconnects", localText, StringComparison.Ordinal);
+
+        _target.Links = MetricsFixture.Connections();
+        Assert.Equal(0, Cli(out string json, "stats", "d", "--json"));
+        using JsonDocument doc = JsonDocument.Parse(json);
+        JsonElement[] c = [.. doc.RootElement.GetProperty("connections").EnumerateArray()];
+        Assert.Equal(2, c.Length);
+        Assert.Equal("queue 0", c[0].GetProperty("name").GetString());
+        Assert.Equal("127.0.0.1:10809", c[0].GetProperty("peer").GetString());
+        Assert.Equal("connected", c[0].GetProperty("state").GetString());
+        Assert.Equal(JsonValueKind.Null, c[0].GetProperty("last_error").ValueKind);
+        Assert.Equal("reconnecting", c[1].GetProperty("state").GetString());
+        Assert.Equal(3, c[1].GetProperty("reconnects").GetInt64());
+        Assert.Equal(5, c[1].GetProperty("in_flight").GetInt32());
+        Assert.Equal(2, c[1].GetProperty("server_errors").GetInt64());
+        Assert.Equal("cannot connect to 127.0.0.1:10809: ECONNREFUSED (Connection refused)", c[1].GetProperty("last_error").GetString());
+
+        Assert.Equal(0, Cli(out string text, "stats", "d"));
+        string[] lines = text.Split('\n');
+        Assert.Contains(lines, l => l.StartsWith("connection ", StringComparison.Ordinal) && l.Contains("reconnects", StringComparison.Ordinal));
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^queue 0 +127\.0\.0\.1:10809 +connected +0 +0 +0 +-$"));
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^queue 1 +127\.0\.0\.1:10809 +reconnecting +3 +5 +2 +cannot connect to 127\.0\.0\.1:10809: ECONNREFUSED"));
+
+        Assert.Equal(0, Cli(out string prometheus, "stats", "d", "--prometheus"));
+        Assert.Contains("vduse_blk_connection_up{device=\"d\",connection=\"queue 1\",peer=\"127.0.0.1:10809\"} 0\n", prometheus, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Stats_prometheus_prints_the_daemons_exposition()
     {
         using AdminServer server = StartServer();

@@ -35,6 +35,11 @@ internal sealed class FakeAdminTarget : IAdminTarget, IDisposable
 
     public BlkQueueStats[] QueueStats() => _queues;
 
+    /// <summary>What <see cref="Connections"/> returns (none: a local backend).</summary>
+    public ConnectionStatus[] Links { get; set; } = [];
+
+    public ConnectionStatus[] Connections() => Links;
+
     public ulong Resize(ulong bytes, bool force)
     {
         try

@@ -39,8 +39,15 @@ internal static class MetricsFixture
         RssShmemBytes = 64 << 20,
     };
 
-    public static string Text(string device = "disk0") =>
-        PrometheusMetrics.Format(new MetricsSnapshot(device, 3600.5, 1UL << 30, Queues(), Process()));
+    /// <summary>An NBD device's two connections: one up, one being made again after errors.</summary>
+    public static ConnectionStatus[] Connections() =>
+    [
+        new("queue 0", "127.0.0.1:10809", "connected", 0, 0, 0, null),
+        new("queue 1", "127.0.0.1:10809", "reconnecting", 3, 5, 2, "cannot connect to 127.0.0.1:10809: ECONNREFUSED (Connection refused)"),
+    ];
+
+    public static string Text(string device = "disk0", bool connections = false) =>
+        PrometheusMetrics.Format(new MetricsSnapshot(device, 3600.5, 1UL << 30, Queues(), Process(), connections ? Connections() : null));
 
     /// <summary>Every sample line as "name{labels}" -> value, failing on a line that is neither a comment nor a sample.</summary>
     public static Dictionary<string, double> Samples(string text)

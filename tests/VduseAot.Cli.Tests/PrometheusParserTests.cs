@@ -66,6 +66,24 @@ public sealed class PrometheusParserTests
     }
 
     [Fact]
+    public void Connection_families_parse_with_their_connection_and_peer_labels()
+    {
+        using JsonDocument doc = Parse(MetricsFixture.Text(connections: true));
+        Dictionary<string, JsonElement> families = doc.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!);
+        Assert.Equal(21, families.Count);
+        Assert.Equal("gauge", families["vduse_blk_connection_up"].GetProperty("type").GetString());
+        Assert.Equal("counter", families["vduse_blk_connection_reconnects"].GetProperty("type").GetString());
+        JsonElement[] up = [.. families["vduse_blk_connection_up"].GetProperty("samples").EnumerateArray()];
+        Assert.Equal(["queue 0", "queue 1"], up.Select(s => s[1].GetProperty("connection").GetString()));
+        Assert.Equal([1.0, 0.0], up.Select(s => s[2].GetDouble()));
+        Assert.All(up, s => Assert.Equal("127.0.0.1:10809", s[1].GetProperty("peer").GetString()));
+        JsonElement reconnects = families["vduse_blk_connection_reconnects"].GetProperty("samples")[1];
+        Assert.Equal(3, reconnects[2].GetDouble());
+        Assert.Equal(5, families["vduse_blk_connection_in_flight_requests"].GetProperty("samples")[1][2].GetDouble());
+        Assert.Equal(2, families["vduse_blk_connection_server_errors"].GetProperty("samples")[1][2].GetDouble());
+    }
+
+    [Fact]
     public void An_escaped_device_name_parses_back_to_itself()
     {
         const string name = "a\"b\\c\nd";

@@ -163,6 +163,8 @@ public sealed class NbdBackendTests
         Assert.Equal(VirtioBlk.VIRTIO_BLK_S_IOERR, rig.Builder.Status(bad));
         Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(good));
         Assert.Equal(2, rig.Server.Connections); // no reconnection for an error reply
+        ConnectionStatus c = Assert.Single(rig.Backend.Connections());
+        Assert.Equal(new ConnectionStatus("queue 0", "unix socket " + rig.Server.SocketPath, "connected", 0, 0, 1, null), c);
     }
 
     [Theory]
@@ -185,6 +187,10 @@ public sealed class NbdBackendTests
         Assert.True(rig.Server.Disk.AsSpan(0, data.Length).SequenceEqual(data));
         Assert.True(rig.Server.Connections >= 3, rig.Server.Connections + " connections");
         Assert.True(rig.Backend.Reconnects >= 2);
+        ConnectionStatus c = Assert.Single(rig.Backend.Connections());
+        Assert.Equal(rig.Backend.Reconnects, c.Reconnects);
+        Assert.Equal(0, c.InFlight);
+        Assert.NotNull(c.LastError);
     }
 
     [Fact]

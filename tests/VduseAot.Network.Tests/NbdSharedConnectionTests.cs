@@ -106,6 +106,10 @@ public sealed class NbdSharedConnectionTests : IDisposable
         int lost = _logged.Count(m => m.StartsWith("shared connection: connection to", StringComparison.Ordinal));
         Assert.Equal(dropAfter > 0, lost > 0);
         Assert.Equal(2 + lost, _server.Connections); // the probe, then one shared connection and its remakes
+        ConnectionStatus status = Assert.Single(backend.Connections());
+        Assert.Equal("shared connection", status.Name);
+        Assert.Equal(lost, status.Reconnects);
+        Assert.Equal(0, status.InFlight);
         foreach (Lane lane in lanes)
         {
             lane.Dispose();

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
 using System.Threading;
 using VduseAot.Block;
 using VduseAot.Interop;
@@ -12,7 +13,7 @@ namespace VduseAot.Network.Nbd;
 /// block sizes) and to fail early with the server's own words; each queue thread then gets its own
 /// connection (<see cref="NbdQueueIo"/>), made by the connector thread, which also remakes lost ones.
 /// </summary>
-public sealed class NbdBackend : IBlockBackend
+public sealed class NbdBackend : IBlockBackend, IConnectionStatusSource
 {
     private const int OpenTimeoutMs = 10_000;
     private readonly Action<string> _log;
@@ -113,6 +114,36 @@ public sealed class NbdBackend : IBlockBackend
     }
 
     internal void Log(string message) => _log(message);
+
+    private readonly System.Collections.Generic.List<NbdQueueIo> _connections = new();
+
+    /// <summary>A connection opened (start-up of a queue or of the shared connection: not the hot path).</summary>
+    internal void Track(NbdQueueIo connection)
+    {
+        lock (_connections)
+        {
+            _connections.Add(connection);
+        }
+    }
+
+    /// <summary>A connection closed for good.</summary>
+    internal void Untrack(NbdQueueIo connection)
+    {
+        lock (_connections)
+        {
+            _connections.Remove(connection);
+        }
+    }
+
+    /// <inheritdoc />
+    public ConnectionStatus[] Connections()
+    {
+        lock (_connections)
+        {
+            // "queue 2" before "queue 10": shorter names first, then by name.
+            return [.. _connections.ConvertAll(c => c.Status()).OrderBy(c => c.Name.Length).ThenBy(c => c.Name, StringComparer.Ordinal)];
+        }
+    }
 
     /// <inheritdoc />
     public string Describe() => "nbd " + Uri.Text + " (" + SizeText.Format(CapacityBytes) + (ReadOnly ? ", read-only" : "")

@@ -55,6 +55,36 @@ internal sealed class NbdConnector : IDisposable
         return dial;
     }
 
+    /// <summary>
+    /// Forgets <paramref name="dial"/> (its connection is gone for good). The connector thread closes
+    /// it, so an attempt it is making for the dial never publishes into a closed eventfd.
+    /// </summary>
+    public unsafe void Unregister(NbdDial dial)
+    {
+        dial.Retire();
+        ulong one = 1;
+        _ = LibC.write(_wake.Value, &one, sizeof(ulong));
+    }
+
+    /// <summary>Connector thread: drops and closes the retired dials.</summary>
+    private void CloseRetired()
+    {
+        List<NbdDial>? retired = null;
+        lock (_dials)
+        {
+            for (int i = _dials.Count - 1; i >= 0; i--)
+            {
+                if (_dials[i].Retired)
+                {
+                    (retired ??= new()).Add(_dials[i]);
+                    _dials.RemoveAt(i);
+                }
+            }
+        }
+
+        retired?.ForEach(d => d.Dispose());
+    }
+
     /// <summary>Queue thread: asks for a connection on <paramref name="dial"/> and wakes the connector.</summary>
     public unsafe void Request(NbdDial dial)
     {
@@ -88,6 +118,7 @@ internal sealed class NbdConnector : IDisposable
     {
         while (!_stop)
         {
+            CloseRetired();
             long now = Stopwatch.GetTimestamp();
             long wait = long.MaxValue;
             NbdDial[] dials;
@@ -98,7 +129,7 @@ internal sealed class NbdConnector : IDisposable
 
             foreach (NbdDial dial in dials)
             {
-                if (!dial.Wanted)
+                if (!dial.Wanted || dial.Retired)
                 {
                     continue;
                 }

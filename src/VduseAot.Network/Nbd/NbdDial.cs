@@ -45,6 +45,14 @@ internal sealed unsafe class NbdDial : System.IDisposable
     /// <summary>True while the queue waits for a connection.</summary>
     public bool Wanted => Volatile.Read(ref _wanted) != 0;
 
+    private volatile bool _retired;
+
+    /// <summary>True once its connection is gone for good: the connector closes it.</summary>
+    public bool Retired => _retired;
+
+    /// <summary>Queue thread, at its end: the connector may close this mailbox.</summary>
+    public void Retire() => _retired = true;
+
     /// <summary>Queue thread: asks for a connection.</summary>
     public void Request() => Volatile.Write(ref _wanted, 1);
 

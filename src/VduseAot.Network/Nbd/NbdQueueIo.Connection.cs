@@ -46,6 +46,22 @@ internal sealed unsafe partial class NbdQueueIo
     /// <summary>Connections lost so far.</summary>
     public long Drops { get; private set; }
 
+    // Requests this connection holds (queued or sent); written by its thread, read racily by stats.
+    private int _active;
+
+    /// <summary>This connection for `stats` (read on another thread: a racy copy).</summary>
+    public ConnectionStatus Status()
+    {
+        string state = _state switch
+        {
+            ConnectionState.Connected => "connected",
+            ConnectionState.Closing => "closing",
+            _ => _dial.Connections == 0 ? "connecting" : "reconnecting",
+        };
+        return new ConnectionStatus(_dial.Name, _backend.Uri.Endpoint.ToString(), state, System.Math.Max(0, _dial.Connections - 1),
+            System.Threading.Volatile.Read(ref _active), ServerErrors, LastError);
+    }
+
     private void AskForConnection()
     {
         _backend.Connector.Request(_dial);
@@ -218,6 +234,7 @@ internal sealed unsafe partial class NbdQueueIo
             if (now - _finisher.Slot(index).StartTicks >= olderThanTicks)
             {
                 _commands[index].State = NbdCommandState.Free;
+                _active--;
                 _finisher.Finish(index, VirtioBlk.VIRTIO_BLK_S_IOERR);
             }
             else
@@ -266,6 +283,8 @@ internal sealed unsafe partial class NbdQueueIo
 
         _socket?.Dispose();
         _socket = null;
+        _backend.Untrack(this);
+        _backend.Connector.Unregister(_dial);
         if (_memory != null)
         {
             System.Runtime.InteropServices.NativeMemory.AlignedFree(_memory);

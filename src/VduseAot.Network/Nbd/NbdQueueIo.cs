@@ -57,6 +57,7 @@ internal sealed unsafe partial class NbdQueueIo : IConnectionQueueIo
         _extended = backend.Export.ExtendedHeaders;
         _maxPayload = Math.Max(backend.Export.MaximumPayload & ~511u, 512u);
         _dial = backend.Connector.Register(name);
+        backend.Track(this);
     }
 
     /// <inheritdoc />
@@ -181,6 +182,7 @@ internal sealed unsafe partial class NbdQueueIo : IConnectionQueueIo
 
         c.Status = VirtioBlk.VIRTIO_BLK_S_OK;
         c.Sequence = _sequence++;
+        _active++;
         Enqueue(index, ref c);
         return BlkStatus.Pending;
     }
@@ -397,6 +399,7 @@ internal sealed unsafe partial class NbdQueueIo : IConnectionQueueIo
         }
 
         c.State = NbdCommandState.Free;
+        _active--;
         _finisher.Finish(index, c.Status);
     }
 
