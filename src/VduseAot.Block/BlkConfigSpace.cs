@@ -51,24 +51,42 @@ public static class BlkConfigSpace
     }
 
     /// <summary>The config space the driver reads, for a backend of <paramref name="capacityBytes"/>.</summary>
-    public static virtio_blk_config Build(BlkDeviceConfig options, ulong capacityBytes) => new()
+    public static virtio_blk_config Build(BlkDeviceConfig options, ulong capacityBytes)
     {
-        capacity = capacityBytes / VirtioBlk.SECTOR_SIZE,
-        size_max = SizeMax,
-        seg_max = SegMax(options),
-        blk_size = options.LogicalBlockSize,
-        physical_block_exp = 0,
-        alignment_offset = 0,
-        min_io_size = 1,
-        opt_io_size = 0,
-        num_queues = options.Queues,
-        max_discard_sectors = BlkLimits.MaxZeroingSectors,
-        max_discard_seg = BlkLimits.MaxZeroingSegments,
-        discard_sector_alignment = options.LogicalBlockSize / VirtioBlk.SECTOR_SIZE,
-        max_write_zeroes_sectors = BlkLimits.MaxZeroingSectors,
-        max_write_zeroes_seg = BlkLimits.MaxZeroingSegments,
-        write_zeroes_may_unmap = 1,
-    };
+        System.ArgumentNullException.ThrowIfNull(options);
+        uint block = options.LogicalBlockSize;
+        BlkTopology t = options.Topology;
+
+        // Only powers of two that are whole multiples of the logical block mean anything to the
+        // driver's topology; anything else is left at the default rather than rounded into a lie.
+        uint physical = Blocks(t.PhysicalBlockBytes, block);
+        uint granularity = System.Math.Max(block, Blocks(t.DiscardGranularityBytes, block) * block);
+        return new virtio_blk_config
+        {
+            capacity = capacityBytes / VirtioBlk.SECTOR_SIZE,
+            size_max = t.MaxTransferBytes >= 4096 ? System.Math.Min(SizeMax, t.MaxTransferBytes) : SizeMax,
+            seg_max = SegMax(options),
+            blk_size = block,
+            physical_block_exp = (byte)(physical > 1 ? System.Numerics.BitOperations.Log2(physical) : 0),
+            alignment_offset = 0,
+            min_io_size = (ushort)System.Math.Max(1u, physical),
+            opt_io_size = Blocks(t.OptimalIoBytes, block),
+            num_queues = options.Queues,
+            max_discard_sectors = BlkLimits.MaxZeroingSectors,
+            max_discard_seg = BlkLimits.MaxZeroingSegments,
+            discard_sector_alignment = granularity / VirtioBlk.SECTOR_SIZE,
+            max_write_zeroes_sectors = BlkLimits.MaxZeroingSectors,
+            max_write_zeroes_seg = BlkLimits.MaxZeroingSegments,
+            write_zeroes_may_unmap = 1,
+        };
+    }
+
+    /// <summary>
+    /// <paramref name="bytes"/> in logical blocks when it is a power-of-two multiple of <paramref name="block"/>
+    /// no larger than 16 MiB (the config fields are narrow); 0 otherwise.
+    /// </summary>
+    private static uint Blocks(uint bytes, uint block) =>
+        bytes > block && bytes <= (16u << 20) && System.Numerics.BitOperations.IsPow2(bytes) ? bytes / block : 0;
 
     private static ulong Bit(int bit) => 1UL << bit;
 }

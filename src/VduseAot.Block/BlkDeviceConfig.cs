@@ -29,6 +29,9 @@ public sealed record BlkDeviceConfig
     /// <summary>GET_ID answer, at most 20 bytes.</summary>
     public string Serial { get; init; } = "";
 
+    /// <summary>The backend's preferred shape of requests.</summary>
+    public BlkTopology Topology { get; init; } = BlkTopology.None;
+
     /// <summary>The configuration for <paramref name="asked"/> served by <paramref name="backend"/>, once it is open.</summary>
     public static BlkDeviceConfig For(BlkDeviceOptions asked, IBlockBackend backend)
     {
@@ -43,6 +46,7 @@ public sealed record BlkDeviceConfig
             ReadOnly = backend.ReadOnly, // the backend knows whether the user's read-write file could be opened so
             Features = backend.Features,
             Serial = asked.Serial,
+            Topology = backend.Topology,
         };
     }
 }

@@ -33,6 +33,9 @@ public interface IBlockBackend : IDisposable
     /// <summary>Short text for logs: "ram 64 MiB", "file /srv/disk.img (direct)".</summary>
     string Describe();
 
+    /// <summary>How the storage prefers to be addressed (none by default).</summary>
+    BlkTopology Topology => BlkTopology.None;
+
     /// <summary>
     /// Changes the capacity to <paramref name="capacityBytes"/> (already checked by <see cref="BlkResize"/>):
     /// storage that must grow first grows, then <see cref="CapacityBytes"/> changes. Called off the

@@ -42,7 +42,7 @@ public sealed class DataPlaneOptions
     /// Checks at start-up that this kernel's io_uring has every opcode the data plane will use, so a
     /// missing one is one clear error now rather than failed requests later.
     /// </summary>
-    public void CheckKernel(bool fileBackend)
+    public void CheckKernel(bool fileBackend, bool networkBackend = false)
     {
         try
         {
@@ -56,6 +56,15 @@ public sealed class DataPlaneOptions
                     (IoUringUapi.IORING_OP_WRITEV, "WRITEV"),
                     (IoUringUapi.IORING_OP_FSYNC, "FSYNC"),
                     (IoUringUapi.IORING_OP_FALLOCATE, "FALLOCATE"));
+            }
+
+            if (networkBackend)
+            {
+                probe.RequireOpcodes(
+                    (IoUringUapi.IORING_OP_SENDMSG, "SENDMSG"),
+                    (IoUringUapi.IORING_OP_RECVMSG, "RECVMSG"),
+                    (IoUringUapi.IORING_OP_POLL_ADD, "POLL_ADD"),
+                    (IoUringUapi.IORING_OP_TIMEOUT, "TIMEOUT"));
             }
         }
         catch (IoUringException e)

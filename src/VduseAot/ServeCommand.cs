@@ -73,7 +73,7 @@ public static class ServeCommand
             Cpus = options.Cpus,
             PollMicroseconds = options.PollMicroseconds,
         };
-        dataPlane.CheckKernel(options.Backend == BackendKind.File);
+        dataPlane.CheckKernel(options.Backend == BackendKind.File, networkBackend: options.Backend == BackendKind.Nbd);
         return dataPlane;
     }
 

@@ -47,6 +47,27 @@ public sealed class BlkConfigSpaceTests
     }
 
     [Theory]
+    [InlineData(512u, 4096u, 65536u, 65536u, 3, 8, 128u, 65536u, 128u)]
+    [InlineData(4096u, 4096u, 65536u, 65536u, 0, 1, 16u, 65536u, 128u)]
+    [InlineData(512u, 3000u, 100000u, 2048u, 0, 1, 0u, 1u << 20, 1u)] // not powers of two, a tiny maximum: defaults
+    [InlineData(512u, 0u, 0u, 0u, 0, 1, 0u, 1u << 20, 1u)]
+    public void Config_space_takes_the_backends_topology(uint block, uint physical, uint optimal, uint maxTransfer,
+        int exp, int minIo, uint optIo, uint sizeMax, uint discardAlignment)
+    {
+        var o = new BlkDeviceConfig
+        {
+            LogicalBlockSize = block,
+            Topology = new BlkTopology { PhysicalBlockBytes = physical, OptimalIoBytes = optimal, MaxTransferBytes = maxTransfer, DiscardGranularityBytes = optimal },
+        };
+        virtio_blk_config c = BlkConfigSpace.Build(o, 1 << 30);
+        Assert.Equal(exp, c.physical_block_exp);
+        Assert.Equal(minIo, c.min_io_size);
+        Assert.Equal(optIo, c.opt_io_size);
+        Assert.Equal(sizeMax, c.size_max);
+        Assert.Equal(Math.Max(discardAlignment, block / 512), c.discard_sector_alignment);
+    }
+
+    [Theory]
     [InlineData(1UL << 20, 512u, 1, 256)]
     [InlineData(64UL << 30, 4096u, 4, 128)]
     [InlineData(512UL, 512u, 16, 1024)]

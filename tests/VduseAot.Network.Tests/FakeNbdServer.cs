@@ -21,6 +21,10 @@ internal sealed record FakeNbdBehaviour
 
     public uint MaxPayload { get; init; } = 32u << 20;
 
+    public uint MinimumBlock { get; init; } = 1;
+
+    public uint PreferredBlock { get; init; } = 4096;
+
     /// <summary>Replies held back and then sent in a shuffled order (1: in order).</summary>
     public int ReorderWindow { get; init; } = 4;
 
@@ -165,8 +169,8 @@ internal sealed class FakeNbdServer : IDisposable
                     OptionReply(s, option, NbdProto.NBD_REP_INFO, info);
                     var sizes = new byte[14];
                     BinaryPrimitives.WriteUInt16BigEndian(sizes, NbdProto.NBD_INFO_BLOCK_SIZE);
-                    BinaryPrimitives.WriteUInt32BigEndian(sizes.AsSpan(2), 1);
-                    BinaryPrimitives.WriteUInt32BigEndian(sizes.AsSpan(6), 4096);
+                    BinaryPrimitives.WriteUInt32BigEndian(sizes.AsSpan(2), _behaviour.MinimumBlock);
+                    BinaryPrimitives.WriteUInt32BigEndian(sizes.AsSpan(6), _behaviour.PreferredBlock);
                     BinaryPrimitives.WriteUInt32BigEndian(sizes.AsSpan(10), _behaviour.MaxPayload);
                     OptionReply(s, option, NbdProto.NBD_REP_INFO, sizes);
                     OptionReply(s, option, NbdProto.NBD_REP_ACK, []);

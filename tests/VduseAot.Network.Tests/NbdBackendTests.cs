@@ -34,6 +34,21 @@ public sealed class NbdBackendTests
     }
 
     [Fact]
+    public void The_servers_block_sizes_shape_the_config_space()
+    {
+        using var rig = new NbdRig(behaviour: new FakeNbdBehaviour { MinimumBlock = 512, PreferredBlock = 65536, MaxPayload = 256 << 10 });
+        Assert.Equal(new BlkTopology { PhysicalBlockBytes = 512, OptimalIoBytes = 65536, MaxTransferBytes = 256 << 10, DiscardGranularityBytes = 65536 },
+            rig.Backend.Topology);
+        BlkDeviceConfig config = BlkDeviceConfig.For(new BlkDeviceOptions { Queues = 1 }, rig.Backend);
+        virtio_blk_config c = BlkConfigSpace.Build(config, rig.Backend.CapacityBytes);
+        Assert.Equal(0, c.physical_block_exp); // the minimum is the logical block: no read-modify-write below it
+        Assert.Equal(1, c.min_io_size);
+        Assert.Equal(128u, c.opt_io_size);
+        Assert.Equal(256u << 10, c.size_max);
+        Assert.Equal(128u, c.discard_sector_alignment);
+    }
+
+    [Fact]
     public void A_missing_export_quotes_the_server()
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("vduse-nbd-").FullName;

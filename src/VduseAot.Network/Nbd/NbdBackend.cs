@@ -64,6 +64,19 @@ public sealed class NbdBackend : IBlockBackend, IConnectionStatusSource
     public BlkBackendFeatures Features =>
         (Export.CanTrim ? BlkBackendFeatures.Discard : 0) | (Export.CanWriteZeroes ? BlkBackendFeatures.WriteZeroes : 0);
 
+    /// <summary>
+    /// NBD_INFO_BLOCK_SIZE as the driver's topology: below the minimum block the server reads, modifies
+    /// and writes; requests and discards are best made in the preferred one; one command carries at most
+    /// the maximum payload.
+    /// </summary>
+    public BlkTopology Topology => new()
+    {
+        PhysicalBlockBytes = Export.MinimumBlock,
+        OptimalIoBytes = Export.PreferredBlock,
+        MaxTransferBytes = Export.MaximumPayload,
+        DiscardGranularityBytes = Export.PreferredBlock,
+    };
+
     /// <summary>Connections remade after a loss, over all queues.</summary>
     public long Reconnects => Connector.Reconnects;
 
