@@ -35,7 +35,7 @@ nbdkit_lib=usr/lib/x86_64-linux-gnu/nbdkit
 DEFAULT_PATHS=(
     usr/bin/qemu-nbd usr/bin/qemu-img usr/bin/nbdkit usr/sbin/nbd-client
     "$nbdkit_lib"/plugins/nbdkit-{file,memory}-plugin.so
-    "$nbdkit_lib"/filters/nbdkit-{error,delay,pause,multi-conn}-filter.so
+    "$nbdkit_lib"/filters/nbdkit-{error,delay,pause,multi-conn,blocksize-policy}-filter.so
 )
 paths=("$@")
 ((${#paths[@]})) || paths=("${DEFAULT_PATHS[@]}")

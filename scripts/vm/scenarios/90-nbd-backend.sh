@@ -45,10 +45,15 @@ stop_daemon
 expect_eq "the server's image holds 3M..4M" "$(range_sha "$dir/disk.img" $((3 * MiB)) $MiB)" "$(range_sha "$dir/pat" $((3 * MiB)) $MiB)"
 stop_nbdkit "$NBDKIT_PID"
 
-# --- nbdkit without multi-conn: 2 queues share one connection ------------------------------------
-start_nbdkit "$port" --filter=multi-conn file "$dir/disk.img" multi-conn-mode=disable
+# --- nbdkit without multi-conn: 2 queues share one connection; its block sizes shape the disk ------
+start_nbdkit "$port" --filter=multi-conn --filter=blocksize-policy file "$dir/disk.img" multi-conn-mode=disable \
+    blocksize-preferred=64K blocksize-maximum=256K
 start_daemon vt90shared --nbd "nbd://127.0.0.1:$port/" --queues 2
 grep -q "one connection for 2 queues" "$DAEMON_ERR" || fail "without NBD_FLAG_CAN_MULTI_CONN the 2 queues should share one connection; $(daemon_stderr)"
+q=$(sysblk)/queue
+expect_eq "optimal_io_size (the server's preferred block)" "$(sysval "$q/optimal_io_size")" 65536
+expect_eq "max_segment_size (the server's maximum payload)" "$(sysval "$q/max_segment_size")" 262144
+expect_eq "discard_granularity (the preferred block)" "$(sysval "$q/discard_granularity")" 65536
 out=/tmp/fio-vt90shared.txt rc=0
 /usr/bin/fio --name=shared --filename="$DEV" --ioengine=libaio --direct=1 --rw=randwrite --bs=4k \
     --iodepth=16 --numjobs=2 --cpus_allowed_policy=split --cpus_allowed=0,1 --offset_increment=16M --size=16M \
