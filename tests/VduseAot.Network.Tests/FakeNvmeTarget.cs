@@ -1,0 +1,353 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.IO;
+using System.Net.Sockets;
+using System.Threading;
+using VduseAot.Network.NvmeTcp;
+
+namespace VduseAot.Network.Tests;
+
+/// <summary>What <see cref="FakeNvmeTarget"/> does besides answering correctly.</summary>
+internal sealed record FakeNvmeBehaviour
+{
+    public string SubsystemNqn { get; init; } = "nqn.2026-12.test:disk";
+
+    /// <summary>Agree to digests when asked (else answer the ICReq with them off).</summary>
+    public bool GrantDigests { get; init; } = true;
+
+    /// <summary>CPDA: the data alignment the target wants, in dwords minus one.</summary>
+    public byte Cpda { get; init; }
+
+    /// <summary>Send Identify data in this many C2HData PDUs.</summary>
+    public int DataPdus { get; init; } = 1;
+
+    /// <summary>End the data with the SUCCESS flag instead of a response capsule.</summary>
+    public bool SuccessFlag { get; init; }
+
+    /// <summary>I/O queues Set Features grants.</summary>
+    public int GrantQueues { get; init; } = 8;
+
+    /// <summary>Answer Identify Namespace with a corrupted header digest.</summary>
+    public bool BadDigestOnIdentify { get; init; }
+
+    /// <summary>Answer Identify Controller with a C2HTermReq.</summary>
+    public bool TerminateOnIdentify { get; init; }
+
+    /// <summary>Logical block size of namespace 1.</summary>
+    public uint BlockBytes { get; init; } = 512;
+}
+
+/// <summary>
+/// An NVMe/TCP controller in the test process on a unix socket: ICResp, the admin commands a host
+/// sends to bring up an association, and a namespace 1 of <c>size</c> bytes. It checks the digests
+/// and layout of every PDU it gets (a wrong one is recorded in <see cref="Errors"/>).
+/// </summary>
+internal sealed class FakeNvmeTarget : IDisposable
+{
+    private readonly Socket _listener;
+    private readonly Thread _thread;
+    private readonly List<Socket> _clients = new();
+    private readonly FakeNvmeBehaviour _b;
+    private readonly ulong _size;
+    private volatile bool _stop;
+
+    public FakeNvmeTarget(string path, ulong size, FakeNvmeBehaviour? behaviour = null)
+    {
+        SocketPath = path;
+        _size = size;
+        _b = behaviour ?? new FakeNvmeBehaviour();
+        _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        _listener.Bind(new UnixDomainSocketEndPoint(path));
+        _listener.Listen(16);
+        _thread = new Thread(AcceptLoop) { IsBackground = true, Name = "fake-nvme" };
+        _thread.Start();
+    }
+
+    public string SocketPath { get; }
+
+    public NetworkEndpoint Endpoint => NetworkEndpoint.ForUnix(SocketPath);
+
+    public List<string> Errors { get; } = new();
+
+    /// <summary>Connect commands seen: (queue id, host NQN, controller id asked for).</summary>
+    public List<(ushort Queue, string HostNqn, ushort Controller)> Connects { get; } = new();
+
+    private void AcceptLoop()
+    {
+        while (!_stop)
+        {
+            Socket client;
+            try
+            {
+                client = _listener.Accept();
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            lock (_clients)
+            {
+                _clients.Add(client);
+            }
+
+            new Thread(() => Serve(client)) { IsBackground = true, Name = "fake-nvme-conn" }.Start();
+        }
+    }
+
+    private void Serve(Socket s)
+    {
+        try
+        {
+            var conn = new Connection(s, this);
+            conn.Run();
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or EndOfStreamException)
+        {
+        }
+    }
+
+    private void Error(string message)
+    {
+        lock (Errors)
+        {
+            Errors.Add(message);
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop = true;
+        _listener.Dispose();
+        lock (_clients)
+        {
+            foreach (Socket c in _clients)
+            {
+                c.Dispose();
+            }
+        }
+
+        _thread.Join();
+    }
+
+    /// <summary>One connection's state: digests agreed, CC.EN.</summary>
+    private sealed class Connection(Socket s, FakeNvmeTarget t)
+    {
+        private bool _hdgst;
+        private bool _ddgst;
+        private bool _enabled;
+
+        public void Run()
+        {
+            byte[] icreq = Read(128);
+            if (icreq[0] != NvmeTcpProto.nvme_tcp_icreq || icreq[2] != 128 || BinaryPrimitives.ReadUInt32LittleEndian(icreq.AsSpan(4)) != 128)
+            {
+                t.Error("bad ICReq");
+                return;
+            }
+
+            bool grant = t._b.GrantDigests;
+            _hdgst = grant && (icreq[11] & 1) != 0;
+            _ddgst = grant && (icreq[11] & 2) != 0;
+            byte[] icresp = new byte[128];
+            new NvmeTcpPdu(NvmeTcpProto.nvme_tcp_icresp, 0, 128, 0, 128).Write(icresp);
+            icresp[10] = t._b.Cpda;
+            icresp[11] = (byte)((_hdgst ? 1 : 0) | (_ddgst ? 2 : 0));
+            BinaryPrimitives.WriteUInt32LittleEndian(icresp.AsSpan(12), 128 << 10);
+            s.Send(icresp);
+            while (true)
+            {
+                (byte[] sqe, byte[] data) = ReadCapsule();
+                Execute(sqe, data);
+            }
+        }
+
+        private (byte[] Sqe, byte[] Data) ReadCapsule()
+        {
+            byte[] ch = Read(8);
+            NvmeTcpPdu pdu = NvmeTcpPdu.Read(ch);
+            if (pdu.Type != NvmeTcpProto.nvme_tcp_cmd || pdu.HeaderLength != 72 || pdu.HasHeaderDigest != _hdgst)
+            {
+                t.Error("bad capsule header type " + pdu.Type + " hlen " + pdu.HeaderLength);
+                throw new EndOfStreamException();
+            }
+
+            byte[] rest = Read((int)pdu.Length - 8);
+            byte[] header = [.. ch, .. rest.AsSpan(0, 64)];
+            if (_hdgst && BinaryPrimitives.ReadUInt32LittleEndian(rest.AsSpan(64)) != Crc32C.Of(header))
+            {
+                t.Error("bad header digest");
+            }
+
+            byte[] data = [];
+            if (pdu.DataOffset != 0)
+            {
+                int align = (t._b.Cpda + 1) * 4;
+                if (pdu.DataOffset % align != 0 || pdu.DataOffset < pdu.HeaderAndDigestBytes)
+                {
+                    t.Error("in-capsule data at " + pdu.DataOffset + " breaks CPDA alignment " + align);
+                }
+
+                int length = (int)pdu.DataBytes;
+                data = rest.AsSpan(pdu.DataOffset - 8, length).ToArray();
+                if (pdu.HasDataDigest != _ddgst || (_ddgst && BinaryPrimitives.ReadUInt32LittleEndian(rest.AsSpan(pdu.DataOffset - 8 + length)) != Crc32C.Of(data)))
+                {
+                    t.Error("bad data digest");
+                }
+            }
+
+            return (rest.AsSpan(0, 64).ToArray(), data);
+        }
+
+        private void Execute(byte[] sqe, byte[] data)
+        {
+            ushort cid = BinaryPrimitives.ReadUInt16LittleEndian(sqe.AsSpan(2));
+            switch (sqe[0])
+            {
+                case NvmeProto.nvme_fabrics_command when sqe[4] == NvmeProto.nvme_fabrics_type_connect:
+                    string subnqn = Text(data.AsSpan(256, 256));
+                    ushort want = BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(16));
+                    lock (t.Connects)
+                    {
+                        t.Connects.Add((BinaryPrimitives.ReadUInt16LittleEndian(sqe.AsSpan(42)), Text(data.AsSpan(512, 256)), want));
+                    }
+
+                    Respond(cid, subnqn == t._b.SubsystemNqn ? 0x21UL : 0, subnqn == t._b.SubsystemNqn ? (ushort)0 : (ushort)((1 << 8) | 0x82));
+                    return;
+                case NvmeProto.nvme_fabrics_command when sqe[4] == NvmeProto.nvme_fabrics_type_property_get:
+                    uint offset = BinaryPrimitives.ReadUInt32LittleEndian(sqe.AsSpan(44));
+                    ulong value = offset switch
+                    {
+                        NvmeProto.NVME_REG_CAP => 127UL | (1UL << 24), // MQES 127, TO 500 ms, MPSMIN 0
+                        NvmeProto.NVME_REG_CSTS => _enabled ? 1UL : 0,
+                        _ => 0,
+                    };
+                    Respond(cid, value, 0);
+                    return;
+                case NvmeProto.nvme_fabrics_command when sqe[4] == NvmeProto.nvme_fabrics_type_property_set:
+                    _enabled = (BinaryPrimitives.ReadUInt32LittleEndian(sqe.AsSpan(48)) & 1) != 0;
+                    Respond(cid, 0, 0);
+                    return;
+                case NvmeProto.nvme_admin_identify:
+                    Identify(cid, sqe);
+                    return;
+                case NvmeProto.nvme_admin_set_features:
+                    uint grant = (uint)t._b.GrantQueues - 1;
+                    Respond(cid, grant | (grant << 16), 0);
+                    return;
+                default:
+                    Respond(cid, 0, 0x01); // invalid opcode
+                    return;
+            }
+        }
+
+        private void Identify(ushort cid, byte[] sqe)
+        {
+            byte cns = sqe[40];
+            uint nsid = BinaryPrimitives.ReadUInt32LittleEndian(sqe.AsSpan(4));
+            byte[] id = new byte[4096];
+            if (cns == NvmeProto.NVME_ID_CNS_CTRL)
+            {
+                if (t._b.TerminateOnIdentify)
+                {
+                    byte[] term = new byte[24];
+                    new NvmeTcpPdu(NvmeTcpProto.nvme_tcp_c2h_term, 0, 24, 0, 24).Write(term);
+                    BinaryPrimitives.WriteUInt16LittleEndian(term.AsSpan(8), 0x05);
+                    s.Send(term);
+                    throw new EndOfStreamException();
+                }
+
+                id[77] = 5;
+                BinaryPrimitives.WriteUInt16LittleEndian(id.AsSpan(78), 0x21);
+                BinaryPrimitives.WriteUInt16LittleEndian(id.AsSpan(520), NvmeProto.NVME_CTRL_ONCS_DSM | NvmeProto.NVME_CTRL_ONCS_WRITE_ZEROES);
+                id[525] = 1;
+                BinaryPrimitives.WriteUInt32LittleEndian(id.AsSpan(536), 1);
+                System.Text.Encoding.ASCII.GetBytes(t._b.SubsystemNqn).CopyTo(id, 768);
+                BinaryPrimitives.WriteUInt32LittleEndian(id.AsSpan(1792), (8192 + 64) / 16);
+            }
+            else if (cns == NvmeProto.NVME_ID_CNS_NS && nsid == 1)
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(id, t._size / t._b.BlockBytes);
+                id[128 + 2] = (byte)System.Numerics.BitOperations.Log2(t._b.BlockBytes);
+            }
+
+            int pieces = t._b.DataPdus;
+            int each = 4096 / pieces;
+            for (int i = 0; i < pieces; i++)
+            {
+                bool last = i == pieces - 1;
+                SendData(cid, id.AsSpan(i * each, last ? 4096 - (i * each) : each), i * each, last, corrupt: cns == NvmeProto.NVME_ID_CNS_NS && t._b.BadDigestOnIdentify);
+            }
+
+            if (!t._b.SuccessFlag)
+            {
+                Respond(cid, 0, 0);
+            }
+        }
+
+        private void SendData(ushort cid, ReadOnlySpan<byte> data, int offset, bool last, bool corrupt)
+        {
+            int header = 24 + (_hdgst ? 4 : 0);
+            int align = (t._b.Cpda + 1) * 4;
+            int pdo = (header + align - 1) / align * align;
+            int plen = pdo + data.Length + (_ddgst ? 4 : 0);
+            byte[] pdu = new byte[plen];
+            byte flags = (byte)((_hdgst ? NvmeTcpProto.NVME_TCP_F_HDGST : 0) | (_ddgst ? NvmeTcpProto.NVME_TCP_F_DDGST : 0)
+                | (last ? NvmeTcpProto.NVME_TCP_F_DATA_LAST : 0) | (last && t._b.SuccessFlag ? NvmeTcpProto.NVME_TCP_F_DATA_SUCCESS : 0));
+            new NvmeTcpPdu(NvmeTcpProto.nvme_tcp_c2h_data, flags, 24, (byte)pdo, (uint)plen).Write(pdu);
+            BinaryPrimitives.WriteUInt16LittleEndian(pdu.AsSpan(8), cid);
+            BinaryPrimitives.WriteUInt32LittleEndian(pdu.AsSpan(12), (uint)offset);
+            BinaryPrimitives.WriteUInt32LittleEndian(pdu.AsSpan(16), (uint)data.Length);
+            if (_hdgst)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(pdu.AsSpan(24), Crc32C.Of(pdu.AsSpan(0, 24)) ^ (corrupt ? 1u : 0));
+            }
+
+            data.CopyTo(pdu.AsSpan(pdo));
+            if (_ddgst)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(pdu.AsSpan(pdo + data.Length), Crc32C.Of(data));
+            }
+
+            s.Send(pdu);
+        }
+
+        private void Respond(ushort cid, ulong result, ushort status)
+        {
+            byte[] pdu = new byte[24 + (_hdgst ? 4 : 0)];
+            new NvmeTcpPdu(NvmeTcpProto.nvme_tcp_rsp, _hdgst ? NvmeTcpProto.NVME_TCP_F_HDGST : (byte)0, 24, 0, (uint)pdu.Length).Write(pdu);
+            new NvmeCompletion(result, 0, cid, status).Write(pdu.AsSpan(8));
+            if (_hdgst)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(pdu.AsSpan(24), Crc32C.Of(pdu.AsSpan(0, 24)));
+            }
+
+            s.Send(pdu);
+        }
+
+        private byte[] Read(int n)
+        {
+            byte[] b = new byte[n];
+            int done = 0;
+            while (done < n)
+            {
+                int r = s.Receive(b, done, n - done, SocketFlags.None);
+                if (r == 0)
+                {
+                    throw new EndOfStreamException();
+                }
+
+                done += r;
+            }
+
+            return b;
+        }
+
+        private static string Text(ReadOnlySpan<byte> field)
+        {
+            int end = field.IndexOf((byte)0);
+            return System.Text.Encoding.ASCII.GetString(end < 0 ? field : field[..end]);
+        }
+    }
+}
