@@ -12,11 +12,11 @@ namespace VduseAot.Network.Tests;
 /// </summary>
 public sealed class NbdPropertyTests(ITestOutputHelper output)
 {
-    // Seeds per mode: 30 and 24 in all, a few hundred requests each, a second or two per test.
+    // Seeds per case, a few hundred requests each: 30, 24 and 18 seeds in all, a second or two per case.
     private const int CutSeeds = 10;
     private const int BadSectorSeeds = 8;
+    private const int SharedSeeds = 6;
     private const int Requests = 300;
-    private static readonly TimeSpan SeedLimit = TimeSpan.FromSeconds(30);
 
     public static TheoryData<bool, bool> Modes() => new()
     {
@@ -29,7 +29,7 @@ public sealed class NbdPropertyTests(ITestOutputHelper output)
     [MemberData(nameof(Modes))]
     public void Random_requests_through_cut_connections_complete_once_and_read_what_was_written(bool structured, bool extended)
     {
-        int[] cuts = RunSeeds(structured, extended, 100, CutSeeds, cutChance: 0.04, badSectors: 0, out _);
+        int[] cuts = RunSeeds(structured, extended, 100, CutSeeds, cutChance: 0.04, badSectors: 0, queues: 1, out _);
 
         // Every kind of cut happened in these seeds: the property was tried where it matters.
         for (int kind = 1; kind < cuts.Length; kind++)
@@ -43,12 +43,23 @@ public sealed class NbdPropertyTests(ITestOutputHelper output)
     public void Requests_touching_bad_sectors_fail_with_IOERR_and_only_they(bool structured, bool extended)
     {
         // Fewer cuts: most of them must not hide the error replies.
-        _ = RunSeeds(structured, extended, 200, BadSectorSeeds, cutChance: 0.02, badSectors: 12, out int ioErrors);
+        _ = RunSeeds(structured, extended, 200, BadSectorSeeds, cutChance: 0.02, badSectors: 12, queues: 1, out int ioErrors);
         Assert.True(ioErrors > 10 * BadSectorSeeds, ioErrors + " requests failed in " + BadSectorSeeds + " seeds: too few to test anything");
     }
 
-    /// <summary>Runs the seeds, each on its own queue thread; returns the cuts by kind over all of them.</summary>
-    private int[] RunSeeds(bool structured, bool extended, int firstSeed, int seeds, double cutChance, int badSectors, out int ioErrors)
+    [Theory]
+    [InlineData(2, false, false)]
+    [InlineData(2, true, false)]
+    [InlineData(3, true, true)]
+    public void Queues_sharing_one_cut_connection_complete_each_request_once_with_its_status(int queues, bool structured, bool extended)
+    {
+        // Without NBD_FLAG_CAN_MULTI_CONN every queue's requests go through one connection: a cut loses all of them.
+        _ = RunSeeds(structured, extended, 300, SharedSeeds, cutChance: 0.03, badSectors: 6, queues, out int ioErrors);
+        Assert.True(ioErrors > 0, "no request touched a bad sector");
+    }
+
+    /// <summary>Runs the seeds one after the other; returns the cuts by kind over all of them.</summary>
+    private int[] RunSeeds(bool structured, bool extended, int firstSeed, int seeds, double cutChance, int badSectors, int queues, out int ioErrors)
     {
         var cuts = new int[Enum.GetValues<FakeCut>().Length];
         ioErrors = 0;
@@ -56,8 +67,8 @@ public sealed class NbdPropertyTests(ITestOutputHelper output)
         var watch = System.Diagnostics.Stopwatch.StartNew();
         for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
         {
-            var run = new NbdPropertyRun(new NbdPropertyOptions(seed, structured, extended, Requests, cutChance, badSectors));
-            OwnThread.Run(SeedLimit, run.Run, () => run.Progress);
+            var run = new NbdPropertyRun(new NbdPropertyOptions(seed, structured, extended, Requests, cutChance, badSectors, queues));
+            run.Run();
             ioErrors += run.IoErrors;
             reconnects += run.Reconnects;
             for (int i = 0; i < cuts.Length; i++)
@@ -66,8 +77,8 @@ public sealed class NbdPropertyTests(ITestOutputHelper output)
             }
         }
 
-        output.WriteLine(seeds + " seeds x " + Requests + " requests in " + watch.ElapsedMilliseconds + " ms; " + reconnects + " reconnections; "
-            + ioErrors + " IOERR; cuts: " + string.Join(", ", Enumerable.Range(1, cuts.Length - 1).Select(k => (FakeCut)k + " " + cuts[k])));
+        output.WriteLine(seeds + " seeds x " + Requests + " requests on " + queues + " queue(s) in " + watch.ElapsedMilliseconds + " ms; " + reconnects
+            + " reconnections; " + ioErrors + " IOERR; cuts: " + string.Join(", ", Enumerable.Range(1, cuts.Length - 1).Select(k => (FakeCut)k + " " + cuts[k])));
         Assert.True(reconnects > 0, "no connection was ever remade");
         return cuts;
     }

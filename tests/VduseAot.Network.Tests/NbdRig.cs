@@ -69,26 +69,6 @@ internal sealed class NbdRig : IDisposable
         return Driver.TakeUsed();
     }
 
-    /// <summary>
-    /// Publishes what was added and serves one pass as the queue thread does, first waiting for a
-    /// completion when requests are in flight and nothing is ready; returns the used entries that pass made
-    /// (maybe none: a completion can be the connection's own).
-    /// </summary>
-    public List<UsedEntry> Step()
-    {
-        Driver.Publish();
-        int popped = Queue.Process(int.MaxValue);
-        Uring.Submit();
-        if (popped == 0 && Uring.CqReady == 0 && Queue.InFlight > 0)
-        {
-            Uring.SubmitAndWait(1);
-        }
-
-        QueueThreadLoop.ReapAndComplete(Uring, Queue, _cqes);
-        Ring.PublishUsed();
-        return Driver.TakeUsed();
-    }
-
     public void Dispose()
     {
         Queue.Dispose();
