@@ -42,6 +42,21 @@ internal sealed record FakeNbdBehaviour
 
     /// <summary>Reads of this offset fail with NBD_EIO.</summary>
     public ulong? FailReadsAt { get; init; }
+
+    /// <summary>
+    /// Reads, writes, trims and write-zeroes whose byte range (offset, length) this says is bad fail with
+    /// NBD_EIO and change nothing, as a disk's bad sectors do: the same command fails again when resent.
+    /// </summary>
+    public Func<ulong, ulong, bool>? FailRange { get; init; }
+
+    /// <summary>Seeds the server's choices (reply order, read chunks, cuts); null: Random.Shared.</summary>
+    public int? Seed { get; init; }
+
+    /// <summary>Chance per request that the connection is cut while it is being answered (see <see cref="FakeCut"/>).</summary>
+    public double CutChance { get; init; }
+
+    /// <summary>Cuts drawn at most, so that a run always ends.</summary>
+    public int MaxCuts { get; init; } = int.MaxValue;
 }
 
 /// <summary>
@@ -49,13 +64,13 @@ internal sealed record FakeNbdBehaviour
 /// a byte array as the export. It reorders replies, splits reads into chunks (holes for zeroes), drops
 /// connections or sends garbage where told, to test the client against what real servers may do.
 /// </summary>
-internal sealed class FakeNbdServer : IDisposable
+internal sealed partial class FakeNbdServer : IDisposable
 {
     private readonly Socket _listener;
     private readonly Thread _thread;
     private readonly FakeNbdBehaviour _behaviour;
     private readonly List<Socket> _clients = new();
-    private readonly Random _random = Random.Shared;
+    private readonly Random _random;
     private int _connections;
     private int _garbageSent;
     private volatile bool _stop;
@@ -66,6 +81,7 @@ internal sealed class FakeNbdServer : IDisposable
         ExportName = export;
         Disk = new byte[size];
         _behaviour = behaviour ?? new FakeNbdBehaviour();
+        _random = _behaviour.Seed is int seed ? new Random(seed) : Random.Shared;
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         _listener.Bind(new UnixDomainSocketEndPoint(path));
         _listener.Listen(16);
@@ -197,7 +213,7 @@ internal sealed class FakeNbdServer : IDisposable
 
     private void Transmit(NetworkStream s, bool extended, bool structured, int connection)
     {
-        var held = new List<byte[]>();
+        var held = new List<(byte[] Bytes, FakeCut Cut)>();
         int served = 0;
         while (true)
         {
@@ -225,13 +241,28 @@ internal sealed class FakeNbdServer : IDisposable
                 s.Flush();
             }
 
-            held.Add(Execute(s, extended, structured, type, cookie, offset, length));
+            FakeCut cut = DrawCut();
+            if (cut == FakeCut.InRequest || cut == FakeCut.BeforeReply)
+            {
+                if (cut == FakeCut.BeforeReply)
+                {
+                    _ = Execute(s, extended, structured, type, cookie, offset, length); // done, never answered
+                }
+
+                Cut(s, cut);
+                return;
+            }
+
+            held.Add((Execute(s, extended, structured, type, cookie, offset, length), cut));
             if (held.Count >= _behaviour.ReorderWindow || s.Socket.Available == 0)
             {
                 Shuffle(held);
-                foreach (byte[] reply in held)
+                foreach ((byte[] reply, FakeCut replyCut) in held)
                 {
-                    s.Write(reply);
+                    if (!WriteReply(s, extended, reply, replyCut))
+                    {
+                        return;
+                    }
                 }
 
                 held.Clear();
@@ -242,15 +273,29 @@ internal sealed class FakeNbdServer : IDisposable
     private byte[] Execute(NetworkStream s, bool extended, bool structured, ushort type, ulong cookie, ulong offset, ulong length)
     {
         var reply = new MemoryStream();
-        uint error = 0;
+        bool bad = type != NbdProto.NBD_CMD_FLUSH && _behaviour.FailRange?.Invoke(offset, length) == true;
+        uint error = bad ? 5u : 0;
         switch (type)
         {
             case NbdProto.NBD_CMD_WRITE:
                 byte[] data = ReadExactly(s, (int)length);
-                data.CopyTo(Disk, (int)offset);
+                if (!bad)
+                {
+                    data.CopyTo(Disk, (int)offset);
+                }
+
                 break;
             case NbdProto.NBD_CMD_READ:
-                if (offset == _behaviour.FailReadsAt)
+                if (bad && structured && Next(2) == 0)
+                {
+                    // Some data first: the error chunk that follows must still fail the read.
+                    ulong n = Math.Min(length, 512);
+                    ChunkHeader(reply, extended, 0, NbdProto.NBD_REPLY_TYPE_OFFSET_DATA, cookie, offset, 8 + n);
+                    WriteBig(reply, offset);
+                    reply.Write(Disk, (int)offset, (int)n);
+                }
+
+                if (bad || offset == _behaviour.FailReadsAt)
                 {
                     error = 5;
                     break;
@@ -271,11 +316,15 @@ internal sealed class FakeNbdServer : IDisposable
                 break;
             case NbdProto.NBD_CMD_TRIM:
             case NbdProto.NBD_CMD_WRITE_ZEROES:
-                Array.Clear(Disk, (int)offset, (int)length);
+                if (!bad)
+                {
+                    Array.Clear(Disk, (int)offset, (int)length);
+                }
+
                 break;
         }
 
-        if (!structured || (!extended && _random.Next(2) == 0 && type != NbdProto.NBD_CMD_READ))
+        if (!structured || (!extended && Next(2) == 0 && type != NbdProto.NBD_CMD_READ))
         {
             Simple(reply, error, cookie);
         }
@@ -298,16 +347,17 @@ internal sealed class FakeNbdServer : IDisposable
         ulong at = offset;
         while (at < offset + length)
         {
-            ulong take = _behaviour.SplitReads ? Math.Min((ulong)_random.Next(1, 3) * 512, offset + length - at) : length;
+            ulong take = _behaviour.SplitReads ? Math.Min((ulong)(Next(2) + 1) * 512, offset + length - at) : length;
             pieces.Add((at, take));
             at += take;
         }
 
         Shuffle(pieces);
+        bool trailingNone = Next(4) == 0; // the spec lets a reply end with an empty NONE chunk instead
         for (int i = 0; i < pieces.Count; i++)
         {
             (ulong o, ulong n) = pieces[i];
-            ushort flags = i == pieces.Count - 1 ? NbdProto.NBD_REPLY_FLAG_DONE : (ushort)0;
+            ushort flags = i == pieces.Count - 1 && !trailingNone ? NbdProto.NBD_REPLY_FLAG_DONE : (ushort)0;
             if (Array.TrueForAll(Disk.AsSpan((int)o, (int)n).ToArray(), b => b == 0))
             {
                 ChunkHeader(reply, extended, flags, NbdProto.NBD_REPLY_TYPE_OFFSET_HOLE, cookie, offset, 12);
@@ -320,6 +370,11 @@ internal sealed class FakeNbdServer : IDisposable
                 WriteBig(reply, o);
                 reply.Write(Disk, (int)o, (int)n);
             }
+        }
+
+        if (trailingNone)
+        {
+            ChunkHeader(reply, extended, NbdProto.NBD_REPLY_FLAG_DONE, NbdProto.NBD_REPLY_TYPE_NONE, cookie, offset, 0);
         }
     }
 
@@ -381,7 +436,7 @@ internal sealed class FakeNbdServer : IDisposable
     {
         for (int i = list.Count - 1; i > 0; i--)
         {
-            int j = _random.Next(i + 1);
+            int j = Next(i + 1);
             (list[i], list[j]) = (list[j], list[i]);
         }
     }

@@ -34,6 +34,29 @@ public static class QueueThreadLoop
     }
 
     /// <summary>
+    /// One pass of the loop for a caller that adds requests as others complete: Process, Submit, and
+    /// when that started nothing and nothing has completed while requests are in flight, SubmitAndWait
+    /// for one completion; then Reap, OnCompletion, PublishUsed. Returns the completions reaped (some
+    /// may be the connection's own, which complete no request).
+    /// </summary>
+    public static int Pass(IoUring uring, BlkQueue<FakeGuestMemory> queue, SplitQueue<FakeGuestMemory> ring, Span<io_uring_cqe> cqes)
+    {
+        ArgumentNullException.ThrowIfNull(uring);
+        ArgumentNullException.ThrowIfNull(queue);
+        ArgumentNullException.ThrowIfNull(ring);
+        int popped = queue.Process(int.MaxValue);
+        uring.Submit();
+        if (popped == 0 && uring.CqReady == 0 && queue.InFlight > 0)
+        {
+            uring.SubmitAndWait(1);
+        }
+
+        int reaped = ReapAndComplete(uring, queue, cqes);
+        ring.PublishUsed();
+        return reaped;
+    }
+
+    /// <summary>
     /// Serves until nothing is available or in flight, popping at most <paramref name="budget"/> chains a
     /// pass; <paramref name="afterProcess"/> runs after each Process. Throws after a minute without going idle.
     /// </summary>
