@@ -206,7 +206,12 @@ internal sealed unsafe partial class NbdQueueIo
         _sendCount = 0;
         for (int i = 0; i < n; i++)
         {
-            Enqueue(_orderSlots[i], ref _commands[_orderSlots[i]]);
+            // The piece goes again from scratch: an error chunk that came before the loss (without
+            // DONE) is the old attempt's, and the new one may succeed. Earlier pieces all succeeded, or
+            // the request would have ended then.
+            ref NbdCommand c = ref _commands[_orderSlots[i]];
+            c.Status = VirtioBlk.VIRTIO_BLK_S_OK;
+            Enqueue(_orderSlots[i], ref c);
         }
     }
 
