@@ -393,7 +393,9 @@ def main():
     threads = [l.strip() for l in files.get("threads.txt", "").splitlines() if l.strip()]
     if kind == "nbd" and threads:
         doc += ["", "## CPU by thread", "",
-                "Ticks of 10 ms per thread, read just before each process stopped (nbdkit: at the end, fill included):", "",
+                "Ticks of 10 ms per thread (total, user space, kernel), read just before each process stopped "
+                "(nbdkit: at the end, fill included; qemu-storage-daemon and nbdkit show as ld-linux-x86-64, "
+                "the loader their wrappers start them with):", "",
                 "```"] + threads + ["```"]
     devs = [l.strip() for l in files.get("devices.txt", "").splitlines() if l.strip()]
     if devs:

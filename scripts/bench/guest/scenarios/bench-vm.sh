@@ -42,7 +42,8 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 dev_ios() { awk '{ print $1 + $5 }' "/sys/block/${1#/dev/}/stat"; }
 # Busy CPU ticks of the whole guest (user, nice, system, irq, softirq, steal: all but idle and iowait).
 guest_busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
-# threads_cpu WHAT PID: one line per thread of PID (name, CPU ticks) to threads.txt.
+# threads_cpu WHAT PID: one line per thread of PID (name, CPU ticks in user space and in the kernel)
+# to threads.txt.
 threads_cpu() {
     for _task in /proc/"$2"/task/*; do
         # comm may hold spaces: the fields after its closing parenthesis.
@@ -51,7 +52,7 @@ threads_cpu() {
             for (k = length(s); k > 0; k--) if (substr(s, k, 1) == ")") { j = k; break }
             name = substr(s, i + 1, j - i - 1); gsub(/ /, "_", name)
             n = split(substr(s, j + 2), f, " ")
-            print w " phase=" ph " queues=" q " thread=" name " cpu_ticks=" f[12] + f[13]
+            print w " phase=" ph " queues=" q " thread=" name " cpu_ticks=" f[12] + f[13] " user=" f[12] " sys=" f[13]
         }' "$_task/stat" 2>/dev/null
     done >>"$out/threads.txt"
 }
