@@ -12,17 +12,25 @@ usage() {
     ((status == 0)) || exec >&2
     cat <<'EOF'
 Usage:
-  scripts/bench.sh vm [--runs N] [--runtime SEC] [--ramp SEC] [--size MB]
-                      [--qsd-aio threads|io_uring] [--vduse-args "ARGS"]
-                      [--binary PATH | --build | --rev REV]
+  scripts/bench.sh vm [--set file|nbd] [--runs N] [--runtime SEC] [--ramp SEC]
+                      [--size MB] [--qsd-aio threads|io_uring]
+                      [--vduse-args "ARGS"] [--binary PATH | --build | --rev REV]
       One VM boot (QEMU TCG, see scripts/vm/README.md); the same fio jobs
-      against vduse-blk, trixie's qemu-storage-daemon --export
-      type=vduse-blk and the kernel loop device, each over a tmpfs file in
-      the guest.  Targets interleaved per job, median of --runs (default 3).
-      Prints a markdown table; writes perf/results/vm-fio.{md,json,svg}.
+      against three targets, interleaved per job, median of --runs (default 3).
+      Prints a markdown table.
+      --set file (default): vduse-blk --file, trixie's qemu-storage-daemon
+                  --export type=vduse-blk and the kernel loop device, each
+                  over a tmpfs file in the guest; writes
+                  perf/results/vm-fio.{md,json,svg}
+      --set nbd   one nbdkit (memory plugin) on 127.0.0.1 in the guest,
+                  served by vduse-blk --nbd, qemu-storage-daemon
+                  (--blockdev driver=nbd, --export type=vduse-blk) and the
+                  kernel's NBD client (nbd-client -C QUEUES, /dev/nbd0);
+                  writes perf/results/vm-fio-nbd.{md,json,svg}
       --runtime   fio seconds per run (default 5; TCG is slow) + --ramp (1)
       --size      image size in MiB per target (default 256)
-      --qsd-aio   the peer's file AIO mode (default threads, QEMU's default)
+      --qsd-aio   the peer's file AIO mode (default threads, QEMU's default;
+                  file set only)
       --vduse-args extra `vduse-blk serve` options (e.g. "--poll-us 50")
       --binary    vduse-blk to test (default artifacts/vduse-blk; built
                   with scripts/build.sh when missing, or always with --build)
@@ -49,9 +57,10 @@ write-128k-qd4       write     128k 4  1 1
 '
 
 bench_vm() {
-    local runs=3 runtime=5 ramp=1 size=256 qsd_aio=threads binary="" build=0 rev="" vduse_args=""
+    local set=file runs=3 runtime=5 ramp=1 size=256 qsd_aio=threads binary="" build=0 rev="" vduse_args=""
     while (($#)); do
         case "$1" in
+            --set) set=${2:?}; shift 2 ;;
             --runs) runs=${2:?}; shift 2 ;;
             --runtime) runtime=${2:?}; shift 2 ;;
             --ramp) ramp=${2:?}; shift 2 ;;
@@ -70,6 +79,8 @@ bench_vm() {
     done
     [[ $ramp =~ ^[0-9]+$ ]] || { echo "bench.sh: bad --ramp '$ramp'" >&2; exit 2; }
     [[ $qsd_aio == threads || $qsd_aio == io_uring ]] || { echo "bench.sh: --qsd-aio threads|io_uring" >&2; exit 2; }
+    [[ $set == file || $set == nbd ]] || { echo "bench.sh: --set file|nbd" >&2; exit 2; }
+    [[ $set == file || $qsd_aio == threads ]] || { echo "bench.sh: --qsd-aio is for the file set only" >&2; exit 2; }
 
     local start=$SECONDS
     export VDUSE_VM_CACHE=${VDUSE_VM_CACHE:-$repo/.cache/vm}
@@ -116,6 +127,7 @@ bench_vm() {
     mkdir -p "$stage/bench" "$stage/scenarios"
     install -m 0755 "$repo/scripts/bench/guest/scenarios/bench-vm.sh" "$stage/scenarios/bench-vm.sh"
     cat >"$stage/bench/config" <<EOF
+SET=$set
 RUNS=$runs
 RUNTIME=$runtime
 RAMP=$ramp
@@ -156,7 +168,7 @@ EOF
     notes+=("Binary: $("$binary" --version 2>/dev/null | head -n1), $described (sha256 $(sha256sum "$binary" | cut -c1-12)).")
     notes+=("Host: $(nproc) CPUs, $(qemu-system-x86_64 --version | head -n1), single-threaded TCG; load average (1/5/15 min) before the VM $load_before, after $load_after: anything else running on the host shows up as noise.")
     echo
-    python3 "$repo/scripts/bench/report.py" --console "$cache/console.log" --config "$stage/bench/config" \
+    python3 "$repo/scripts/bench/report.py" --set "$set" --console "$cache/console.log" --config "$stage/bench/config" \
         --out "$repo/perf/results" --wall "$((SECONDS - start))" "${notes[@]/#/--note=}"
     echo "bench.sh: vm bench done in $((SECONDS - start)) s wall" >&2
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Host side of `scripts/bench.sh vm`: pull the guest's result blob out of the
 console log, take the median of the runs per (job, target), print a markdown
-table and write vm-fio.md, vm-fio.json and vm-fio.svg.
+table and write vm-fio.{md,json,svg} (--set file, the default) or
+vm-fio-nbd.{md,json,svg} (--set nbd).
 
-Usage: report.py --console LOG --config CONFIG --out DIR [--wall SEC] [--note TEXT]...
+Usage: report.py [--set file|nbd] --console LOG --config CONFIG --out DIR [--wall SEC] [--note TEXT]...
 """
 import argparse
 import base64
@@ -17,8 +18,21 @@ import tarfile
 import time
 
 TARGETS = ["vduse", "qsd", "loop"]
-LABEL = {"vduse": "vduse-blk", "qsd": "qemu-storage-daemon", "loop": "loop (kernel)"}
-COLOR = {"vduse": "#2b6cb0", "qsd": "#dd6b20", "loop": "#718096"}
+LABEL = {"vduse": "vduse-blk", "qsd": "qemu-storage-daemon", "loop": "loop (kernel)", "nbd": "kernel NBD client"}
+SHORT = {"vduse": "vduse", "qsd": "qsd", "loop": "loop", "nbd": "kernel"}
+COLOR = {"vduse": "#2b6cb0", "qsd": "#dd6b20", "loop": "#718096", "nbd": "#718096"}
+
+# What differs between the sets: the third target (the kernel's own device), the files, the words.
+SETS = {
+    "file": {"targets": ["vduse", "qsd", "loop"], "base": "vm-fio",
+             "title": "vduse-blk vs qemu-storage-daemon (vduse-blk export) vs loop"},
+    "nbd": {"targets": ["vduse", "qsd", "nbd"], "base": "vm-fio-nbd",
+            "title": "NBD: vduse-blk --nbd vs qemu-storage-daemon (nbd blockdev, vduse-blk export) vs the kernel NBD client"},
+}
+
+# The nbd set's targets for the product (vduse-blk must meet them; reported, never enforced here).
+NBD_GOALS = [("every 4k job", lambda j: j["bs"] in ("4k", "4K", "4096"), "iops_vduse_over_qsd", 1.5, "qsd"),
+             ("4k rand read QD16", lambda j: j["name"] == "randread-4k-qd16", "iops_vduse_over_kernel", 1.0, "kernel")]
 
 
 def die(msg):
@@ -118,7 +132,7 @@ def job_title(j):
     return t
 
 
-def svg_chart(jobs, title, subtitle):
+def svg_chart(jobs, title, subtitle, kind):
     cols = 3
     rows = (len(jobs) + cols - 1) // cols
     pw, ph = 300, 230  # panel size
@@ -161,9 +175,12 @@ def svg_chart(jobs, title, subtitle):
                      f'fill="#777">p99 {fmt_lat(lp)}</text>')
         r = j["ratios"]["iops_vduse_over_qsd"]
         if r is not None:
+            line = f'vduse/qsd IOPS {r:.2f}x' + (' (runs overlap)' if j["ratios"].get("iops_ranges_overlap") else '')
+            rk = j["ratios"].get("iops_vduse_over_kernel") if kind == "nbd" else None
+            if rk is not None:
+                line += f', vduse/kernel {rk:.2f}x'
             o.append(f'<text x="{px + pw / 2}" y="{py + 34}" font-size="11" text-anchor="middle" '
-                     f'fill="#2b6cb0">vduse/qsd IOPS {r:.2f}x'
-                     + (' (runs overlap)' if j["ratios"].get("iops_ranges_overlap") else '') + '</text>')
+                     f'fill="#2b6cb0">{esc(line)}</text>')
     o.append(f'<text x="{left}" y="{H - 6}" font-size="10" fill="#777">bars: median IOPS; '
              f'below: median mean latency, median p99 latency</text>')
     o.append("</svg>")
@@ -176,6 +193,7 @@ def esc(s):
 
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--set", choices=sorted(SETS), default="file")
     ap.add_argument("--console", required=True)
     ap.add_argument("--config", required=True)
     ap.add_argument("--out", required=True)
@@ -183,6 +201,9 @@ def main():
     ap.add_argument("--note", action="append", default=[])
     a = ap.parse_args()
 
+    global TARGETS
+    kind = a.set
+    TARGETS = SETS[kind]["targets"]
     files = read_blob(a.console)
     jobs, settings = read_config(a.config)
     runs = int(settings.get("RUNS", "3"))
@@ -215,10 +236,12 @@ def main():
             "iops_vduse_over_qsd": ratio(tv["iops"], tq["iops"]),
             "lat_mean_vduse_over_qsd": ratio(tv["lat_mean_us"], tq["lat_mean_us"]),
             "lat_p99_vduse_over_qsd": ratio(tv["lat_p99_us"], tq["lat_p99_us"]),
-            "iops_vduse_over_loop": ratio(tv["iops"], tl["iops"]),
+            f"iops_vduse_over_{SHORT[TARGETS[2]]}": ratio(tv["iops"], tl["iops"]),
             # Overlapping min..max ranges: the runs do not separate the two.
             "iops_ranges_overlap": tv["iops_min"] <= tq["iops_max"] and tq["iops_min"] <= tv["iops_max"],
         }
+        if kind == "nbd":
+            j["ratios"]["iops_kernel_ranges_overlap"] = tv["iops_min"] <= tl["iops_max"] and tl["iops_min"] <= tv["iops_max"]
 
     # Daemon accounting: vduse-blk's own exit line, and CPU ticks / device I/Os
     # read in the guest just before each daemon was stopped.
@@ -236,16 +259,41 @@ def main():
                         "cpu_s": ticks / 100.0, "dev_ios": ios,
                         "cpu_us_per_io": ticks * 10000.0 / ios if ios else None, "rc": int(kv["rc"])})
 
+    # CPU per run (the nbd set records it): ticks of 10 ms over the fio run, per device I/O.
+    cpu = {}
+    for l in files.get("cpu.txt", "").splitlines():
+        f = l.split()
+        if len(f) < 4:
+            continue
+        kv = dict(x.split("=", 1) for x in f[3:])
+        ios = int(kv["dev_ios"])
+        if ios:
+            cpu.setdefault((f[0], f[1]), []).append(
+                {k: int(kv[k]) * 10000.0 / ios for k in ("guest_ticks", "server_ticks", "daemon_ticks")})
+    for j in jobs:
+        for t in TARGETS:
+            runs_cpu = cpu.get((j["name"], t))
+            if runs_cpu:
+                j["targets"][t]["cpu_us_per_io"] = {k: med(r[k] for r in runs_cpu) for k in runs_cpu[0]}
+
+    where = (f"{settings.get('SIZE_MB')} MiB tmpfs file per target" if kind == "file" else
+             f"one {settings.get('SIZE_MB')} MiB nbdkit memory export on 127.0.0.1")
     subtitle = (f"QEMU TCG guest, {env.get('cpus', '?')} vCPUs, kernel {env.get('kernel', '?')}; "
-                f"{env.get('fio_version', 'fio')} libaio direct=1; {settings.get('SIZE_MB')} MiB tmpfs file per target; "
+                f"{env.get('fio_version', 'fio')} libaio direct=1; {where}; "
                 f"median of {runs} x {settings.get('RUNTIME')} s")
-    title = "vduse-blk vs qemu-storage-daemon (vduse-blk export) vs loop"
+    title = SETS[kind]["title"]
 
     # --- markdown -------------------------------------------------------------------------
     md = []
-    md.append("| job | vduse-blk IOPS | qsd IOPS | loop IOPS | IOPS vduse/qsd | mean lat µs vduse / qsd / loop "
-              "| p99 lat µs vduse / qsd / loop | lat vduse/qsd mean, p99 |")
-    md.append("|---|--:|--:|--:|--:|--:|--:|--:|")
+    third = SHORT[TARGETS[2]]
+    if kind == "file":
+        md.append("| job | vduse-blk IOPS | qsd IOPS | loop IOPS | IOPS vduse/qsd | mean lat µs vduse / qsd / loop "
+                  "| p99 lat µs vduse / qsd / loop | lat vduse/qsd mean, p99 |")
+        md.append("|---|--:|--:|--:|--:|--:|--:|--:|")
+    else:
+        md.append(f"| job | vduse-blk IOPS | qsd IOPS | {third} IOPS | IOPS vduse/qsd | IOPS vduse/{third} "
+                  f"| mean lat µs vduse / qsd / {third} | p99 lat µs vduse / qsd / {third} | lat vduse/qsd mean, p99 |")
+        md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
     for j in jobs:
         tv, tq, tl = (j["targets"][t] for t in TARGETS)
         r = j["ratios"]
@@ -259,43 +307,96 @@ def main():
         if j["bs"] not in ("4k", "4K", "4096"):
             bw = " (" + " / ".join(f"{j['targets'][t]['bw_mib']:,.0f}" for t in TARGETS) + " MiB/s)"
         mark = " †" if r["iops_ranges_overlap"] else ""
+        kcol = ""
+        if kind == "nbd":
+            kr = r[f"iops_vduse_over_{third}"]
+            kcol = (f"| **{kr:.2f}**" + (" †" if r["iops_kernel_ranges_overlap"] else "") + " ") if kr is not None else "| - "
         md.append(f"| {job_title(j)}{bw} | {fmt_n(tv['iops'])} | {fmt_n(tq['iops'])} | {fmt_n(tl['iops'])} "
-                  f"| **{r['iops_vduse_over_qsd']:.2f}**{mark} "
+                  f"| **{r['iops_vduse_over_qsd']:.2f}**{mark} {kcol}"
                   f"| {fmt_lat(tv['lat_mean_us'])} / {fmt_lat(tq['lat_mean_us'])} / {fmt_lat(tl['lat_mean_us'])} "
                   f"| {fmt_lat(tv['lat_p99_us'])} / {fmt_lat(tq['lat_p99_us'])} / {fmt_lat(tl['lat_p99_us'])} "
                   f"| {latr} |")
-    if any(j["ratios"]["iops_ranges_overlap"] for j in jobs):
+    if kind == "file" and any(j["ratios"]["iops_ranges_overlap"] for j in jobs):
         md.append("")
         md.append("† vduse-blk's and qsd's IOPS ranges over the runs overlap: the runs do not separate them.")
+    if kind == "nbd" and any(j["ratios"]["iops_ranges_overlap"] or j["ratios"]["iops_kernel_ranges_overlap"] for j in jobs):
+        md.append("")
+        md.append("† the two targets' IOPS ranges over the runs overlap: the runs do not separate them.")
+    goals = []
+    if kind == "nbd":
+        for what, applies, key, want, peer in NBD_GOALS:
+            for j in jobs:
+                if applies(j) and j["ratios"].get(key) is not None:
+                    got = j["ratios"][key]
+                    goals.append(f"- {'met' if got >= want else 'NOT MET'}: {job_title(j)}: vduse-blk/{peer} IOPS "
+                                 f"{got:.2f} (target >= {want:g}, {what})")
+        md += ["", "Targets (vduse-blk >= 1.5x qsd IOPS on every 4k job, >= the kernel client on 4k rand read QD16):", ""]
+        md += goals
     table = "\n".join(md)
     print(table)
 
+    if kind == "nbd":
+        peer = (f"- Server: {env.get('nbdkit_version', 'nbdkit')} (Debian trixie), `nbdkit -f -i 127.0.0.1 -p 10809 memory "
+                f"{settings.get('SIZE_MB')}M` in the guest, every page written once before the jobs "
+                "(fio 1M sequential writes through the kernel client); it shares the guest's vCPUs with the clients.")
+        peer2 = (f"- Peer: {env.get('qsd_version', 'qemu-storage-daemon')} (Debian trixie), "
+                 "`--blockdev driver=nbd,node-name=f,server.type=inet,server.host=127.0.0.1,server.port=10809 "
+                 f"--export type=vduse-blk,...,num-queues=N,queue-size={settings.get('QUEUE_SIZE')},writable=on` "
+                 "(QEMU's NBD client: one connection, whatever the queue count), attached with `vdpa dev add name X mgmtdev vduse`.")
+        ours = (f"- Ours: `vduse-blk serve --nbd nbd://127.0.0.1:10809/ --queues N --queue-size {settings.get('QUEUE_SIZE')}"
+                + (f" {settings.get('VDUSE_ARGS')}" if settings.get("VDUSE_ARGS") else "") + "` (one connection per queue). "
+                "Kernel: `nbd-client 127.0.0.1 10809 /dev/nbd0 -N '' -C N` (one connection per hardware queue; the server "
+                "allows multi-conn), scheduler set to none like the virtio disks'.")
+    else:
+        peer = None
+        peer2 = (f"- Peer: {env.get('qsd_version', 'qemu-storage-daemon')} (Debian trixie), "
+                 f"`--blockdev driver=file,...,cache.direct=off"
+                 + (f",aio={settings.get('QSD_AIO')}" if settings.get("QSD_AIO", "threads") != "threads" else "")
+                 + f" --export type=vduse-blk,...,num-queues=N,queue-size={settings.get('QUEUE_SIZE')},writable=on`, "
+                 f"attached with `vdpa dev add name X mgmtdev vduse`.")
+        ours = (f"- Ours: `vduse-blk serve --file IMG --queues N --queue-size {settings.get('QUEUE_SIZE')}"
+                + (f" {settings.get('VDUSE_ARGS')}" if settings.get("VDUSE_ARGS") else "") + "`. "
+                f"Baseline: `losetup --direct-io=off` over the same kind of tmpfs file.")
     doc = [f"# VM fio: {title}", "",
-           f"Generated by `scripts/bench.sh vm` on {time.strftime('%Y-%m-%d %H:%M %Z')}"
+           f"Generated by `scripts/bench.sh vm{' --set nbd' if kind == 'nbd' else ''}` on {time.strftime('%Y-%m-%d %H:%M %Z')}"
            + (f" (total wall time {a.wall:.0f} s)" if a.wall else "") + ".", "",
-           f"- Guest: {subtitle}.",
-           f"- Peer: {env.get('qsd_version', 'qemu-storage-daemon')} (Debian trixie), "
-           f"`--blockdev driver=file,...,cache.direct=off"
-           + (f",aio={settings.get('QSD_AIO')}" if settings.get("QSD_AIO", "threads") != "threads" else "")
-           + f" --export type=vduse-blk,...,num-queues=N,queue-size={settings.get('QUEUE_SIZE')},writable=on`, "
-           f"attached with `vdpa dev add name X mgmtdev vduse`.",
-           f"- Ours: `vduse-blk serve --file IMG --queues N --queue-size {settings.get('QUEUE_SIZE')}"
-           + (f" {settings.get('VDUSE_ARGS')}" if settings.get("VDUSE_ARGS") else "") + "`. "
-           f"Baseline: `losetup --direct-io=off` over the same kind of tmpfs file.",
+           f"- Guest: {subtitle}."] + ([peer] if peer else []) + [peer2, ours,
            "- Each (job, target) ran "
            f"{runs} times, interleaved per job (the starting target rotates every run); "
            f"fio `--time_based --runtime={settings.get('RUNTIME')} --ramp_time={settings.get('RAMP')} "
            "--lat_percentiles=1`; numbers are medians. Latency is fio's total latency (submission to completion).",
-           "- Ratios: IOPS vduse/qsd > 1 and latency vduse/qsd < 1 favour vduse-blk. "
+           f"- Ratios: IOPS vduse/qsd{' and vduse/kernel' if kind == 'nbd' else ''} > 1 and latency vduse/qsd < 1 favour vduse-blk. "
            "TCG emulation makes absolute numbers meaningless; only the ratios measured in the same VM are.",
            ]
     for n in a.note:
         doc.append(f"- {n}")
-    doc += ["", table, "", "![chart](vm-fio.svg)", "", "## Spread (IOPS min..max over runs)", "",
+    base = SETS[kind]["base"]
+    doc += ["", table, "", f"![chart]({base}.svg)", "", "## Spread (IOPS min..max over runs)", "",
             "| job | " + " | ".join(LABEL[t] for t in TARGETS) + " |", "|---|--:|--:|--:|"]
     for j in jobs:
         doc.append(f"| {job_title(j)} | " + " | ".join(
             f"{fmt_n(j['targets'][t]['iops_min'])}..{fmt_n(j['targets'][t]['iops_max'])}" for t in TARGETS) + " |")
+    if kind == "nbd" and cpu:
+        doc += ["", "## CPU per I/O (median over runs)", "",
+                "Busy CPU over each fio run (ramp included) per I/O the guest block layer completed, in µs: the whole guest "
+                "(fio, the client, the server, interrupts), the nbdkit process, and the client's own process "
+                "(the kernel client has none: its work is in the guest total).", "",
+                "| job | " + " | ".join(f"{LABEL[t]}: guest / server / client" for t in TARGETS) + " |",
+                "|---|--:|--:|--:|"]
+        for j in jobs:
+            cells = []
+            for t in TARGETS:
+                c = j["targets"][t].get("cpu_us_per_io")
+                cells.append("-" if not c else f"{c['guest_ticks']:.0f} / {c['server_ticks']:.0f} / "
+                             + ("-" if t == "nbd" else f"{c['daemon_ticks']:.0f}"))
+            doc.append(f"| {job_title(j)} | " + " | ".join(cells) + " |")
+    threads = [l.strip() for l in files.get("threads.txt", "").splitlines() if l.strip()]
+    if kind == "nbd" and threads:
+        doc += ["", "## CPU by thread", "",
+                "Ticks of 10 ms per thread (total, user space, kernel), read just before each process stopped "
+                "(nbdkit: at the end, fill included; qemu-storage-daemon and nbdkit show as ld-linux-x86-64, "
+                "the loader their wrappers start them with):", "",
+                "```"] + threads + ["```"]
     devs = [l.strip() for l in files.get("devices.txt", "").splitlines() if l.strip()]
     if devs:
         doc += ["", "## Guest block devices", "", "```"] + devs + ["```"]
@@ -310,17 +411,18 @@ def main():
     doc.append("")
 
     out = a.out.rstrip("/")
-    open(f"{out}/vm-fio.md", "w").write("\n".join(doc))
+    open(f"{out}/{base}.md", "w").write("\n".join(doc))
+    extra = {"set": kind, "targets_check": goals, "threads": threads} if kind == "nbd" else {}
     json.dump({"title": title, "generated": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "wall_s": a.wall,
                "settings": settings, "guest": env, "notes": a.note, "jobs": jobs,
-               "vduse_exit_lines": exit_lines, "daemons": daemons},
-              open(f"{out}/vm-fio.json", "w"), indent=1)
-    open(f"{out}/vm-fio.svg", "w").write(svg_chart(jobs, title, subtitle))
+               "vduse_exit_lines": exit_lines, "daemons": daemons, **extra},
+              open(f"{out}/{base}.json", "w"), indent=1)
+    open(f"{out}/{base}.svg", "w").write(svg_chart(jobs, title, subtitle, kind))
     print(f"\nvduse-blk exit accounting:\n  " + "\n  ".join(exit_lines or ["(none found)"]))
     for d in daemons:
         cpi = f"{d['cpu_us_per_io']:.1f}" if d["cpu_us_per_io"] is not None else "-"
         print(f"  {d['daemon']}: {d['queues']} queue(s), CPU {d['cpu_s']:.1f} s for {d['dev_ios']} I/Os ({cpi} us per I/O)")
-    print(f"\nwrote {out}/vm-fio.md, {out}/vm-fio.json, {out}/vm-fio.svg")
+    print(f"\nwrote {out}/{base}.md, {out}/{base}.json, {out}/{base}.svg")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,18 @@
 #!/bin/sh
-# Guest side of "scripts/bench.sh vm": the same fio jobs against
+# Guest side of "scripts/bench.sh vm": the same fio jobs against three targets.
+# SET=file (the default):
 #   vduse  - vduse-blk --file (tmpfs image)
 #   qsd    - trixie's qemu-storage-daemon --export type=vduse-blk (tmpfs image),
 #            attached with iproute2's "vdpa dev add"
 #   loop   - the kernel loop device over a tmpfs image (--direct-io=off)
+# SET=nbd: one nbdkit (memory plugin, SIZE_MB, filled once) on 127.0.0.1:10809 behind
+#   vduse  - vduse-blk --nbd nbd://127.0.0.1:10809/ (one connection per queue)
+#   qsd    - qemu-storage-daemon --blockdev driver=nbd (one connection)
+#            --export type=vduse-blk, attached with "vdpa dev add"
+#   nbd    - the kernel's NBD client: nbd-client -C QUEUES on /dev/nbd0
+#            (one connection per hardware queue; scheduler none like the others)
 # Targets run interleaved per job (run r starts at target r mod 3).  Results
-# (fio JSON, daemon logs) leave the VM as a base64 tar.gz between
+# (fio JSON, daemon logs, CPU per run) leave the VM as a base64 tar.gz between
 # "=== BENCH DATA BEGIN/END" on the console; the host parses them.
 # Settings come from /bench/config (written by bench.sh). The scenario library (log, fail,
 # start_daemon, stop_daemon, poll_until) comes with the VM's scenarios.
@@ -13,7 +20,7 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=../../../vm/scenarios/lib.sh
 . /scenarios/lib.sh
 
-RUNS=3 RUNTIME=5 RAMP=1 SIZE_MB=256 QUEUE_SIZE=256 QSD_AIO=threads VDUSE_ARGS="" JOBS=""
+SET=file RUNS=3 RUNTIME=5 RAMP=1 SIZE_MB=256 QUEUE_SIZE=256 QSD_AIO=threads VDUSE_ARGS="" JOBS=""
 # shellcheck disable=SC1091
 . /bench/config
 
@@ -23,6 +30,8 @@ VDPA=/usr/sbin/vdpa
 QSD=/usr/bin/qemu-storage-daemon
 dir=/tmp/bench
 out=$dir/out
+NBD_PORT=10809
+NBD_URI=nbd://127.0.0.1:$NBD_PORT/
 rm -rf "$dir"
 mkdir -p "$out"
 
@@ -31,19 +40,37 @@ up() { cut -d' ' -f1 /proc/uptime; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # Completed I/Os (reads + writes) of a block device.
 dev_ios() { awk '{ print $1 + $5 }' "/sys/block/${1#/dev/}/stat"; }
+# Busy CPU ticks of the whole guest (user, nice, system, irq, softirq, steal: all but idle and iowait).
+guest_busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+# threads_cpu WHAT PID: one line per thread of PID (name, CPU ticks in user space and in the kernel)
+# to threads.txt.
+threads_cpu() {
+    for _task in /proc/"$2"/task/*; do
+        # comm may hold spaces: the fields after its closing parenthesis.
+        awk -v w="$1" -v ph="$PHASE" -v q="$QUEUES" '{
+            s = $0; i = index(s, "("); j = 0
+            for (k = length(s); k > 0; k--) if (substr(s, k, 1) == ")") { j = k; break }
+            name = substr(s, i + 1, j - i - 1); gsub(/ /, "_", name)
+            n = split(substr(s, j + 2), f, " ")
+            print w " phase=" ph " queues=" q " thread=" name " cpu_ticks=" f[12] + f[13] " user=" f[12] " sys=" f[13]
+        }' "$_task/stat" 2>/dev/null
+    done >>"$out/threads.txt"
+}
 
-QSD_PID="" QSD_DEV="" LOOP_DEV="" QUEUES=0 PHASE=0
+QSD_PID="" QSD_DEV="" LOOP_DEV="" NBD_DEV="" QUEUES=0 PHASE=0
 
 # vduse-blk is the library's daemon (NAME, DEV, PID); its stderr goes out as vduse-blk.pPHASE.err.
 start_vduse() { # queues
-    # shellcheck disable=SC2086 # VDUSE_ARGS is a list of options
-    start_daemon bvd --file "$dir/a.img" --queues "$1" --queue-size "$QUEUE_SIZE" $VDUSE_ARGS
+    if [ "$SET" = nbd ]; then _be="--nbd $NBD_URI"; else _be="--file $dir/a.img"; fi
+    # shellcheck disable=SC2086 # _be and VDUSE_ARGS are lists of options
+    start_daemon bvd $_be --queues "$1" --queue-size "$QUEUE_SIZE" $VDUSE_ARGS
 }
 
 stop_vduse() {
     [ -n "$PID" ] || return 0
     _t=$(cpu_ticks "$PID")
     _n=$(dev_ios "$DEV")
+    threads_cpu vduse "$PID"
     stop_daemon # exit status 0 and nothing left behind, or the bench fails
     cp "$DAEMON_ERR" "$out/vduse-blk.p$PHASE.err"
     echo "vduse phase=$PHASE queues=$QUEUES cpu_ticks=$_t dev_ios=$_n rc=0" >>"$out/daemons.txt"
@@ -53,8 +80,12 @@ stop_vduse() {
 
 start_qsd() { # queues
     _log=$out/qsd.p$PHASE.err
-    _bd="driver=file,node-name=f,filename=$dir/b.img,cache.direct=off"
-    [ "$QSD_AIO" = threads ] || _bd="$_bd,aio=$QSD_AIO"
+    if [ "$SET" = nbd ]; then
+        _bd="driver=nbd,node-name=f,server.type=inet,server.host=127.0.0.1,server.port=$NBD_PORT"
+    else
+        _bd="driver=file,node-name=f,filename=$dir/b.img,cache.direct=off"
+        [ "$QSD_AIO" = threads ] || _bd="$_bd,aio=$QSD_AIO"
+    fi
     _ex="type=vduse-blk,id=e,node-name=f,name=bqsd,num-queues=$1,queue-size=$QUEUE_SIZE,writable=on"
     log "start: qemu-storage-daemon --blockdev $_bd --export $_ex"
     "$QSD" --blockdev "$_bd" --export "$_ex" >"$_log" 2>&1 &
@@ -83,6 +114,7 @@ stop_qsd() {
     [ -n "$QSD_PID" ] || return 0
     _t=$(cpu_ticks "$QSD_PID")
     _n=$(dev_ios "$QSD_DEV")
+    threads_cpu qsd "$QSD_PID"
     "$VDPA" dev del bqsd || log "vdpa dev del bqsd failed"
     kill -TERM "$QSD_PID"
     poll_until 30 proc_gone "$QSD_PID" || { kill -KILL "$QSD_PID"; fail "qemu-storage-daemon ignored SIGTERM"; }
@@ -103,6 +135,20 @@ stop_loop() {
     LOOP_DEV=""
 }
 
+# The kernel's NBD client, one connection per hardware queue (lib.sh's nbd_attach; the library's
+# exit trap detaches it and unloads nbd).
+start_nbd() { # queues
+    nbd_attach /dev/nbd0 "$NBD_PORT" -C "$1"
+    NBD_DEV=/dev/nbd0
+    # Single-queue disks get mq-deadline by default; the virtio disks run without a scheduler.
+    echo none >/sys/block/nbd0/queue/scheduler || fail "cannot set scheduler none on nbd0"
+}
+stop_nbd() {
+    [ -n "$NBD_DEV" ] || return 0
+    nbd_detach "$NBD_DEV"
+    NBD_DEV=""
+}
+
 # The library's exit trap stops vduse-blk, then runs this (quietly: it must not fail).
 bench_cleanup() {
     if [ -n "$QSD_PID" ]; then
@@ -118,12 +164,17 @@ devices() { # queues: (re)start the daemons with that many queues
     [ "$QUEUES" = "$1" ] && return 0
     stop_vduse
     stop_qsd
+    stop_nbd
     PHASE=$((PHASE + 1))
     QUEUES=$1
     start_vduse "$1"
     start_qsd "$1"
-    [ -n "$LOOP_DEV" ] || start_loop
-    for _t in vduse qsd loop; do
+    if [ "$SET" = nbd ]; then
+        start_nbd "$1"
+    else
+        [ -n "$LOOP_DEV" ] || start_loop
+    fi
+    for _t in $targets; do
         _d=$(target_dev "$_t")
         _s=/sys/block/${_d#/dev/}
         _info="$(cat "$_s/size") sectors, hw queues $(find "$_s/mq" -mindepth 1 -maxdepth 1 | wc -l), nr_requests $(cat "$_s/queue/nr_requests"), scheduler $(cat "$_s/queue/scheduler")"
@@ -137,26 +188,48 @@ target_dev() {
         vduse) echo "$DEV" ;;
         qsd) echo "$QSD_DEV" ;;
         loop) echo "$LOOP_DEV" ;;
+        nbd) echo "$NBD_DEV" ;;
+    esac
+}
+# target_pid TARGET: the process serving TARGET (none for the kernel's own devices).
+target_pid() {
+    case "$1" in
+        vduse) echo "$PID" ;;
+        qsd) echo "$QSD_PID" ;;
     esac
 }
 
-# --- images: same size, fully allocated in tmpfs (reads hit real pages) -------------
-log "images: 3 x ${SIZE_MB}M on tmpfs $dir ($(nproc) CPUs)"
-for f in a b c; do
-    dd if=/dev/zero of="$dir/$f.img" bs=1M count="$SIZE_MB" status=none || fail "cannot create $dir/$f.img"
-done
-echo "qsd_version=$(cat /opt/trixie/VERSION 2>/dev/null)" >"$out/env.txt"
+if [ "$SET" = nbd ]; then
+    # --- one server: nbdkit's memory plugin, every page written once (reads copy real data) ---
+    targets="vduse qsd nbd"
+    load_nbd 1
+    start_nbdkit "$NBD_PORT" memory "${SIZE_MB}M"
+    log "filling the ${SIZE_MB}M export through /dev/nbd0"
+    nbd_attach /dev/nbd0 "$NBD_PORT"
+    "$FIO" --name=fill --filename=/dev/nbd0 --ioengine=libaio --direct=1 --rw=write --bs=1M \
+        --iodepth=4 --size="${SIZE_MB}M" --eta=never >"$out/fill.txt" 2>&1 || { cat "$out/fill.txt"; fail "fio fill of the export failed"; }
+    nbd_detach /dev/nbd0
+    echo "nbdkit_version=$("$NBDKIT" --version 2>&1 | head -n1)" >"$out/env.txt"
+else
+    # --- images: same size, fully allocated in tmpfs (reads hit real pages) -------------
+    targets="vduse qsd loop"
+    log "images: 3 x ${SIZE_MB}M on tmpfs $dir ($(nproc) CPUs)"
+    for f in a b c; do
+        dd if=/dev/zero of="$dir/$f.img" bs=1M count="$SIZE_MB" status=none || fail "cannot create $dir/$f.img"
+    done
+    : >"$out/env.txt"
+fi
+echo "qsd_version=$(cat /opt/trixie/VERSION 2>/dev/null)" >>"$out/env.txt"
 {
     echo "fio_version=$($FIO --version)"
     echo "kernel=$(uname -r)"
     echo "cpus=$(nproc)"
-    echo "runs=$RUNS runtime=$RUNTIME ramp=$RAMP size_mb=$SIZE_MB queue_size=$QUEUE_SIZE qsd_aio=$QSD_AIO"
+    echo "set=$SET runs=$RUNS runtime=$RUNTIME ramp=$RAMP size_mb=$SIZE_MB queue_size=$QUEUE_SIZE qsd_aio=$QSD_AIO"
 } >>"$out/env.txt"
 
 # JOBS lines: name rw bs iodepth numjobs queues (queue count of the devices).
 # Jobs run grouped by queue count (fewest first) so the daemons restart once
 # per queue count; within a job the targets are interleaved.
-targets="vduse qsd loop"
 for qq in $(echo "$JOBS" | awk 'NF >= 6 { print $6 }' | sort -un); do
     # (fd 3, not a pipe: a piped loop would run in a subshell and lose the PIDs)
     while read -r name rw bs qd nj q <&3; do
@@ -178,6 +251,11 @@ for qq in $(echo "$JOBS" | awk 'NF >= 6 { print $6 }' | sort -un); do
                 dev=$(target_dev "$t")
                 f=$out/$name.$t.$r
                 log "$(up)s job $name target $t run $r: $rw bs=$bs iodepth=$qd numjobs=$nj on $dev"
+                # CPU over the run: the whole guest, the server (nbd set) and the target's daemon.
+                tpid=$(target_pid "$t")
+                b0=$(guest_busy) i0=$(dev_ios "$dev") s0=0 d0=0
+                [ -z "$NBDKIT_PID" ] || s0=$(cpu_ticks "$NBDKIT_PID")
+                [ -z "$tpid" ] || d0=$(cpu_ticks "$tpid")
                 rc=0
                 timeout $((RUNTIME * 10 + 120)) "$FIO" --name="$name" --filename="$dev" \
                     --ioengine=libaio --direct=1 --rw="$rw" --bs="$bs" --iodepth="$qd" \
@@ -188,6 +266,10 @@ for qq in $(echo "$JOBS" | awk 'NF >= 6 { print $6 }' | sort -un); do
                     cat "$f.stderr" "$f.json" 2>/dev/null | tail -n 20
                     fail "fio $name on $t ($dev) exited rc=$rc"
                 fi
+                s1=0 d1=0
+                [ -z "$NBDKIT_PID" ] || s1=$(cpu_ticks "$NBDKIT_PID")
+                [ -z "$tpid" ] || d1=$(cpu_ticks "$tpid")
+                echo "$name $t $r guest_ticks=$(($(guest_busy) - b0)) server_ticks=$((s1 - s0)) daemon_ticks=$((d1 - d0)) dev_ios=$(($(dev_ios "$dev") - i0))" >>"$out/cpu.txt"
                 # One line of progress: the first "iops" of the direction that ran.
                 case "$rw" in *write*) dirn="write" ;; *) dirn="read" ;; esac
                 iops=$(awk -v d="\"$dirn\"" '$1 == d { on = 1 } on && $1 == "\"iops\"" { gsub(/,/, "", $3); print int($3); exit }' "$f.json")
@@ -202,6 +284,11 @@ done
 stop_vduse
 stop_qsd
 stop_loop
+stop_nbd
+if [ -n "$NBDKIT_PID" ]; then
+    threads_cpu nbdkit "$NBDKIT_PID"
+    stop_nbdkit "$NBDKIT_PID"
+fi
 dmesg >"$out/dmesg.txt"
 
 # --- results out over the console -------------------------------------------------------
