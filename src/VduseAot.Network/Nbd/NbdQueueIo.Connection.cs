@@ -22,7 +22,7 @@ internal sealed unsafe partial class NbdQueueIo
     private ConnectionState _state = ConnectionState.Down;
     private uint _generation;
     private bool _sendInFlight;
-    private bool _recvInFlight;
+    private int _receives; // header and payload receives in flight (a payload has a header receive linked behind it)
     private bool _dialArmed;
     private bool _tickArmed;
     private bool _disposing;
@@ -117,7 +117,6 @@ internal sealed unsafe partial class NbdQueueIo
         _socket = new OwnedFd(fd);
         _state = ConnectionState.Connected;
         _rxStart = _rxEnd = 0;
-        _inPayload = false;
         _skipLeft = 0;
         if (_dial.Changed is string change)
         {
@@ -155,7 +154,7 @@ internal sealed unsafe partial class NbdQueueIo
         }
         else
         {
-            _recvInFlight = false;
+            _receives--;
         }
 
         FinishCloseIfIdle();
@@ -163,7 +162,7 @@ internal sealed unsafe partial class NbdQueueIo
 
     private void FinishCloseIfIdle()
     {
-        if (_state != ConnectionState.Closing || _sendInFlight || _recvInFlight)
+        if (_state != ConnectionState.Closing || _sendInFlight || _receives > 0)
         {
             return;
         }
@@ -176,7 +175,6 @@ internal sealed unsafe partial class NbdQueueIo
             return;
         }
 
-        _inPayload = false;
         _skipLeft = 0;
         RequeueInArrivalOrder();
         if (_backend.ReconnectTimeoutTicks == 0)
@@ -269,7 +267,7 @@ internal sealed unsafe partial class NbdQueueIo
 
         // The kernel may still write into the receive buffers: wait for the socket's last completions.
         Span<io_uring_cqe> cqes = stackalloc io_uring_cqe[16];
-        while (_sendInFlight || _recvInFlight)
+        while (_sendInFlight || _receives > 0)
         {
             _ring.SubmitAndWait(1);
             int n = _ring.Reap(cqes);
@@ -278,7 +276,7 @@ internal sealed unsafe partial class NbdQueueIo
                 if (BlkQueueUserDataCodec.IsConnection(cqes[i].user_data))
                 {
                     uint op = BlkQueueUserDataCodec.ConnectionTag(cqes[i].user_data) & 0xff;
-                    if (op is OpSend or OpRecv)
+                    if (op is OpSend or OpRecv or OpPayload)
                     {
                         OnStaleCompletion(op);
                     }

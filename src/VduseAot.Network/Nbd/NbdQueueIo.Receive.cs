@@ -27,7 +27,6 @@ internal sealed unsafe partial class NbdQueueIo
     private int _rxEnd;
 
     // A payload being received into a slot's buffers, and what to do when it is complete.
-    private bool _inPayload;
     private ushort _payloadIndex;
     private bool _payloadEndsReply;
     private int _rxIovFirst;
@@ -69,32 +68,41 @@ internal sealed unsafe partial class NbdQueueIo
         }
 
         SqePrep.Recv(sqe, SocketFd, _rx + _rxEnd, (uint)(RxBytes - _rxEnd), 0, BlkQueueUserDataCodec.EncodeConnection(Tag(OpRecv)));
-        _recvInFlight = true;
+        _receives++;
     }
 
     private void OnReceived(int result)
     {
-        _recvInFlight = false;
+        _receives--;
+        if (result == -(int)Errno.ECANCELED)
+        {
+            return; // linked behind a payload receive that came up short: it is armed again with the payload
+        }
+
         if (result <= 0)
         {
             Lose(result == 0 ? "the server closed the connection" : "receive failed: " + ((Errno)(-result)).Describe());
             return;
         }
 
-        if (_inPayload)
+        _rxEnd += result;
+        ParseAll();
+    }
+
+    private void OnPayloadReceived(int result)
+    {
+        _receives--;
+        if (result <= 0)
         {
-            if (!AdvancePayload((uint)result))
-            {
-                SubmitPayloadReceive();
-                return;
-            }
-        }
-        else
-        {
-            _rxEnd += result;
+            Lose(result == 0 ? "the server closed the connection" : "receive failed: " + ((Errno)(-result)).Describe());
+            return;
         }
 
-        ParseAll();
+        // Complete: the header receive linked behind it takes the next reply, nothing to arm here.
+        if (!AdvancePayload((uint)result))
+        {
+            SubmitPayloadReceive();
+        }
     }
 
     /// <summary>Parses every complete message in the buffer; arms the next receive unless the connection broke.</summary>
@@ -309,22 +317,37 @@ internal sealed unsafe partial class NbdQueueIo
             return _state == ConnectionState.Connected ? Parse.Consumed : Parse.Broken;
         }
 
+        // Everything in the buffer went into the guest (the payload needs more than was there).
+        _rxStart = _rxEnd = 0;
         _rxIovFirst = 0;
         _rxIovCount = GatherSegments(slot, position + now, bytes - now, _rxIov);
-        _inPayload = true;
         SubmitPayloadReceive();
         return Parse.Receiving;
     }
 
+    /// <summary>
+    /// Receives the rest of a payload in place, with the next header receive linked behind it: one
+    /// submission instead of a round trip through this thread between a read's data and the next reply.
+    /// </summary>
     private void SubmitPayloadReceive()
     {
-        io_uring_sqe* sqe = NextSqeOrLose();
-        if (sqe != null)
+        if (_ring.SqSpaceLeft < 2)
         {
-            SqePrep.RecvMsg(sqe, SocketFd, Message(_rxMsg, _rxIov, _rxIovFirst, _rxIovCount), (uint)LibC.MSG_WAITALL,
-                BlkQueueUserDataCodec.EncodeConnection(Tag(OpRecv)));
-            _recvInFlight = true;
+            _ = _ring.Submit(); // the pair must go in one submission, or the link would not hold
         }
+
+        io_uring_sqe* payload = _ring.NextSqe();
+        io_uring_sqe* header = payload == null ? null : _ring.NextSqe();
+        if (header == null)
+        {
+            Lose("the io_uring submission queue is stuck full");
+            return;
+        }
+
+        SqePrep.RecvMsg(payload, SocketFd, Message(_rxMsg, _rxIov, _rxIovFirst, _rxIovCount), (uint)LibC.MSG_WAITALL,
+            BlkQueueUserDataCodec.EncodeConnection(Tag(OpPayload)), SqeFlags.IoLink);
+        SqePrep.Recv(header, SocketFd, _rx, RxBytes, 0, BlkQueueUserDataCodec.EncodeConnection(Tag(OpRecv)));
+        _receives += 2;
     }
 
     /// <summary>Accounts received payload bytes; true once the payload is complete.</summary>
@@ -336,7 +359,6 @@ internal sealed unsafe partial class NbdQueueIo
             return false;
         }
 
-        _inPayload = false;
         PayloadDone();
         return true;
     }

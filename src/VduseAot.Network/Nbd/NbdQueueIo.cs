@@ -25,6 +25,7 @@ internal sealed unsafe partial class NbdQueueIo : IConnectionQueueIo
     private const uint OpRecv = 2;
     private const uint OpDialReady = 3;
     private const uint OpTick = 4;
+    private const uint OpPayload = 5;
 
     // UIO_MAXIOV: one SENDMSG gathers at most this many pieces (headers and write data).
     private const int MaxSendIov = 1024;
@@ -202,7 +203,7 @@ internal sealed unsafe partial class NbdQueueIo : IConnectionQueueIo
             return;
         }
 
-        if (!_recvInFlight)
+        if (_receives == 0)
         {
             ArmReceive();
         }
@@ -362,6 +363,10 @@ internal sealed unsafe partial class NbdQueueIo : IConnectionQueueIo
         else if (op == OpSend)
         {
             OnSent(result);
+        }
+        else if (op == OpPayload)
+        {
+            OnPayloadReceived(result);
         }
         else
         {
