@@ -9,16 +9,19 @@ using io_uring_sqe = VduseAot.Interop.io_uring_sqe;
 namespace VduseAot.Network.Nbd;
 
 /// <content>
-/// Replies: headers are received into a small buffer (a receive takes whatever is there, often several
+/// Replies: headers are received into a 16 KiB buffer (a receive takes whatever is there, often several
 /// replies); read data goes straight into the guest's buffers with MSG_WAITALL, after whatever of it
 /// came with the header. Anything that breaks the protocol (bad magic, unknown cookie, a length that
 /// does not fit the command) drops the connection: its commands are sent again on the next one.
 /// </content>
 internal sealed unsafe partial class NbdQueueIo
 {
-    // Holds any reply header with its fixed fields (32 + 12), and a few small replies at once; at
-    // most this much of a read's data is copied rather than received in place.
-    private const int RxBytes = 512;
+    // One receive takes whatever the socket holds up to this: at a queue depth of 16 that is often
+    // several replies, headers and 4 KiB reads' data together, parsed without a further round trip
+    // through io_uring. A read's data that came in it is copied into the guest (at most this much
+    // per reply); the rest of a larger read is received in place. In the VM bench the copy costs
+    // less than the receive it saves: 4k random reads at QD16 went from 525 to 845 IOPS.
+    private const int RxBytes = 16384 + 64;
 
     private byte* _rx;
     private iovec* _rxIov;
