@@ -99,7 +99,7 @@ public static class ServeCommand
     {
         BackendKind.Ram => "ram",
         BackendKind.Null => "null",
-        BackendKind.Nbd => "nbd " + options.NbdUri!.Text,
+        BackendKind.Nbd => "nbd " + options.NbdUri!.Canonical,
         _ => "file " + System.IO.Path.GetFullPath(options.FilePath!),
     };
 

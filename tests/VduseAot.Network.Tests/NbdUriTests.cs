@@ -22,6 +22,17 @@ public sealed class NbdUriTests
         Assert.Equal(export, uri.Export);
     }
 
+    [Theory]
+    [InlineData("nbd://127.0.0.1", "nbd://127.0.0.1:10809/")]
+    [InlineData("nbd://127.0.0.1:10809/", "nbd://127.0.0.1:10809/")]
+    [InlineData("NBD://h/hello%20world", "nbd://h:10809/hello%20world")]
+    [InlineData("nbd://[::1]:4000/x", "nbd://[::1]:4000/x")]
+    [InlineData("nbd+unix:///disk?socket=/run/nbd%2d1.sock", "nbd+unix:///disk?socket=/run/nbd-1.sock")]
+    public void Spellings_of_one_disk_have_one_canonical_form(string text, string canonical)
+    {
+        Assert.Equal(canonical, NbdUri.TryParse(text, out _)!.Canonical);
+    }
+
     [Fact]
     public void Unix_uri_gives_socket_and_export()
     {

@@ -20,6 +20,15 @@ public sealed record NbdUri
     /// <summary>The export name (may be empty: the server's default export).</summary>
     public required string Export { get; init; }
 
+    /// <summary>
+    /// The URI in one spelling per server and export (port and path always given, the export
+    /// percent-encoded as in <see cref="Text"/>'s form): what a takeover compares, so
+    /// <c>nbd://h/e</c> and <c>nbd://h:10809/e</c> are the same disk.
+    /// </summary>
+    public string Canonical => Endpoint.UnixPath is string path
+        ? "nbd+unix:///" + Uri.EscapeDataString(Export) + "?socket=" + path
+        : "nbd://" + Endpoint + "/" + Uri.EscapeDataString(Export);
+
     /// <summary>Parses <paramref name="text"/>; null with <paramref name="error"/> saying what is wrong.</summary>
     public static NbdUri? TryParse(string text, out string? error)
     {
