@@ -67,14 +67,14 @@ public sealed unsafe class FileAllocationTests
         var ctx = new Context(rig, heads, status, usedIdx, usedRing, seen);
 
         // Warm-up: let the JIT reach its final tier for everything on the path.
-        Totals warm = Drive(ref ctx, cqes, 400);
+        UsedTotals warm = Drive(ref ctx, cqes, 400);
         Assert.Equal(400 * Batch, warm.Completed);
         Assert.Equal(0, warm.Failures);
 
         ulong statsBefore = rig.Stats.Requests;
         const int Batches = (100_000 + Batch - 1) / Batch;
         long before = GC.GetAllocatedBytesForCurrentThread();
-        Totals t = Drive(ref ctx, cqes, Batches);
+        UsedTotals t = Drive(ref ctx, cqes, Batches);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Equal(Batches * Batch, t.Completed);
@@ -93,13 +93,6 @@ public sealed unsafe class FileAllocationTests
             Assert.True(FileRig.Pattern((int)Bytes, 200 + k).AsSpan().SequenceEqual(file.AsSpan(k * (int)Bytes, (int)Bytes)), "OUT " + k);
             Assert.True(readArea.AsSpan(k * (int)Bytes, (int)Bytes).SequenceEqual(rig.Builder.Data(layouts[Half + k])), "IN " + k);
         }
-    }
-
-    private struct Totals
-    {
-        public int Completed;
-        public int Failures;
-        public long UsedBytes;
     }
 
     private readonly struct Context(FileRig rig, ushort[] heads, byte** status, ushort* usedIdx, vring_used_elem* usedRing, int[] seen)
@@ -122,9 +115,9 @@ public sealed unsafe class FileAllocationTests
     // Optimized from the start: at tier 0 the on-stack replacement of this loop can charge a few
     // bytes to the thread now and then, which is the JIT's and not the data path's.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static Totals Drive(ref Context c, Span<io_uring_cqe> cqes, int batches)
+    private static UsedTotals Drive(ref Context c, Span<io_uring_cqe> cqes, int batches)
     {
-        Totals t = default;
+        UsedTotals t = default;
         for (int b = 0; b < batches; b++)
         {
             for (int i = 0; i < c.Heads.Length; i++)
@@ -168,30 +161,7 @@ public sealed unsafe class FileAllocationTests
             }
 
             // Every head exactly once, in whatever order the kernel finished them.
-            int stamp = b + 1 + (batches << 16);
-            ushort end = *c.UsedIdx;
-            for (ushort u = start; u != end; u++)
-            {
-                vring_used_elem e = c.UsedRing[u & (QueueSize - 1)];
-                t.UsedBytes += e.len;
-                t.Completed++;
-                if (e.id >= QueueSize || c.Seen[e.id] == stamp)
-                {
-                    t.Failures++;
-                }
-                else
-                {
-                    c.Seen[e.id] = stamp;
-                }
-            }
-
-            for (int i = 0; i < c.Heads.Length; i++)
-            {
-                if (c.Seen[c.Heads[i]] != stamp || c.Status[i][0] != VirtioBlk.VIRTIO_BLK_S_OK)
-                {
-                    t.Failures++;
-                }
-            }
+            UsedRingAudit.Batch(ref t, c.UsedRing, QueueSize, start, *c.UsedIdx, c.Heads, c.Status, c.Seen, b + 1 + (batches << 16));
         }
 
         return t;

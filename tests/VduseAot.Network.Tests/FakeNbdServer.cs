@@ -66,14 +66,10 @@ internal sealed record FakeNbdBehaviour
 /// </summary>
 internal sealed partial class FakeNbdServer : IDisposable
 {
-    private readonly Socket _listener;
-    private readonly Thread _thread;
+    private readonly FakeUnixServer _server;
     private readonly FakeNbdBehaviour _behaviour;
-    private readonly List<Socket> _clients = new();
     private readonly Random _random;
-    private int _connections;
     private int _garbageSent;
-    private volatile bool _stop;
 
     public FakeNbdServer(string path, ulong size, FakeNbdBehaviour? behaviour = null, string export = "disk")
     {
@@ -82,11 +78,7 @@ internal sealed partial class FakeNbdServer : IDisposable
         Disk = new byte[size];
         _behaviour = behaviour ?? new FakeNbdBehaviour();
         _random = _behaviour.Seed is int seed ? new Random(seed) : Random.Shared;
-        _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        _listener.Bind(new UnixDomainSocketEndPoint(path));
-        _listener.Listen(16);
-        _thread = new Thread(AcceptLoop) { IsBackground = true, Name = "fake-nbd" };
-        _thread.Start();
+        _server = new FakeUnixServer(path, "fake-nbd", Serve);
     }
 
     public string SocketPath { get; }
@@ -95,7 +87,7 @@ internal sealed partial class FakeNbdServer : IDisposable
 
     public byte[] Disk { get; }
 
-    public int Connections => Volatile.Read(ref _connections);
+    public int Connections => _server.Connections;
 
     public int Requests => Volatile.Read(ref _requests);
 
@@ -104,30 +96,6 @@ internal sealed partial class FakeNbdServer : IDisposable
     public int Flushes { get; private set; }
 
     public NbdUri Uri => NbdUri.TryParse("nbd+unix:///" + ExportName + "?socket=" + SocketPath, out _)!;
-
-    private void AcceptLoop()
-    {
-        while (!_stop)
-        {
-            Socket client;
-            try
-            {
-                client = _listener.Accept();
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            lock (_clients)
-            {
-                _clients.Add(client);
-            }
-
-            int number = Interlocked.Increment(ref _connections);
-            new Thread(() => Serve(client, number)) { IsBackground = true, Name = "fake-nbd-client" }.Start();
-        }
-    }
 
     private void Serve(Socket client, int number)
     {
@@ -448,18 +416,5 @@ internal sealed partial class FakeNbdServer : IDisposable
         return b;
     }
 
-    public void Dispose()
-    {
-        _stop = true;
-        _listener.Dispose();
-        lock (_clients)
-        {
-            foreach (Socket c in _clients)
-            {
-                c.Dispose();
-            }
-        }
-
-        File.Delete(SocketPath);
-    }
+    public void Dispose() => _server.Dispose();
 }

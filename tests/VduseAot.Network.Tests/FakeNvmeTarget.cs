@@ -45,23 +45,16 @@ internal sealed record FakeNvmeBehaviour
 /// </summary>
 internal sealed class FakeNvmeTarget : IDisposable
 {
-    private readonly Socket _listener;
-    private readonly Thread _thread;
-    private readonly List<Socket> _clients = new();
+    private readonly FakeUnixServer _server;
     private readonly FakeNvmeBehaviour _b;
     private readonly ulong _size;
-    private volatile bool _stop;
 
     public FakeNvmeTarget(string path, ulong size, FakeNvmeBehaviour? behaviour = null)
     {
         SocketPath = path;
         _size = size;
         _b = behaviour ?? new FakeNvmeBehaviour();
-        _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        _listener.Bind(new UnixDomainSocketEndPoint(path));
-        _listener.Listen(16);
-        _thread = new Thread(AcceptLoop) { IsBackground = true, Name = "fake-nvme" };
-        _thread.Start();
+        _server = new FakeUnixServer(path, "fake-nvme", (client, _) => Serve(client));
     }
 
     public string SocketPath { get; }
@@ -72,29 +65,6 @@ internal sealed class FakeNvmeTarget : IDisposable
 
     /// <summary>Connect commands seen: (queue id, host NQN, controller id asked for).</summary>
     public List<(ushort Queue, string HostNqn, ushort Controller)> Connects { get; } = new();
-
-    private void AcceptLoop()
-    {
-        while (!_stop)
-        {
-            Socket client;
-            try
-            {
-                client = _listener.Accept();
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            lock (_clients)
-            {
-                _clients.Add(client);
-            }
-
-            new Thread(() => Serve(client)) { IsBackground = true, Name = "fake-nvme-conn" }.Start();
-        }
-    }
 
     private void Serve(Socket s)
     {
@@ -116,20 +86,7 @@ internal sealed class FakeNvmeTarget : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _stop = true;
-        _listener.Dispose();
-        lock (_clients)
-        {
-            foreach (Socket c in _clients)
-            {
-                c.Dispose();
-            }
-        }
-
-        _thread.Join();
-    }
+    public void Dispose() => _server.Dispose();
 
     /// <summary>One connection's state: digests agreed, CC.EN.</summary>
     private sealed class Connection(Socket s, FakeNvmeTarget t)

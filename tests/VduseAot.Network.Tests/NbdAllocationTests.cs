@@ -94,7 +94,7 @@ public sealed unsafe class NbdAllocationTests(ITestOutputHelper output)
 
             Span<io_uring_cqe> cqes = stackalloc io_uring_cqe[64];
             var c = new Context(rig, heads, status, new int[QueueSize]);
-            Totals warm = Drive(ref c, cqes, WarmBatches);
+            UsedTotals warm = Drive(ref c, cqes, WarmBatches);
             Assert.Equal(WarmBatches * Batch, warm.Completed);
             Assert.Equal(0, warm.Failures);
             progress = "warmed up";
@@ -103,7 +103,7 @@ public sealed unsafe class NbdAllocationTests(ITestOutputHelper output)
             ulong statsBefore = rig.Queue.Stats.Requests;
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
             long before = GC.GetAllocatedBytesForCurrentThread();
-            Totals t = Drive(ref c, cqes, batches);
+            UsedTotals t = Drive(ref c, cqes, batches);
             allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             elapsedMs = (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             progress = "measured";
@@ -143,13 +143,6 @@ public sealed unsafe class NbdAllocationTests(ITestOutputHelper output)
         return b;
     }
 
-    private struct Totals
-    {
-        public int Completed;
-        public int Failures;
-        public long UsedBytes;
-    }
-
     private readonly struct Context(NbdQueueRig rig, ushort[] heads, byte** status, int[] seen)
     {
         public readonly SplitDriver Driver = rig.Driver;
@@ -175,9 +168,9 @@ public sealed unsafe class NbdAllocationTests(ITestOutputHelper output)
     /// the JIT's, on the test's own loop: the product is Native AOT. What the loop calls still tiers as usual.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Totals Drive(ref Context c, Span<io_uring_cqe> cqes, int batches)
+    private static UsedTotals Drive(ref Context c, Span<io_uring_cqe> cqes, int batches)
     {
-        Totals t = default;
+        UsedTotals t = default;
         for (int b = 0; b < batches; b++)
         {
             for (int i = 0; i < c.Heads.Length; i++)
@@ -219,30 +212,7 @@ public sealed unsafe class NbdAllocationTests(ITestOutputHelper output)
             }
 
             // Every head exactly once, in whatever order the replies came.
-            int stamp = b + 1 + (batches << 16);
-            ushort end = *c.UsedIdx;
-            for (ushort u = start; u != end; u++)
-            {
-                vring_used_elem e = c.UsedRing[u & (QueueSize - 1)];
-                t.UsedBytes += e.len;
-                t.Completed++;
-                if (e.id >= QueueSize || c.Seen[e.id] == stamp)
-                {
-                    t.Failures++;
-                }
-                else
-                {
-                    c.Seen[e.id] = stamp;
-                }
-            }
-
-            for (int i = 0; i < c.Heads.Length; i++)
-            {
-                if (c.Seen[c.Heads[i]] != stamp || c.Status[i][0] != VirtioBlk.VIRTIO_BLK_S_OK)
-                {
-                    t.Failures++;
-                }
-            }
+            UsedRingAudit.Batch(ref t, c.UsedRing, QueueSize, start, *c.UsedIdx, c.Heads, c.Status, c.Seen, b + 1 + (batches << 16));
         }
 
         return t;
