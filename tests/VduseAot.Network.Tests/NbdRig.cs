@@ -18,19 +18,14 @@ internal sealed class NbdRig : IDisposable
 {
     private readonly io_uring_cqe[] _cqes = new io_uring_cqe[64];
     private readonly string _dir = System.IO.Directory.CreateTempSubdirectory("vduse-nbd-").FullName;
+    private readonly NbdQueueRig _queue;
 
     public NbdRig(ulong size = 4 << 20, FakeNbdBehaviour? behaviour = null, int reconnectTimeoutSeconds = 30, ushort queueSize = 256)
     {
         Server = new FakeNbdServer(System.IO.Path.Combine(_dir, "nbd.sock"), size, behaviour);
         Backend = NbdBackend.Open(Server.Uri, readOnly: false, 512, 1, queueSize, reconnectTimeoutSeconds, Log, out string? reason);
         Assert.Null(reason);
-        Ram = new GuestRam(16UL << 20);
-        Driver = new SplitDriver(Ram, queueSize);
-        Ring = Driver.CreateQueue();
-        Uring = new IoUring(256, new IoUringOptions { SingleIssuer = true, CoopTaskrun = true });
-        Executor = new BlkExecutor(Backend, "nbd-test");
-        Queue = new BlkQueue<FakeGuestMemory>(Ring, Executor, Uring);
-        Builder = new BlkRequestBuilder(Ram, Driver);
+        _queue = new NbdQueueRig(Backend, queueSize);
     }
 
     public FakeNbdServer Server { get; }
@@ -47,19 +42,17 @@ internal sealed class NbdRig : IDisposable
         }
     }
 
-    public GuestRam Ram { get; }
+    public GuestRam Ram => _queue.Ram;
 
-    public SplitDriver Driver { get; }
+    public SplitDriver Driver => _queue.Driver;
 
-    public SplitQueue<FakeGuestMemory> Ring { get; }
+    public SplitQueue<FakeGuestMemory> Ring => _queue.Ring;
 
-    public IoUring Uring { get; }
+    public IoUring Uring => _queue.Uring;
 
-    public BlkExecutor Executor { get; }
+    public BlkQueue<FakeGuestMemory> Queue => _queue.Queue;
 
-    public BlkQueue<FakeGuestMemory> Queue { get; }
-
-    public BlkRequestBuilder Builder { get; }
+    public BlkRequestBuilder Builder => _queue.Builder;
 
     /// <summary>Publishes, then serves as the queue thread does until nothing is available or in flight.</summary>
     public List<UsedEntry> RunUntilIdle()
@@ -71,11 +64,9 @@ internal sealed class NbdRig : IDisposable
 
     public void Dispose()
     {
-        Queue.Dispose();
-        Uring.Dispose();
+        _queue.Dispose();
         Backend.Dispose();
         Server.Dispose();
-        Ram.Dispose();
         System.IO.Directory.Delete(_dir, recursive: true);
     }
 }
