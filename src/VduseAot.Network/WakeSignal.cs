@@ -3,6 +3,8 @@ using System.Runtime.InteropServices;
 using System.Threading;
 using Tmds.Linux;
 using VduseAot.Interop;
+using VduseAot.Uring;
+using io_uring_sqe = VduseAot.Interop.io_uring_sqe;
 
 namespace VduseAot.Network;
 
@@ -21,9 +23,25 @@ public sealed unsafe class WakeSignal : IDisposable
     /// <summary>A new eventfd, not signalled.</summary>
     public WakeSignal()
     {
-        _event = OwnedFd.FromResult(LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK))
-            ?? throw new NetworkException("eventfd failed: " + ErrnoExtensions.Last().Describe());
+        _event = OpenEventFd();
         _counter = (ulong*)NativeMemory.AllocZeroed(sizeof(ulong));
+    }
+
+    /// <summary>A non-blocking eventfd with count 0, for any of the network layer's wake-ups.</summary>
+    internal static OwnedFd OpenEventFd() => OwnedFd.FromResult(LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK))
+        ?? throw new NetworkException("eventfd failed: " + ErrnoExtensions.Last().Describe());
+
+    /// <summary>Arms the consumer's read of the eventfd on <paramref name="ring"/>, completing with <paramref name="userData"/>.</summary>
+    public void ArmRead(IoUring ring, ulong userData)
+    {
+        ArgumentNullException.ThrowIfNull(ring);
+        io_uring_sqe* sqe = ring.NextSqeSubmittingIfFull();
+        if (sqe == null)
+        {
+            throw new NetworkException("io_uring submission queue stuck full");
+        }
+
+        SqePrep.Read(sqe, _event.Value, _counter, sizeof(ulong), 0, userData);
     }
 
     /// <summary>The eventfd to arm a read on.</summary>

@@ -18,23 +18,13 @@ public static partial class PrometheusMetrics
             labels[i] = device + "," + PrometheusText.Label("connection", connections[i].Name) + "," + PrometheusText.Label("peer", connections[i].Peer);
         }
 
-        PerConnection(t, "connection_up", "gauge", "1 while the connection to the storage server is up, 0 while it is being made again.", labels, connections,
+        PerItem(t, "connection_up", "gauge", "1 while the connection to the storage server is up, 0 while it is being made again.", labels, connections,
             c => c.State == "connected" ? 1UL : 0UL);
-        PerConnection(t, "connection_reconnects_total", "counter", "Times the connection was made again after it was lost.", labels, connections,
+        PerItem(t, "connection_reconnects_total", "counter", "Times the connection was made again after it was lost.", labels, connections,
             c => (ulong)c.Reconnects);
-        PerConnection(t, "connection_in_flight_requests", "gauge", "Requests the connection holds: sent and not answered, or waiting for it.", labels, connections,
+        PerItem(t, "connection_in_flight_requests", "gauge", "Requests the connection holds: sent and not answered, or waiting for it.", labels, connections,
             c => (ulong)c.InFlight);
-        PerConnection(t, "connection_server_errors_total", "counter", "Requests the server answered with an error.", labels, connections,
+        PerItem(t, "connection_server_errors_total", "counter", "Requests the server answered with an error.", labels, connections,
             c => (ulong)c.ServerErrors);
-    }
-
-    private static void PerConnection(PrometheusText t, string suffix, string type, string help, string[] labels, ConnectionStatus[] connections,
-        System.Func<ConnectionStatus, ulong> value)
-    {
-        t.Family(Prefix + suffix, type, help);
-        for (int i = 0; i < connections.Length; i++)
-        {
-            t.Sample(Prefix + suffix, labels[i], value(connections[i]));
-        }
     }
 }

@@ -80,18 +80,19 @@ public static partial class PrometheusMetrics
             t.Sample(name, labels[i] + ",status=\"unsupported\"", queues[i].Unsupported);
         }
 
-        PerQueue(t, "malformed_requests_total", "counter", "Malformed requests or descriptor chains (answered io_error when they had a status byte).", labels, queues, q => q.Malformed);
-        PerQueue(t, "read_bytes_total", "counter", "Bytes read by the driver.", labels, queues, q => q.BytesRead);
-        PerQueue(t, "written_bytes_total", "counter", "Bytes written by the driver.", labels, queues, q => q.BytesWritten);
-        PerQueue(t, "in_flight_requests", "gauge", "Requests started and not completed yet.", labels, queues, q => q.InFlight);
+        PerItem(t, "malformed_requests_total", "counter", "Malformed requests or descriptor chains (answered io_error when they had a status byte).", labels, queues, q => q.Malformed);
+        PerItem(t, "read_bytes_total", "counter", "Bytes read by the driver.", labels, queues, q => q.BytesRead);
+        PerItem(t, "written_bytes_total", "counter", "Bytes written by the driver.", labels, queues, q => q.BytesWritten);
+        PerItem(t, "in_flight_requests", "gauge", "Requests started and not completed yet.", labels, queues, q => q.InFlight);
     }
 
-    private static void PerQueue(PrometheusText t, string suffix, string type, string help, string[] labels, BlkQueueStats[] queues, Func<BlkQueueStats, ulong> value)
+    /// <summary>One family with a sample per item (queue, connection), each under its own labels.</summary>
+    private static void PerItem<T>(PrometheusText t, string suffix, string type, string help, string[] labels, T[] items, Func<T, ulong> value)
     {
         t.Family(Prefix + suffix, type, help);
-        for (int i = 0; i < queues.Length; i++)
+        for (int i = 0; i < items.Length; i++)
         {
-            t.Sample(Prefix + suffix, labels[i], value(queues[i]));
+            t.Sample(Prefix + suffix, labels[i], value(items[i]));
         }
     }
 

@@ -32,8 +32,7 @@ internal sealed class NbdConnector : IDisposable
         _uri = uri;
         _expected = expected;
         _log = log;
-        _wake = OwnedFd.FromResult(LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK))
-            ?? throw new NetworkException("eventfd failed: " + ErrnoExtensions.Last().Describe());
+        _wake = WakeSignal.OpenEventFd();
         _thread = new Thread(Run) { IsBackground = true, Name = "nbd-connect" };
         _thread.Start();
     }

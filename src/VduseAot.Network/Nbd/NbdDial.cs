@@ -17,8 +17,7 @@ internal sealed unsafe class NbdDial : System.IDisposable
     public NbdDial(string name)
     {
         Name = name;
-        Event = OwnedFd.FromResult(LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK))
-            ?? throw new NetworkException("eventfd failed: " + ErrnoExtensions.Last().Describe());
+        Event = WakeSignal.OpenEventFd();
     }
 
     /// <summary>The connection this mailbox serves, for messages ("queue 1", "shared connection").</summary>

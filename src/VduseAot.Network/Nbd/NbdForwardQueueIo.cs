@@ -99,16 +99,7 @@ internal sealed unsafe class NbdForwardQueueIo : IConnectionQueueIo
         }
     }
 
-    private void ArmCompleted()
-    {
-        io_uring_sqe* sqe = _ring.NextSqeSubmittingIfFull();
-        if (sqe == null)
-        {
-            throw new NetworkException("io_uring submission queue stuck full");
-        }
-
-        SqePrep.Read(sqe, _lane.Completed.Fd, _lane.Completed.Counter, sizeof(ulong), 0, BlkQueueUserDataCodec.EncodeConnection(OpCompleted));
-    }
+    private void ArmCompleted() => _lane.Completed.ArmRead(_ring, BlkQueueUserDataCodec.EncodeConnection(OpCompleted));
 
     /// <summary>Called after the queue drained (nothing of it is on the connection): frees the lane.</summary>
     public void Dispose()

@@ -84,7 +84,7 @@ internal sealed unsafe partial class NbdQueueIo
 
         if (result <= 0)
         {
-            Lose(result == 0 ? "the server closed the connection" : "receive failed: " + ((Errno)(-result)).Describe());
+            LoseReceive(result);
             return;
         }
 
@@ -92,12 +92,15 @@ internal sealed unsafe partial class NbdQueueIo
         ParseAll();
     }
 
+    private void LoseReceive(int result) =>
+        Lose(result == 0 ? "the server closed the connection" : "receive failed: " + ((Errno)(-result)).Describe());
+
     private void OnPayloadReceived(int result)
     {
         _receives--;
         if (result <= 0)
         {
-            Lose(result == 0 ? "the server closed the connection" : "receive failed: " + ((Errno)(-result)).Describe());
+            LoseReceive(result);
             return;
         }
 

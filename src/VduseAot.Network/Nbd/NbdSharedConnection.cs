@@ -208,16 +208,7 @@ internal sealed unsafe class NbdSharedConnection : IRequestFinisher, IDisposable
         }
     }
 
-    private void ArmWake(IoUring ring)
-    {
-        io_uring_sqe* sqe = ring.NextSqeSubmittingIfFull();
-        if (sqe == null)
-        {
-            throw new NetworkException("io_uring submission queue stuck full");
-        }
-
-        SqePrep.Read(sqe, Wake.Fd, Wake.Counter, sizeof(ulong), 0, WakeTag);
-    }
+    private void ArmWake(IoUring ring) => Wake.ArmRead(ring, WakeTag);
 
     /// <summary>After every queue stopped: ends the connection (NBD_CMD_DISC) and the thread.</summary>
     public void Dispose()

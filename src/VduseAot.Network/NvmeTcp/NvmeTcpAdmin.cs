@@ -23,11 +23,9 @@ public static class NvmeTcpAdmin
     {
         ArgumentNullException.ThrowIfNull(options);
         string peer = options.Endpoint.ToString();
-        OwnedFd fd = SocketConnect.Connect(options.Endpoint, timeoutMs);
+        (OwnedFd fd, NvmeTcpExchange x) = Dial(options, timeoutMs);
         try
         {
-            var x = new NvmeTcpExchange(new BlockingSocket(fd.Value, peer), peer);
-            x.Initialize(options.HeaderDigest, options.DataDigest);
             ushort controller = Connect(x, options, 0, AdminQueueEntries, options.KeepAliveMs, NvmeProto.NVME_CNTLID_DYNAMIC, peer);
             ulong cap = PropertyGet(x, NvmeProto.NVME_REG_CAP, true);
             Enable(x, cap, peer);
@@ -64,13 +62,29 @@ public static class NvmeTcpAdmin
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(target);
         string peer = options.Endpoint.ToString();
+        (OwnedFd fd, NvmeTcpExchange x) = Dial(options, timeoutMs);
+        try
+        {
+            Connect(x, options, queueId, entries, 0, target.ControllerId, peer);
+            SocketConnect.SetTimeouts(fd.Value, 0);
+            return (fd, x);
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A connection to the controller with the initialize-connection exchange done (the digests agreed).</summary>
+    private static (OwnedFd Socket, NvmeTcpExchange Exchange) Dial(NvmeTcpOptions options, int timeoutMs)
+    {
+        string peer = options.Endpoint.ToString();
         OwnedFd fd = SocketConnect.Connect(options.Endpoint, timeoutMs);
         try
         {
             var x = new NvmeTcpExchange(new BlockingSocket(fd.Value, peer), peer);
             x.Initialize(options.HeaderDigest, options.DataDigest);
-            Connect(x, options, queueId, entries, 0, target.ControllerId, peer);
-            SocketConnect.SetTimeouts(fd.Value, 0);
             return (fd, x);
         }
         catch
