@@ -175,9 +175,13 @@ public sealed class NbdBackend : IBlockBackend, IConnectionStatusSource
             throw new ArgumentNullException(nameof(ring), "the NBD backend needs the queue thread's io_uring");
         }
 
-        return _shared != null
-            ? new NbdForwardQueueIo(_shared, ring)
-            : new NbdQueueIo(this, ring, "queue " + (Interlocked.Increment(ref _queues) - 1));
+        if (_shared != null)
+        {
+            return new NbdForwardQueueIo(_shared, ring);
+        }
+
+        int number = Interlocked.Increment(ref _queues) - 1;
+        return new NbdQueueIo(this, ring, "queue " + number, number);
     }
 
     /// <inheritdoc />

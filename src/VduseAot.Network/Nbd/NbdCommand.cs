@@ -1,20 +1,10 @@
 namespace VduseAot.Network.Nbd;
 
-/// <summary>Where a slot's NBD command stands on its connection.</summary>
-internal enum NbdCommandState : byte
-{
-    /// <summary>No request in the slot.</summary>
-    Free,
-    /// <summary>Waiting to be sent (or re-sent after a reconnection).</summary>
-    Queued,
-    /// <summary>Sent (or in the send in flight), waiting for its reply.</summary>
-    Sent,
-}
-
 /// <summary>
 /// The NBD side of one request slot. A virtio request can take several NBD commands: a transfer
 /// larger than the server's maximum payload goes in pieces, and each DISCARD or WRITE_ZEROES range is
-/// its own command; they are sent one after the other, so a slot has at most one command out.
+/// its own command; they are sent one after the other, so a slot has at most one command out. Its
+/// state on the connection is the slot's <see cref="SlotTrack"/>.
 /// </summary>
 internal struct NbdCommand
 {
@@ -23,12 +13,6 @@ internal struct NbdCommand
 
     /// <summary>NBD_CMD_FLAG_*.</summary>
     public ushort Flags;
-
-    /// <summary>State on the connection.</summary>
-    public NbdCommandState State;
-
-    /// <summary>VIRTIO_BLK_S_* so far (IOERR once any command of the request failed).</summary>
-    public byte Status;
 
     /// <summary>Export offset of the whole transfer (reads and writes).</summary>
     public ulong Base;
@@ -50,7 +34,4 @@ internal struct NbdCommand
 
     /// <summary>The cookie of the command out now: slot index in bits 0-15, a send count above.</summary>
     public ulong Cookie;
-
-    /// <summary>Order of arrival, so a reconnection resends in the order the driver asked.</summary>
-    public ulong Sequence;
 }

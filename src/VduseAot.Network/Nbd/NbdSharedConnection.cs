@@ -110,7 +110,7 @@ internal sealed unsafe class NbdSharedConnection : IRequestFinisher, IDisposable
         {
             // Created on this thread: SINGLE_ISSUER binds the ring to its creator.
             ring = new IoUring(64, new IoUringOptions { SingleIssuer = true });
-            io = new NbdQueueIo(_backend, ring, "shared connection");
+            io = new NbdQueueIo(_backend, ring, "shared connection", 0);
             io.Attach(this);
             Volatile.Write(ref _io, io);
         }

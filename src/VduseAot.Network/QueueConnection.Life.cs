@@ -6,21 +6,23 @@ using VduseAot.Uring;
 using io_uring_cqe = VduseAot.Interop.io_uring_cqe;
 using io_uring_sqe = VduseAot.Interop.io_uring_sqe;
 
-namespace VduseAot.Network.Nbd;
+namespace VduseAot.Network;
 
 /// <content>
 /// The connection's life: asked of the connector thread, adopted when it is ready, dropped on any
-/// error (shutdown, then wait for the socket's last completions before its buffers are reused), and
-/// asked for again. Commands survive a drop: those sent and not answered go back into the send queue,
-/// in the order they first arrived. While there is no connection a 100 ms timer fails the requests
-/// that have waited longer than --reconnect-timeout.
+/// error or when the connector resets the association it belongs to (shutdown, then wait for the
+/// socket's last completions before its buffers are reused), and asked for again. Commands survive a
+/// drop: those sent and not answered go back into the send queue, in the order they first arrived.
+/// While there is no connection a 100 ms timer fails the requests that have waited longer than
+/// --reconnect-timeout.
 /// </content>
-internal sealed unsafe partial class NbdQueueIo
+internal abstract unsafe partial class QueueConnection
 {
     private __kernel_timespec* _tick;
     private OwnedFd? _socket;
     private ConnectionState _state = ConnectionState.Down;
     private uint _generation;
+    private long _association;
     private bool _sendInFlight;
     private int _receives; // header and payload receives in flight (a payload has a header receive linked behind it)
     private bool _dialArmed;
@@ -28,6 +30,10 @@ internal sealed unsafe partial class NbdQueueIo
     private bool _disposing;
     private ulong[] _orderKeys = [];
     private ushort[] _orderSlots = [];
+    private string? _lastDrop;
+
+    // Requests this connection holds (queued or sent); written by its thread, read racily by stats.
+    private int _active;
 
     private enum ConnectionState
     {
@@ -36,18 +42,17 @@ internal sealed unsafe partial class NbdQueueIo
         Closing,
     }
 
-    private int SocketFd => _socket?.Value ?? -1;
+    /// <summary>The socket (-1 while there is none).</summary>
+    protected int SocketFd => _socket?.Value ?? -1;
+
+    /// <summary>True while the connection is up.</summary>
+    protected bool Connected => _state == ConnectionState.Connected;
 
     /// <summary>Why the last connection was dropped, or the connector's last failure (null: none).</summary>
     public string? LastError => _dial.LastError ?? _lastDrop;
 
-    private string? _lastDrop;
-
     /// <summary>Connections lost so far.</summary>
     public long Drops { get; private set; }
-
-    // Requests this connection holds (queued or sent); written by its thread, read racily by stats.
-    private int _active;
 
     /// <summary>This connection for `stats` (read on another thread: a racy copy).</summary>
     public ConnectionStatus Status()
@@ -58,36 +63,58 @@ internal sealed unsafe partial class NbdQueueIo
             ConnectionState.Closing => "closing",
             _ => _dial.Connections == 0 ? "connecting" : "reconnecting",
         };
-        return new ConnectionStatus(_dial.Name, _backend.Uri.Endpoint.ToString(), state, System.Math.Max(0, _dial.Connections - 1),
+        return new ConnectionStatus(_dial.Name, Peer, state, Math.Max(0, _dial.Connections - 1),
             System.Threading.Volatile.Read(ref _active), ServerErrors, LastError);
+    }
+
+    /// <summary>A connection was adopted: the protocol takes what was agreed on it (<see cref="ConnectionDial.Session"/>).</summary>
+    protected virtual void OnConnected(ConnectionDial dial)
+    {
+    }
+
+    /// <summary>The socket is closed and nothing of it is in flight: the protocol forgets its receive state.</summary>
+    protected virtual void OnDisconnected()
+    {
+    }
+
+    /// <summary>At teardown, on a live connection: the protocol's goodbye (sent without waiting).</summary>
+    protected virtual void SayGoodbye()
+    {
     }
 
     private void AskForConnection()
     {
-        _backend.Connector.Request(_dial);
-        if (!_dialArmed)
-        {
-            io_uring_sqe* sqe = _ring.NextSqeSubmittingIfFull();
-            if (sqe == null)
-            {
-                throw new NetworkException("io_uring submission queue stuck full");
-            }
-
-            SqePrep.PollAdd(sqe, _dial.Event.Value, (uint)LibC.POLLIN, BlkQueueUserDataCodec.EncodeConnection(OpDialReady));
-            _dialArmed = true;
-        }
-
+        _connector.Request(_dial);
+        ArmDial();
         ArmTick();
     }
 
-    private void ArmTick()
+    /// <summary>Keeps a poll on the dial's event: a connection comes, or the association of this one was reset.</summary>
+    private void ArmDial()
     {
-        if (_tickArmed || _backend.ReconnectTimeoutTicks <= 0)
+        if (_dialArmed || _disposing)
         {
             return;
         }
 
-        io_uring_sqe* sqe = _ring.NextSqeSubmittingIfFull();
+        io_uring_sqe* sqe = Ring.NextSqeSubmittingIfFull();
+        if (sqe == null)
+        {
+            throw new NetworkException("io_uring submission queue stuck full");
+        }
+
+        SqePrep.PollAdd(sqe, _dial.Event.Value, (uint)LibC.POLLIN, BlkQueueUserDataCodec.EncodeConnection(OpDialReady));
+        _dialArmed = true;
+    }
+
+    private void ArmTick()
+    {
+        if (_tickArmed || _reconnectTimeoutTicks <= 0)
+        {
+            return;
+        }
+
+        io_uring_sqe* sqe = Ring.NextSqeSubmittingIfFull();
         if (sqe != null)
         {
             SqePrep.Timeout(sqe, _tick, BlkQueueUserDataCodec.EncodeConnection(OpTick));
@@ -98,36 +125,46 @@ internal sealed unsafe partial class NbdQueueIo
     private void OnDialReady()
     {
         _dialArmed = false;
-        int fd = _dial.TakeReady();
-        if (fd < 0 || _state != ConnectionState.Down)
+        int fd = _dial.TakeReady(out long association);
+        if (fd >= 0 && _state == ConnectionState.Down)
         {
-            if (fd >= 0)
-            {
-                new OwnedFd(fd).Dispose();
-            }
-
-            if (_state == ConnectionState.Down)
-            {
-                AskForConnection();
-            }
-
-            return;
+            Adopt(fd, association);
+        }
+        else if (fd >= 0)
+        {
+            new OwnedFd(fd).Dispose();
         }
 
+        if (_state == ConnectionState.Connected && _association < _connector.Association)
+        {
+            Lose("the connector reset the association with the controller");
+        }
+
+        if (_state == ConnectionState.Down && !_dial.Wanted)
+        {
+            AskForConnection();
+        }
+
+        ArmDial();
+    }
+
+    private void Adopt(int fd, long association)
+    {
         _socket = new OwnedFd(fd);
+        _association = association;
         _state = ConnectionState.Connected;
-        _rxStart = _rxEnd = 0;
-        _skipLeft = 0;
+        RxStart = RxEnd = 0;
+        OnConnected(_dial);
         if (_dial.Changed is string change)
         {
             // The device cannot follow a different export: what was waiting fails, new requests go to the new one.
-            _backend.Log(_dial.Name + ": " + change + "; failing the " + _sendCount + " request(s) that were waiting");
+            _log(_dial.Name + ": " + change + "; failing the " + _sendCount + " request(s) that were waiting");
             FailQueued(0);
         }
     }
 
     /// <summary>Drops the connection (the caller already accounted the completion it was handling).</summary>
-    private void Lose(string reason)
+    protected void Lose(string reason)
     {
         if (_state != ConnectionState.Connected)
         {
@@ -136,7 +173,7 @@ internal sealed unsafe partial class NbdQueueIo
 
         _lastDrop = reason;
         Drops++;
-        _backend.Log(_dial.Name + ": connection to " + _backend.Uri.Endpoint + " lost (" + reason + "); reconnecting");
+        _log(_dial.Name + ": connection to " + Peer + " lost (" + reason + "); reconnecting");
         _state = ConnectionState.Closing;
         _generation++;
 
@@ -175,9 +212,9 @@ internal sealed unsafe partial class NbdQueueIo
             return;
         }
 
-        _skipLeft = 0;
+        OnDisconnected();
         RequeueInArrivalOrder();
-        if (_backend.ReconnectTimeoutTicks == 0)
+        if (_reconnectTimeoutTicks == 0)
         {
             FailQueued(0);
         }
@@ -189,11 +226,11 @@ internal sealed unsafe partial class NbdQueueIo
     private void RequeueInArrivalOrder()
     {
         int n = 0;
-        for (int i = 0; i < _commands.Length; i++)
+        for (int i = 0; i < Tracks.Length; i++)
         {
-            if (_commands[i].State != NbdCommandState.Free)
+            if (Tracks[i].State != CommandState.Free)
             {
-                _orderKeys[n] = _commands[i].Sequence;
+                _orderKeys[n] = Tracks[i].Sequence;
                 _orderSlots[n] = (ushort)i;
                 n++;
             }
@@ -204,12 +241,11 @@ internal sealed unsafe partial class NbdQueueIo
         _sendCount = 0;
         for (int i = 0; i < n; i++)
         {
-            // The piece goes again from scratch: an error chunk that came before the loss (without
-            // DONE) is the old attempt's, and the new one may succeed. Earlier pieces all succeeded, or
-            // the request would have ended then.
-            ref NbdCommand c = ref _commands[_orderSlots[i]];
-            c.Status = VirtioBlk.VIRTIO_BLK_S_OK;
-            Enqueue(_orderSlots[i], ref c);
+            // The command goes again from scratch: an error that came before the loss is the old
+            // attempt's, and the new one may succeed. Earlier commands of the request all succeeded,
+            // or the request would have ended then.
+            Tracks[_orderSlots[i]].Status = VirtioBlk.VIRTIO_BLK_S_OK;
+            Enqueue(_orderSlots[i]);
         }
     }
 
@@ -221,7 +257,7 @@ internal sealed unsafe partial class NbdQueueIo
             return;
         }
 
-        FailQueued(_backend.ReconnectTimeoutTicks);
+        FailQueued(_reconnectTimeoutTicks);
         ArmTick();
     }
 
@@ -234,11 +270,11 @@ internal sealed unsafe partial class NbdQueueIo
         for (int i = 0; i < count; i++)
         {
             ushort index = _sendQueue[(_sendHead + i) % _sendQueue.Length];
-            if (now - _finisher.Slot(index).StartTicks >= olderThanTicks)
+            if (now - Finisher.Slot(index).StartTicks >= olderThanTicks)
             {
-                _commands[index].State = NbdCommandState.Free;
+                Tracks[index].State = CommandState.Free;
                 _active--;
-                _finisher.Finish(index, VirtioBlk.VIRTIO_BLK_S_IOERR);
+                Finisher.Finish(index, VirtioBlk.VIRTIO_BLK_S_IOERR);
             }
             else
             {
@@ -250,16 +286,13 @@ internal sealed unsafe partial class NbdQueueIo
         _sendCount = kept;
     }
 
-    /// <inheritdoc />
+    /// <summary>Closes the connection for good: the goodbye, then the socket's last completions, then the buffers.</summary>
     public void Dispose()
     {
         _disposing = true;
         if (_state == ConnectionState.Connected)
         {
-            // NBD_CMD_DISC: a soft disconnect, so the server does not log a dropped client.
-            byte* disc = stackalloc byte[NbdWire.ExtendedRequestBytes];
-            int length = NbdWire.WriteRequest(disc, _extended, NbdProto.NBD_CMD_DISC, 0, 0, 0, 0);
-            _ = LibC.send(SocketFd, disc, length, LibC.MSG_NOSIGNAL | LibC.MSG_DONTWAIT);
+            SayGoodbye();
             _state = ConnectionState.Closing;
             _generation++;
             _ = LibC.shutdown(SocketFd, LibC.SHUT_RDWR);
@@ -269,8 +302,8 @@ internal sealed unsafe partial class NbdQueueIo
         Span<io_uring_cqe> cqes = stackalloc io_uring_cqe[16];
         while (_sendInFlight || _receives > 0)
         {
-            _ring.SubmitAndWait(1);
-            int n = _ring.Reap(cqes);
+            Ring.SubmitAndWait(1);
+            int n = Ring.Reap(cqes);
             for (int i = 0; i < n; i++)
             {
                 if (BlkQueueUserDataCodec.IsConnection(cqes[i].user_data))
@@ -286,12 +319,21 @@ internal sealed unsafe partial class NbdQueueIo
 
         _socket?.Dispose();
         _socket = null;
-        _backend.Untrack(this);
-        _backend.Connector.Unregister(_dial);
+        Untrack();
+        _connector.Unregister(_dial);
+        FreeSlots();
         if (_memory != null)
         {
             System.Runtime.InteropServices.NativeMemory.AlignedFree(_memory);
             _memory = null;
         }
+
+        GC.SuppressFinalize(this);
     }
+
+    /// <summary>The backend stops listing this connection in stats.</summary>
+    protected abstract void Untrack();
+
+    /// <summary>Frees what <see cref="AttachSlots"/> allocated.</summary>
+    protected abstract void FreeSlots();
 }

@@ -2,26 +2,38 @@ using System.Threading;
 using Tmds.Linux;
 using VduseAot.Interop;
 
-namespace VduseAot.Network.Nbd;
+namespace VduseAot.Network;
 
 /// <summary>
 /// One queue's mailbox with the connector thread, lock-free: the queue thread asks for a connection
 /// (<see cref="Request"/>), the connector publishes a negotiated socket in <see cref="TakeReady"/>'s
-/// field and signals <see cref="Event"/>, which the queue thread polls through its io_uring.
+/// field and signals <see cref="Event"/>, which the queue thread polls through its io_uring. The
+/// connector also signals it when the association the socket belongs to is reset.
 /// </summary>
-internal sealed unsafe class NbdDial : System.IDisposable
+internal sealed unsafe class ConnectionDial : System.IDisposable
 {
     private int _wanted;
     private int _readyFd = -1;
+    private long _readyAssociation;
 
-    public NbdDial(string name)
+    public ConnectionDial(string name, int number)
     {
         Name = name;
+        Number = number;
         Event = WakeSignal.OpenEventFd();
     }
 
     /// <summary>The connection this mailbox serves, for messages ("queue 1", "shared connection").</summary>
     public string Name { get; }
+
+    /// <summary>The queue's number (0-based; NVMe/TCP's I/O queue id is one more).</summary>
+    public int Number { get; }
+
+    /// <summary>Connector thread: the association of the last socket published (0: none yet).</summary>
+    public long PublishedAssociation { get; set; }
+
+    /// <summary>Set by the connector with the socket it publishes: what the protocol agreed on this connection (null: nothing).</summary>
+    public object? Session { get; set; }
 
     /// <summary>Signalled by the connector when a connection is ready.</summary>
     public OwnedFd Event { get; }
@@ -55,22 +67,33 @@ internal sealed unsafe class NbdDial : System.IDisposable
     /// <summary>Queue thread: asks for a connection.</summary>
     public void Request() => Volatile.Write(ref _wanted, 1);
 
-    /// <summary>Connector: hands over <paramref name="fd"/> and wakes the queue thread.</summary>
-    public void Publish(int fd)
+    /// <summary>Connector: hands over <paramref name="fd"/>, made in <paramref name="association"/>, and wakes the queue thread.</summary>
+    public void Publish(int fd, long association)
     {
-        // The descriptor first, then the flag: a queue thread that sees the event finds the descriptor.
+        // The association and descriptor first, then the flag: a queue thread that sees the event
+        // finds both (the exchange in TakeReady orders its read of the association after the fd).
+        PublishedAssociation = association;
+        Volatile.Write(ref _readyAssociation, association);
         Volatile.Write(ref _readyFd, fd);
         Volatile.Write(ref _wanted, 0);
+        Wake();
+    }
+
+    /// <summary>Wakes the queue thread without a socket (its association was reset).</summary>
+    public void Wake()
+    {
         ulong one = 1;
         _ = LibC.write(Event.Value, &one, sizeof(ulong));
     }
 
-    /// <summary>Queue thread: takes the published socket (-1 if none) and clears the event.</summary>
-    public int TakeReady()
+    /// <summary>Queue thread: takes the published socket (-1 if none) and its association, and clears the event.</summary>
+    public int TakeReady(out long association)
     {
         ulong counter;
         _ = LibC.read(Event.Value, &counter, sizeof(ulong));
-        return Interlocked.Exchange(ref _readyFd, -1);
+        int fd = Interlocked.Exchange(ref _readyFd, -1);
+        association = Volatile.Read(ref _readyAssociation);
+        return fd;
     }
 
     public void Dispose()
