@@ -12,7 +12,8 @@ public static class Program
         vduse-blk: serve a virtio-blk disk to the Linux kernel through VDUSE.
 
         Usage:
-          vduse-blk serve --name NAME (--ram SIZE | --file PATH [--size SIZE] [--direct] | --null SIZE | --nbd URI) [options]
+          vduse-blk serve --name NAME (--ram SIZE | --file PATH [--size SIZE] [--direct] | --null SIZE | --nbd URI |
+                                    --nvme-tcp HOST[:PORT] --nqn NQN) [options]
           vduse-blk list [--state-dir DIR] [--json]
           vduse-blk stats NAME [--state-dir DIR] [--json | --prometheus]
           vduse-blk resize NAME SIZE [--force] [--state-dir DIR] [--json]
@@ -28,8 +29,16 @@ public static class Program
           --null SIZE                 reads return zeroes, writes are dropped (for benchmarks)
           --nbd URI                   serve an NBD export: nbd://HOST[:PORT]/EXPORT (port 10809) or
                                       nbd+unix:///EXPORT?socket=PATH; the size comes from the server
-            --reconnect-timeout SECONDS  how long a request waits for a lost server before it fails
-                                      with an I/O error (default 30; 0: at once); reconnecting goes on
+          --nvme-tcp HOST[:PORT]      serve a namespace of an NVMe/TCP subsystem (port 4420), one I/O
+                                      queue per virtqueue; the size comes from the controller
+            --nqn NQN                 the subsystem's NQN (required)
+            --nsid N                  the namespace (default 1)
+            --hostnqn NQN             who we are to the subsystem (default: a UUID-based NQN made for
+                                      the device and kept in its state file)
+            --nvme-digest LIST        header, data, header,data or none (default): CRC32C digests
+            --reconnect-timeout SECONDS  (--nbd, --nvme-tcp) how long a request waits for a lost server
+                                      before it fails with an I/O error (default 30; 0: at once);
+                                      reconnecting goes on
           --queues N                  virtqueues, one thread each (default 1)
           --cpus LIST                 CPUs for the queue threads, e.g. 0-3,6; queue i runs on the
                                       i-th (round robin); default: spread over the allowed CPUs

@@ -73,7 +73,7 @@ public static class ServeCommand
             Cpus = options.Cpus,
             PollMicroseconds = options.PollMicroseconds,
         };
-        dataPlane.CheckKernel(options.Backend == BackendKind.File, networkBackend: options.Backend == BackendKind.Nbd);
+        dataPlane.CheckKernel(options.Backend == BackendKind.File, networkBackend: options.Backend is BackendKind.Nbd or BackendKind.NvmeTcp);
         return dataPlane;
     }
 
@@ -100,6 +100,7 @@ public static class ServeCommand
         BackendKind.Ram => "ram",
         BackendKind.Null => "null",
         BackendKind.Nbd => "nbd " + options.NbdUri!.Canonical,
+        BackendKind.NvmeTcp => options.NvmeTcpIdentity(),
         _ => "file " + System.IO.Path.GetFullPath(options.FilePath!),
     };
 
@@ -123,10 +124,15 @@ public static class ServeCommand
 
         DeviceIdentity running = state.Identity;
         state.Dispose();
+        if (options.Backend == BackendKind.NvmeTcp && ServeOptions.RecordedHostNqn(running.Backend) is string hostNqn)
+        {
+            options.AdoptHostNqn(hostNqn); // the controller knows the device by it
+        }
+
         ulong? capacity = options.Backend switch
         {
             BackendKind.File => options.FileSize ?? MappedFile.SizeOf(options.FilePath!),
-            BackendKind.Nbd => null, // the server's, checked against the state once it answers
+            BackendKind.Nbd or BackendKind.NvmeTcp => null, // the server's, checked against the state once it answers
             _ => options.Device.CapacityBytes,
         };
         DeviceIdentity requested = running with
@@ -199,6 +205,20 @@ public static class ServeCommand
         }
     }
 
+    private static Network.NvmeTcp.NvmeTcpBackend OpenNvmeTcp(ServeOptions options)
+    {
+        try
+        {
+            return Network.NvmeTcp.NvmeTcpBackend.Open(options.ToNvmeTcpOptions(), options.Device.ReadOnly, options.Device.LogicalBlockSize,
+                options.Device.Queues, options.Device.QueueSize, options.ReconnectTimeoutSeconds,
+                message => Log.Write(LogLevel.Warn, options.Name, message), message => Log.Write(LogLevel.Debug, options.Name, message));
+        }
+        catch (BackendException e)
+        {
+            throw new VduseException(e.Message, e);
+        }
+    }
+
     private static unsafe IBlockBackend OpenBackend(ServeOptions options, StateDirectory stateDir, bool existing)
     {
         switch (options.Backend)
@@ -213,6 +233,8 @@ public static class ServeCommand
                 return new NullBackend(options.Device.CapacityBytes, options.Device.ReadOnly);
             case BackendKind.Nbd:
                 return OpenNbd(options);
+            case BackendKind.NvmeTcp:
+                return OpenNvmeTcp(options);
             default:
                 try
                 {

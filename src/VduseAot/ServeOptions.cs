@@ -20,6 +20,8 @@ public enum BackendKind
     Null,
     /// <summary>--nbd URI.</summary>
     Nbd,
+    /// <summary>--nvme-tcp HOST[:PORT].</summary>
+    NvmeTcp,
 }
 
 /// <summary>The parsed `serve` command line.</summary>
@@ -95,6 +97,11 @@ public sealed partial class ServeOptions
             o.NbdUri = Network.Nbd.NbdUri.TryParse(v, out string? error) ?? throw new UsageException("--nbd: " + error);
             o.ChooseBackend(BackendKind.Nbd, n);
         }),
+        new("--nvme-tcp", true, (o, n, v) => o.ChooseNvmeTcp(n, v)),
+        new("--nqn", true, (o, n, v) => o.Nqn = o.ParseNqn(n, v)),
+        new("--nsid", true, (o, n, v) => o.ParseNsid(n, v)),
+        new("--hostnqn", true, (o, n, v) => o.HostNqn = o.ParseNqn(n, v)),
+        new("--nvme-digest", true, (o, n, v) => o.Digests(n, v)),
         new("--reconnect-timeout", true, (o, n, v) => o.ReconnectTimeoutSeconds = (int)OptionText.Number(n, v, 0, 86_400)),
         new("--size", true, (o, n, v) => o.FileSize = OptionText.Size(n, v)),
         new("--direct", false, (o, _, _) => o.Direct = true),
@@ -244,7 +251,7 @@ public sealed partial class ServeOptions
     {
         if (Backend != BackendKind.None)
         {
-            throw new UsageException(option + " given with another backend: choose one of --ram, --file, --null, --nbd");
+            throw new UsageException(option + " given with another backend: choose one of --ram, --file, --null, --nbd, --nvme-tcp");
         }
 
         Backend = kind;
@@ -269,7 +276,7 @@ public sealed partial class ServeOptions
 
         if (Backend == BackendKind.None)
         {
-            throw new UsageException("serve needs a backend: --ram SIZE, --file PATH, --null SIZE or --nbd URI");
+            throw new UsageException("serve needs a backend: --ram SIZE, --file PATH, --null SIZE, --nbd URI or --nvme-tcp HOST[:PORT]");
         }
 
         if (Backend != BackendKind.File && (FileSize.HasValue || Direct))
@@ -277,7 +284,8 @@ public sealed partial class ServeOptions
             throw new UsageException((Direct ? "--direct" : "--size") + " applies to --file only");
         }
 
-        if (Backend == BackendKind.Nbd)
+        ValidateNvmeTcp();
+        if (Backend is BackendKind.Nbd or BackendKind.NvmeTcp)
         {
             return; // the server tells the size
         }

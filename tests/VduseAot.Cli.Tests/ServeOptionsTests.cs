@@ -42,8 +42,14 @@ public class ServeOptionsTests
         ServeOptions n = Parse(nbd);
         Assert.Equal((BackendKind.Nbd, "127.0.0.1", 10810, "disk", 5), (n.Backend, n.NbdUri!.Endpoint.Host, n.NbdUri.Endpoint.Port, n.NbdUri.Export, n.ReconnectTimeoutSeconds));
 
+        string[] nvme = ["--name", "d", "--nvme-tcp", "[::1]:4421", "--nqn", "nqn.2026-12.test:disk", "--nsid", "3",
+            "--hostnqn", "nqn.2026-12.test:host", "--nvme-digest", "header,data"];
+        ServeOptions v = Parse(nvme);
+        Assert.Equal((BackendKind.NvmeTcp, "::1", 4421, "nqn.2026-12.test:disk", 3u, "nqn.2026-12.test:host", true, true),
+            (v.Backend, v.NvmeTcpEndpoint!.Host, v.NvmeTcpEndpoint.Port, v.Nqn, v.Nsid, v.HostNqn, v.HeaderDigest, v.DataDigest));
+
         // A new option fails this until the command lines above give it.
-        string[] all = [.. ram, .. file, .. none, .. nbd];
+        string[] all = [.. ram, .. file, .. none, .. nbd, .. nvme];
         var given = new System.Collections.Generic.SortedSet<string>(System.StringComparer.Ordinal);
         foreach (string a in all)
         {
@@ -55,6 +61,23 @@ public class ServeOptionsTests
 
         var options = new System.Collections.Generic.SortedSet<string>(ServeOptions.OptionNames, System.StringComparer.Ordinal);
         Assert.Equal(options, given);
+    }
+
+    [Fact]
+    public void NvmeTcpTakesItsDefaultsAndRefusesWhatDoesNotFit()
+    {
+        ServeOptions v = Parse("--name", "d", "--nvme-tcp", "127.0.0.1", "--nqn", "nqn.2026-12.test:disk");
+        Assert.Equal((4420, 1u, false, false), (v.NvmeTcpEndpoint!.Port, v.Nsid, v.HeaderDigest, v.DataDigest));
+        Assert.Null(v.HostNqn); // made for a new device, or taken from the running one's state
+        Assert.Contains("needs --nqn", Assert.Throws<UsageException>(() => Parse("--name", "d", "--nvme-tcp", "127.0.0.1")).Message, System.StringComparison.Ordinal);
+        Assert.Contains("apply to --nvme-tcp only", Assert.Throws<UsageException>(() => Parse("--name", "d", "--ram", "1M", "--nsid", "2")).Message, System.StringComparison.Ordinal);
+        Assert.Contains("not an NVMe qualified name", Assert.Throws<UsageException>(() =>
+            Parse("--name", "d", "--nvme-tcp", "127.0.0.1", "--nqn", "disk")).Message, System.StringComparison.Ordinal);
+        Assert.Contains("header, data, header,data or none", Assert.Throws<UsageException>(() =>
+            Parse("--name", "d", "--nvme-tcp", "127.0.0.1", "--nqn", "nqn.2026-12.a:b", "--nvme-digest", "crc")).Message, System.StringComparison.Ordinal);
+        Assert.Contains("--nsid", Assert.Throws<UsageException>(() =>
+            Parse("--name", "d", "--nvme-tcp", "127.0.0.1", "--nqn", "nqn.2026-12.a:b", "--nsid", "0")).Message, System.StringComparison.Ordinal);
+        Assert.Contains("IPv6", Assert.Throws<UsageException>(() => Parse("--name", "d", "--nvme-tcp", "[::1", "--nqn", "nqn.2026-12.a:b")).Message, System.StringComparison.Ordinal);
     }
 
     [Fact]

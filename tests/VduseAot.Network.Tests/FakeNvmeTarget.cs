@@ -36,6 +36,36 @@ internal sealed record FakeNvmeBehaviour
 
     /// <summary>Logical block size of namespace 1.</summary>
     public uint BlockBytes { get; init; } = 512;
+
+    /// <summary>IOCCSZ beyond the entry: writes up to this go in the capsule.</summary>
+    public uint InCapsuleBytes { get; init; } = 8192;
+
+    /// <summary>MDTS (a power of two of 4 KiB pages; 0: no limit).</summary>
+    public byte Mdts { get; init; } = 5;
+
+    /// <summary>Ask for a write's data in R2Ts of at most this many bytes (0: one R2T).</summary>
+    public uint R2TBytes { get; init; }
+
+    /// <summary>MAXH2CDATA offered.</summary>
+    public uint MaxH2CData { get; init; } = 128 << 10;
+
+    /// <summary>Hold the responses of commands that came together and answer them in reverse order.</summary>
+    public bool Reorder { get; init; }
+
+    /// <summary>Drop the connection when the I/O command count (over all connections) reaches each of these.</summary>
+    public int[] DropAtIo { get; init; } = [];
+
+    /// <summary>Send garbage instead of answering when the I/O command count reaches this (0: never).</summary>
+    public int GarbageAtIo { get; init; }
+
+    /// <summary>Answer a read of this LBA with "unrecovered read error" (ulong.MaxValue: none).</summary>
+    public ulong FailReadLba { get; init; } = ulong.MaxValue;
+
+    /// <summary>Corrupt the data digest of the C2HData when the I/O command count reaches this (0: never).</summary>
+    public int BadDataDigestAtIo { get; init; }
+
+    /// <summary>Answer with a command id nobody sent when the I/O command count reaches this (0: never).</summary>
+    public int UnknownIdAtIo { get; init; }
 }
 
 /// <summary>
@@ -43,7 +73,7 @@ internal sealed record FakeNvmeBehaviour
 /// sends to bring up an association, and a namespace 1 of <c>size</c> bytes. It checks the digests
 /// and layout of every PDU it gets (a wrong one is recorded in <see cref="Errors"/>).
 /// </summary>
-internal sealed class FakeNvmeTarget : IDisposable
+internal sealed partial class FakeNvmeTarget : IDisposable
 {
     private readonly FakeUnixServer _server;
     private readonly FakeNvmeBehaviour _b;
@@ -53,6 +83,7 @@ internal sealed class FakeNvmeTarget : IDisposable
     {
         SocketPath = path;
         _size = size;
+        Disk = new byte[size];
         _b = behaviour ?? new FakeNvmeBehaviour();
         _server = new FakeUnixServer(path, "fake-nvme", (client, _) => Serve(client));
     }
@@ -66,15 +97,22 @@ internal sealed class FakeNvmeTarget : IDisposable
     /// <summary>Connect commands seen: (queue id, host NQN, controller id asked for).</summary>
     public List<(ushort Queue, string HostNqn, ushort Controller)> Connects { get; } = new();
 
+    /// <summary>Keep Alive commands received.</summary>
+    public int KeepAlives;
+
     private void Serve(Socket s)
     {
+        var conn = new Connection(s, this);
         try
         {
-            var conn = new Connection(s, this);
             conn.Run();
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or EndOfStreamException)
         {
+        }
+        finally
+        {
+            conn.End();
         }
     }
 
@@ -89,7 +127,7 @@ internal sealed class FakeNvmeTarget : IDisposable
     public void Dispose() => _server.Dispose();
 
     /// <summary>One connection's state: digests agreed, CC.EN.</summary>
-    private sealed class Connection(Socket s, FakeNvmeTarget t)
+    private sealed partial class Connection(Socket s, FakeNvmeTarget t)
     {
         private bool _hdgst;
         private bool _ddgst;
@@ -111,18 +149,25 @@ internal sealed class FakeNvmeTarget : IDisposable
             new NvmeTcpPdu(NvmeTcpProto.nvme_tcp_icresp, 0, 128, 0, 128).Write(icresp);
             icresp[10] = t._b.Cpda;
             icresp[11] = (byte)((_hdgst ? 1 : 0) | (_ddgst ? 2 : 0));
-            BinaryPrimitives.WriteUInt32LittleEndian(icresp.AsSpan(12), 128 << 10);
+            BinaryPrimitives.WriteUInt32LittleEndian(icresp.AsSpan(12), t._b.MaxH2CData);
             s.Send(icresp);
             while (true)
             {
-                (byte[] sqe, byte[] data) = ReadCapsule();
-                Execute(sqe, data);
+                (byte[] sqe, byte[] data) = _stashed.Count > 0 ? _stashed.Dequeue() : ReadCapsule();
+                if (_queue == 0)
+                {
+                    Execute(sqe, data);
+                }
+                else
+                {
+                    ExecuteIo(sqe, data);
+                }
             }
         }
 
-        private (byte[] Sqe, byte[] Data) ReadCapsule()
+        private (byte[] Sqe, byte[] Data) ReadCapsule(byte[]? common = null)
         {
-            byte[] ch = Read(8);
+            byte[] ch = common ?? Read(8);
             NvmeTcpPdu pdu = NvmeTcpPdu.Read(ch);
             if (pdu.Type != NvmeTcpProto.nvme_tcp_cmd || pdu.HeaderLength != 72 || pdu.HasHeaderDigest != _hdgst)
             {
@@ -165,12 +210,17 @@ internal sealed class FakeNvmeTarget : IDisposable
                 case NvmeProto.nvme_fabrics_command when sqe[4] == NvmeProto.nvme_fabrics_type_connect:
                     string subnqn = Text(data.AsSpan(256, 256));
                     ushort want = BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(16));
+                    ushort qid = BinaryPrimitives.ReadUInt16LittleEndian(sqe.AsSpan(42));
                     lock (t.Connects)
                     {
-                        t.Connects.Add((BinaryPrimitives.ReadUInt16LittleEndian(sqe.AsSpan(42)), Text(data.AsSpan(512, 256)), want));
+                        t.Connects.Add((qid, Text(data.AsSpan(512, 256)), want));
                     }
 
-                    Respond(cid, subnqn == t._b.SubsystemNqn ? 0x21UL : 0, subnqn == t._b.SubsystemNqn ? (ushort)0 : (ushort)((1 << 8) | 0x82));
+                    ushort controller = qid == 0 ? t.NewController() : want;
+                    bool ok = subnqn == t._b.SubsystemNqn && (qid == 0 ? want == NvmeProto.NVME_CNTLID_DYNAMIC : t.Live(controller));
+                    _queue = ok ? qid : (ushort)0;
+                    _controller = controller;
+                    Respond(cid, ok ? controller : 0UL, ok ? (ushort)0 : (ushort)((1 << 8) | 0x82));
                     return;
                 case NvmeProto.nvme_fabrics_command when sqe[4] == NvmeProto.nvme_fabrics_type_property_get:
                     uint offset = BinaryPrimitives.ReadUInt32LittleEndian(sqe.AsSpan(44));
@@ -188,6 +238,10 @@ internal sealed class FakeNvmeTarget : IDisposable
                     return;
                 case NvmeProto.nvme_admin_identify:
                     Identify(cid, sqe);
+                    return;
+                case NvmeProto.nvme_admin_keep_alive:
+                    Interlocked.Increment(ref t.KeepAlives);
+                    Respond(cid, 0, 0);
                     return;
                 case NvmeProto.nvme_admin_set_features:
                     uint grant = (uint)t._b.GrantQueues - 1;
@@ -215,13 +269,13 @@ internal sealed class FakeNvmeTarget : IDisposable
                     throw new EndOfStreamException();
                 }
 
-                id[77] = 5;
+                id[77] = t._b.Mdts;
                 BinaryPrimitives.WriteUInt16LittleEndian(id.AsSpan(78), 0x21);
                 BinaryPrimitives.WriteUInt16LittleEndian(id.AsSpan(520), NvmeProto.NVME_CTRL_ONCS_DSM | NvmeProto.NVME_CTRL_ONCS_WRITE_ZEROES);
                 id[525] = 1;
                 BinaryPrimitives.WriteUInt32LittleEndian(id.AsSpan(536), 1);
                 System.Text.Encoding.ASCII.GetBytes(t._b.SubsystemNqn).CopyTo(id, 768);
-                BinaryPrimitives.WriteUInt32LittleEndian(id.AsSpan(1792), (8192 + 64) / 16);
+                BinaryPrimitives.WriteUInt32LittleEndian(id.AsSpan(1792), (t._b.InCapsuleBytes + 64) / 16);
             }
             else if (cns == NvmeProto.NVME_ID_CNS_NS && nsid == 1)
             {
@@ -243,7 +297,7 @@ internal sealed class FakeNvmeTarget : IDisposable
             }
         }
 
-        private void SendData(ushort cid, ReadOnlySpan<byte> data, int offset, bool last, bool corrupt)
+        private void SendData(ushort cid, ReadOnlySpan<byte> data, int offset, bool last, bool corrupt, bool corruptData = false)
         {
             int header = 24 + (_hdgst ? 4 : 0);
             int align = (t._b.Cpda + 1) * 4;
@@ -264,10 +318,10 @@ internal sealed class FakeNvmeTarget : IDisposable
             data.CopyTo(pdu.AsSpan(pdo));
             if (_ddgst)
             {
-                BinaryPrimitives.WriteUInt32LittleEndian(pdu.AsSpan(pdo + data.Length), Crc32C.Of(data));
+                BinaryPrimitives.WriteUInt32LittleEndian(pdu.AsSpan(pdo + data.Length), Crc32C.Of(data) ^ (corruptData ? 1u : 0));
             }
 
-            s.Send(pdu);
+            Send(pdu);
         }
 
         private void Respond(ushort cid, ulong result, ushort status)
@@ -280,7 +334,7 @@ internal sealed class FakeNvmeTarget : IDisposable
                 BinaryPrimitives.WriteUInt32LittleEndian(pdu.AsSpan(24), Crc32C.Of(pdu.AsSpan(0, 24)));
             }
 
-            s.Send(pdu);
+            Send(pdu);
         }
 
         private byte[] Read(int n)

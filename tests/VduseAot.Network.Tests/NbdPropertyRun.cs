@@ -13,7 +13,7 @@ internal sealed record NbdPropertyOptions(int Seed, bool Structured, bool Extend
 /// One seed of the NBD property: a fake server that reorders replies, cuts connections
 /// (<see cref="FakeCut"/>) and may have bad sectors, an <see cref="NbdBackend"/> on it, and
 /// <see cref="NbdPropertyOptions.Queues"/> queues each on its own thread and its own region of the export,
-/// each driven by an <see cref="NbdPropertyQueue"/>. One queue has its own connection; several share one
+/// each driven by an <see cref="PropertyQueue"/>. One queue has its own connection; several share one
 /// (the server does not offer NBD_FLAG_CAN_MULTI_CONN). At the end the server's disk must be the model's.
 /// </summary>
 internal sealed class NbdPropertyRun
@@ -25,7 +25,7 @@ internal sealed class NbdPropertyRun
     private readonly Random _rng;
     private readonly bool[] _bad = new bool[ExportSectors];
     private readonly List<string> _logged = new();
-    private NbdPropertyQueue[] _queues = [];
+    private PropertyQueue[] _queues = [];
 
     public NbdPropertyRun(NbdPropertyOptions options)
     {
@@ -76,14 +76,14 @@ internal sealed class NbdPropertyRun
         NbdBackend backend = NbdBackend.Open(server.Uri, false, 512, _o.Queues, 256, reconnectTimeoutSeconds: 600, Log, out _);
         Assert.Equal(_o.Queues > 1, backend.SharedConnection);
         int region = ExportSectors / _o.Queues;
-        _queues = Enumerable.Range(0, _o.Queues).Select(q => new NbdPropertyQueue("seed " + _o.Seed + " queue " + q, (_o.Seed * 31) + q,
-            _o.Requests / _o.Queues, model, TouchesBad, backend.Export, q * region, region)).ToArray();
+        _queues = Enumerable.Range(0, _o.Queues).Select(q => new PropertyQueue("seed " + _o.Seed + " queue " + q, (_o.Seed * 31) + q,
+            _o.Requests / _o.Queues, model, TouchesBad, backend.Features, q * region, region)).ToArray();
 
         // A failure or a hang leaves everything as it is (a queue's requests may still be in flight):
         // only a run that ended well takes the rigs, the backend and the server down.
         OwnThread.RunAll(Limit, Progress, _queues.Select(p => (Action)(() =>
         {
-            var rig = new NbdQueueRig(backend);
+            var rig = new QueueRig(backend);
             p.Run(rig);
             rig.Dispose();
         })).ToArray());

@@ -33,7 +33,7 @@ public sealed class NvmeTcpAdminTests : IDisposable
     public void The_admin_queue_learns_the_namespace_and_io_queues_connect_to_its_controller(bool digests, int pieces, bool success, byte cpda)
     {
         NvmeTcpOptions o = Start(new FakeNvmeBehaviour { DataPdus = pieces, SuccessFlag = success, Cpda = cpda }, digests);
-        (OwnedFd admin, NvmeTcpTarget t) = NvmeTcpAdmin.Open(o, 2, 5000);
+        (OwnedFd admin, _, NvmeTcpTarget t) = NvmeTcpAdmin.Open(o, 2, 5000);
         using (admin)
         {
             Assert.Equal(0x21, t.ControllerId);

@@ -1,6 +1,5 @@
 using System;
 using System.Diagnostics;
-using System.Linq;
 using System.Threading;
 using VduseAot.Block;
 using VduseAot.Interop;
@@ -128,35 +127,16 @@ public sealed class NbdBackend : IBlockBackend, IConnectionStatusSource
 
     internal void Log(string message) => _log(message);
 
-    private readonly System.Collections.Generic.List<NbdQueueIo> _connections = new();
+    private readonly QueueConnections _connections = new();
 
     /// <summary>A connection opened (start-up of a queue or of the shared connection: not the hot path).</summary>
-    internal void Track(NbdQueueIo connection)
-    {
-        lock (_connections)
-        {
-            _connections.Add(connection);
-        }
-    }
+    internal void Track(NbdQueueIo connection) => _connections.Add(connection);
 
     /// <summary>A connection closed for good.</summary>
-    internal void Untrack(NbdQueueIo connection)
-    {
-        lock (_connections)
-        {
-            _connections.Remove(connection);
-        }
-    }
+    internal void Untrack(NbdQueueIo connection) => _connections.Remove(connection);
 
     /// <inheritdoc />
-    public ConnectionStatus[] Connections()
-    {
-        lock (_connections)
-        {
-            // "queue 2" before "queue 10": shorter names first, then by name.
-            return [.. _connections.ConvertAll(c => c.Status()).OrderBy(c => c.Name.Length).ThenBy(c => c.Name, StringComparer.Ordinal)];
-        }
-    }
+    public ConnectionStatus[] Connections() => _connections.Statuses();
 
     /// <inheritdoc />
     public string Describe() => "nbd " + Uri.Text + " (" + SizeText.Format(CapacityBytes) + (ReadOnly ? ", read-only" : "")

@@ -17,9 +17,10 @@ public static class NvmeTcpAdmin
 
     /// <summary>
     /// Connects the admin queue for <paramref name="options"/> and asks for <paramref name="ioQueues"/>
-    /// I/O queues. Returns the admin socket (the control side keeps it for Keep Alive) and the target.
+    /// I/O queues. Returns the admin socket and its exchange (the connector keeps them for Keep Alive)
+    /// and the target.
     /// </summary>
-    public static (OwnedFd Admin, NvmeTcpTarget Target) Open(NvmeTcpOptions options, int ioQueues, int timeoutMs)
+    public static (OwnedFd Admin, NvmeTcpExchange Exchange, NvmeTcpTarget Target) Open(NvmeTcpOptions options, int ioQueues, int timeoutMs)
     {
         ArgumentNullException.ThrowIfNull(options);
         string peer = options.Endpoint.ToString();
@@ -46,8 +47,7 @@ public static class NvmeTcpAdmin
 
             int granted = SetQueueCount(x, ioQueues, peer);
             var target = new NvmeTcpTarget(controller, ctrl, ns, (int)(cap & 0xffff) + 1, 4096u << (int)((cap >> 48) & 0xf), granted, x.MaxH2CData);
-            SocketConnect.SetTimeouts(fd.Value, 0);
-            return (fd, target);
+            return (fd, x, target);
         }
         catch
         {
@@ -108,6 +108,22 @@ public static class NvmeTcpAdmin
         }
 
         return (ushort)c.Result;
+    }
+
+    /// <summary>
+    /// Keep Alive on the admin queue, then CSTS: throws <see cref="NetworkException"/> when the
+    /// controller does not answer in time, refuses, or reports a fatal status (CSTS.CFS).
+    /// </summary>
+    public static void KeepAlive(NvmeTcpExchange admin)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        Span<byte> sqe = stackalloc byte[NvmeProto.SqeBytes];
+        NvmeCommand.KeepAlive(sqe, admin.NextCommandId());
+        Checked(admin.Execute(sqe, default, default, "Keep Alive"), "Keep Alive");
+        if ((PropertyGet(admin, NvmeProto.NVME_REG_CSTS, false) & NvmeProto.NVME_CSTS_CFS) != 0)
+        {
+            throw new NetworkException("the controller reports a fatal status (CSTS.CFS)");
+        }
     }
 
     private static ulong PropertyGet(NvmeTcpExchange x, uint offset, bool eightBytes)

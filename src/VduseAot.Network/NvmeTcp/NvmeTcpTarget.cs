@@ -33,4 +33,22 @@ public sealed record NvmeTcpTarget(ushort ControllerId, NvmeController Controlle
 
     /// <summary>Write Zeroes is supported.</summary>
     public bool CanWriteZeroes => (Controller.Oncs & NvmeProto.NVME_CTRL_ONCS_WRITE_ZEROES) != 0;
+
+    /// <summary>Why a device made for this target cannot go on with <paramref name="now"/> (null: it can).</summary>
+    public string? Difference(NvmeTcpTarget now)
+    {
+        ArgumentNullException.ThrowIfNull(now);
+        if (now.Namespace.Bytes != Namespace.Bytes || now.Namespace.BlockBytes != Namespace.BlockBytes)
+        {
+            return "the namespace changed from " + Namespace.Bytes + " bytes in " + Namespace.BlockBytes + "-byte blocks to "
+                + now.Namespace.Bytes + " bytes in " + now.Namespace.BlockBytes + "-byte blocks";
+        }
+
+        if (now.Controller.InCapsuleBytes < Math.Min(Controller.InCapsuleBytes, 16u) || (CanDeallocate && !now.CanDeallocate) || (CanWriteZeroes && !now.CanWriteZeroes))
+        {
+            return "the controller no longer supports the commands the device offers (Dataset Management, Write Zeroes)";
+        }
+
+        return now.IoQueues < IoQueues ? "the controller grants " + now.IoQueues + " I/O queues, not " + IoQueues : null;
+    }
 }

@@ -2,22 +2,22 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using VduseAot.Interop;
-using VduseAot.Network.Nbd;
+using VduseAot.Block;
 using VduseAot.Testing;
 using Xunit;
 
 namespace VduseAot.Network.Tests;
 
 /// <summary>
-/// One queue's part of <see cref="NbdPropertyRun"/>: random reads, writes, flushes, trims and
+/// One queue's part of a property run (<see cref="NbdPropertyRun"/>, <see cref="NvmePropertyTests"/>): random reads, writes, flushes, trims and
 /// write-zeroes in its own region of the export, pipelined at depths that change as it goes. Requests in
 /// flight together never overlap, so each read has one right answer: what the <see cref="DiskModel"/>
 /// holds when it completes. Checks as it goes that each request completes once, with IOERR exactly where
 /// it touches a bad sector and OK elsewhere, and reads what was written; at the end, that none is lost.
 /// </summary>
-internal sealed class NbdPropertyQueue
+internal sealed class PropertyQueue
 {
-    private const int MaxSectors = 128;     // 64 KiB: more than one NBD command where the maximum payload is small
+    private const int MaxSectors = 128;     // 64 KiB: more than one command where the server's maximum is small
     private const int MaxDepth = 32;
     private const byte Poison = 0xe5;       // read buffers start as this: a read that fills nothing is seen
 
@@ -26,25 +26,25 @@ internal sealed class NbdPropertyQueue
     private readonly int _requests;
     private readonly DiskModel _model;
     private readonly Func<ulong, ulong, bool> _bad;
-    private readonly NbdExport _export;
+    private readonly BlkBackendFeatures _features;
     private readonly int _first;
     private readonly int _sectors;
     private readonly Dictionary<uint, Pending> _pending = new();
     private readonly Stack<ulong> _buffers = new();
-    private NbdQueueRig _q = null!;
+    private QueueRig _q = null!;
     private int _issued;
     private int _completed;
     private volatile string _progress = "starting";
 
     /// <summary>A queue named <paramref name="name"/> (in messages) that owns sectors [<paramref name="first"/>, + <paramref name="sectors"/>).</summary>
-    public NbdPropertyQueue(string name, int seed, int requests, DiskModel model, Func<ulong, ulong, bool> bad, NbdExport export, int first, int sectors)
+    public PropertyQueue(string name, int seed, int requests, DiskModel model, Func<ulong, ulong, bool> bad, BlkBackendFeatures features, int first, int sectors)
     {
         _name = name;
         _rng = new Random(seed);
         _requests = requests;
         _model = model;
         _bad = bad;
-        _export = export;
+        _features = features;
         _first = first;
         _sectors = sectors;
     }
@@ -65,7 +65,7 @@ internal sealed class NbdPropertyQueue
     public int IoErrors { get; private set; }
 
     /// <summary>Runs to the end on <paramref name="q"/>, from the calling thread (its queue thread).</summary>
-    public void Run(NbdQueueRig q)
+    public void Run(QueueRig q)
     {
         _q = q;
         for (int i = 0; i < MaxDepth; i++)
@@ -116,7 +116,7 @@ internal sealed class NbdPropertyQueue
     {
         int roll = _rng.Next(100);
         Kind kind = roll < 40 ? Kind.Read : roll < 75 ? Kind.Write : roll < 80 ? Kind.Flush
-            : roll < 90 ? (_export.CanTrim ? Kind.Trim : Kind.Write) : (_export.CanWriteZeroes ? Kind.WriteZeroes : Kind.Read);
+            : roll < 90 ? ((_features & BlkBackendFeatures.Discard) != 0 ? Kind.Trim : Kind.Write) : ((_features & BlkBackendFeatures.WriteZeroes) != 0 ? Kind.WriteZeroes : Kind.Read);
         BlkRequestBuilder builder = _q.Builder;
         if (kind == Kind.Flush)
         {

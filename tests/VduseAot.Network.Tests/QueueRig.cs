@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using VduseAot.Block;
-using VduseAot.Network.Nbd;
 using VduseAot.Testing;
 using VduseAot.Uring;
 using VduseAot.Virtio;
@@ -10,21 +9,21 @@ using io_uring_cqe = VduseAot.Interop.io_uring_cqe;
 namespace VduseAot.Network.Tests;
 
 /// <summary>
-/// One queue of a device over an <see cref="NbdBackend"/> opened by the test (several of them share one
+/// One queue of a device over a network backend opened by the test (with NBD several of them share one
 /// connection when the server lacks NBD_FLAG_CAN_MULTI_CONN): its own guest RAM, driver, split ring,
 /// io_uring and BlkQueue. Made, driven and disposed on its queue thread (the io_uring is SINGLE_ISSUER).
 /// </summary>
-internal sealed class NbdQueueRig : IDisposable
+internal sealed class QueueRig : IDisposable
 {
     private readonly io_uring_cqe[] _cqes = new io_uring_cqe[64];
 
-    public NbdQueueRig(NbdBackend backend, ushort queueSize = 256)
+    public QueueRig(IBlockBackend backend, ushort queueSize = 256)
     {
         Ram = new GuestRam(16UL << 20);
         Driver = new SplitDriver(Ram, queueSize);
         Ring = Driver.CreateQueue();
         Uring = new IoUring(256, new IoUringOptions { SingleIssuer = true, CoopTaskrun = true });
-        Queue = new BlkQueue<FakeGuestMemory>(Ring, new BlkExecutor(backend, "nbd-test"), Uring);
+        Queue = new BlkQueue<FakeGuestMemory>(Ring, new BlkExecutor(backend, "net-test"), Uring);
         Builder = new BlkRequestBuilder(Ram, Driver);
     }
 

@@ -1,0 +1,197 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using VduseAot.Block;
+using VduseAot.Interop;
+using VduseAot.Network.NvmeTcp;
+using VduseAot.Testing;
+using Xunit;
+
+namespace VduseAot.Network.Tests;
+
+public sealed class NvmeTcpQueueTests
+{
+    /// <summary>Digests, data alignment, how reads come back and how writes are asked for.</summary>
+    public static TheoryData<bool, bool, byte, int, bool, uint, uint> Shapes() => new()
+    {
+        { false, false, 0, 1, false, 0, 128 << 10 },     // plain: one C2HData + response, one R2T
+        { true, true, 0, 1, false, 0, 128 << 10 },       // both digests
+        { false, false, 3, 4, true, 0, 128 << 10 },      // 16-byte alignment, reads in 4 PDUs ending with SUCCESS
+        { true, false, 7, 3, false, 8192, 4096 },        // R2Ts of 8 KiB answered in 4 KiB H2CData
+        { false, true, 1, 2, true, 16384, 16384 },       // data digests with SUCCESS, R2Ts of 16 KiB
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Writes_read_back(bool headerDigest, bool dataDigest, byte cpda, int dataPdus, bool successFlag, uint r2tBytes, uint maxH2CData)
+    {
+        var behaviour = new FakeNvmeBehaviour { Cpda = cpda, DataPdus = dataPdus, SuccessFlag = successFlag, R2TBytes = r2tBytes, MaxH2CData = maxH2CData, Reorder = true };
+        using var rig = new NvmeRig(behaviour: behaviour, headerDigest: headerDigest, dataDigest: dataDigest);
+        var rng = new Random(cpda + dataPdus);
+        var expected = new byte[rig.Backend.CapacityBytes];
+        for (int round = 0; round < 4; round++)
+        {
+            var writes = new List<BlkRequestLayout>();
+            for (int i = 0; i < 16; i++)
+            {
+                ulong sector = (ulong)rng.Next(0, 8000);
+                byte[] data = new byte[512 * rng.Next(1, 65)]; // up to 32 KiB: in the capsule up to 8 KiB, else through R2T
+                rng.NextBytes(data);
+                data.CopyTo(expected, (int)(sector * 512));
+                writes.Add(rig.Builder.AddReadable(VirtioBlk.VIRTIO_BLK_T_OUT, sector, data, pieces: rng.Next(1, 4)));
+                rig.RunUntilIdle(); // in order: overlapping writes must land in the order given
+            }
+
+            Assert.All(writes, w => Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(w)));
+            var reads = new List<(BlkRequestLayout Request, ulong Sector)>();
+            for (int i = 0; i < 32; i++)
+            {
+                ulong sector = (ulong)rng.Next(0, 8100);
+                reads.Add((rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, sector, 512u * (uint)rng.Next(1, 65), pieces: rng.Next(1, 4)), sector));
+            }
+
+            List<UsedEntry> used = rig.RunUntilIdle();
+            Assert.Equal(reads.Count, used.Count);
+            foreach ((BlkRequestLayout r, ulong sector) in reads)
+            {
+                Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(r));
+                Assert.True(expected.AsSpan((int)(sector * 512), (int)r.DataLength).SequenceEqual(rig.Builder.Data(r)));
+                Assert.Equal(r.DataLength + 1, used.Single(u => u.Id == r.Head).Length);
+            }
+        }
+
+        Assert.Empty(rig.Target.Errors);
+        Assert.True(rig.Target.InCapsuleWrites > 0 && rig.Target.R2TWrites > 0, rig.Target.InCapsuleWrites + " in-capsule, " + rig.Target.R2TWrites + " R2T writes");
+        Assert.Equal(0, rig.Backend.Reconnects);
+    }
+
+    [Fact]
+    public void Requests_beyond_MDTS_go_in_pieces()
+    {
+        using var rig = new NvmeRig(behaviour: new FakeNvmeBehaviour { Mdts = 1 }); // 8 KiB a command
+        Assert.Equal(8192u, rig.Backend.Topology.MaxTransferBytes);
+        byte[] data = new byte[64 * 1024];
+        new Random(3).NextBytes(data);
+        BlkRequestLayout w = rig.Builder.AddReadable(VirtioBlk.VIRTIO_BLK_T_OUT, 16, data, pieces: 3);
+        rig.RunUntilIdle();
+        BlkRequestLayout r = rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, 16, (uint)data.Length, pieces: 5);
+        rig.RunUntilIdle();
+        Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(w));
+        Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(r));
+        Assert.True(data.AsSpan().SequenceEqual(rig.Builder.Data(r)));
+        Assert.Equal(8, rig.Target.Reads);
+        Assert.Equal(8, rig.Target.InCapsuleWrites);
+        Assert.Empty(rig.Target.Errors);
+    }
+
+    [Fact]
+    public void Flush_discard_and_write_zeroes_reach_the_controller()
+    {
+        using var rig = new NvmeRig();
+        Assert.Equal(BlkBackendFeatures.Discard | BlkBackendFeatures.WriteZeroes, rig.Backend.Features);
+        rig.Target.Disk.AsSpan().Fill(0xab);
+        BlkRequestLayout flush = rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_FLUSH, 0, 0);
+        BlkRequestLayout zero = rig.Builder.AddZeroing(VirtioBlk.VIRTIO_BLK_T_WRITE_ZEROES, [(8, 8, 0), (100, 4, 1)]);
+        BlkRequestLayout trim = rig.Builder.AddZeroing(VirtioBlk.VIRTIO_BLK_T_DISCARD, [(200, 16, 0)]);
+        rig.RunUntilIdle();
+        Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(flush));
+        Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(zero));
+        Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(trim));
+        Assert.Equal(1, rig.Target.Flushes);
+        Assert.Equal([(8UL, 8u, false), (100UL, 4u, true), (200UL, 16u, true)], rig.Target.Zeroed.Order()); // the discard may pass the second range
+        Assert.True(rig.Target.Disk.AsSpan(8 * 512, 8 * 512).IndexOfAnyExcept((byte)0) < 0);
+        Assert.Equal(0xab, rig.Target.Disk[16 * 512]);
+        Assert.Empty(rig.Target.Errors);
+    }
+
+    [Fact]
+    public void An_error_status_fails_that_request_only()
+    {
+        using var rig = new NvmeRig(behaviour: new FakeNvmeBehaviour { FailReadLba = 8 });
+        BlkRequestLayout bad = rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, 8, 4096);
+        BlkRequestLayout good = rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, 16, 4096);
+        rig.RunUntilIdle();
+        Assert.Equal(VirtioBlk.VIRTIO_BLK_S_IOERR, rig.Builder.Status(bad));
+        Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(good));
+        ConnectionStatus c = Assert.Single(rig.Backend.Connections());
+        Assert.Equal(new ConnectionStatus("queue 0", "unix socket " + rig.Target.SocketPath, "connected", 0, 0, 1, null), c);
+        Assert.Contains(rig.Logged, l => l.Contains("SCT 2 SC 0x81 (unrecovered read error)", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(10)]
+    public void A_lost_connection_brings_up_a_new_association_and_resends(int dropAt)
+    {
+        using var rig = new NvmeRig(behaviour: new FakeNvmeBehaviour { DropAtIo = [dropAt, dropAt + 9, dropAt + 20], Reorder = true });
+        byte[] data = new byte[256 * 1024];
+        new Random(dropAt).NextBytes(data);
+        var writes = new List<BlkRequestLayout>();
+        for (int i = 0; i < 32; i++)
+        {
+            writes.Add(rig.Builder.AddReadable(VirtioBlk.VIRTIO_BLK_T_OUT, (ulong)i * 16, data.AsSpan(i * 8192, 8192)));
+        }
+
+        Assert.Equal(32, rig.RunUntilIdle().Count);
+        Assert.All(writes, w => Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(w)));
+        Assert.True(rig.Target.Disk.AsSpan(0, data.Length).SequenceEqual(data));
+        Assert.True(rig.Backend.Reconnects >= 3, rig.Backend.Reconnects + " reconnects");
+        Assert.True(rig.Target.Connects.Count(c => c.Queue == 0) >= 4, "a new controller for each loss");
+        ConnectionStatus c = Assert.Single(rig.Backend.Connections());
+        Assert.Equal((rig.Backend.Reconnects, 0, "connected"), (c.Reconnects, c.InFlight, c.State));
+        Assert.NotNull(c.LastError);
+    }
+
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("unknown id")]
+    [InlineData("bad data digest")]
+    public void A_bad_pdu_resets_the_connection_and_the_requests_complete(string fault)
+    {
+        var behaviour = fault switch
+        {
+            "garbage" => new FakeNvmeBehaviour { GarbageAtIo = 3 },
+            "unknown id" => new FakeNvmeBehaviour { UnknownIdAtIo = 3 },
+            _ => new FakeNvmeBehaviour { BadDataDigestAtIo = 3 },
+        };
+        using var rig = new NvmeRig(behaviour: behaviour, headerDigest: true, dataDigest: true);
+        rig.Target.Disk.AsSpan().Fill(7);
+        var reads = Enumerable.Range(0, 8).Select(i => rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, (ulong)i * 8, 4096)).ToList();
+        Assert.Equal(8, rig.RunUntilIdle().Count);
+        Assert.All(reads, r => Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(r)));
+        Assert.All(reads, r => Assert.True(rig.Builder.Data(r).IndexOfAnyExcept((byte)7) < 0));
+        Assert.Contains(rig.Logged, l => l.Contains("protocol error", StringComparison.Ordinal));
+        Assert.True(rig.Backend.Reconnects >= 1);
+    }
+
+    [Fact]
+    public void With_reconnect_timeout_0_a_lost_connection_fails_its_requests_at_once()
+    {
+        using var rig = new NvmeRig(behaviour: new FakeNvmeBehaviour { DropAtIo = [1, 2] }, reconnectTimeoutSeconds: 0);
+        var reads = Enumerable.Range(0, 4).Select(i => rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, (ulong)i * 8, 4096)).ToList();
+        Assert.Equal(4, rig.RunUntilIdle().Count);
+        Assert.Contains(reads, r => rig.Builder.Status(r) == VirtioBlk.VIRTIO_BLK_S_IOERR);
+    }
+
+    [Fact]
+    public void The_connector_keeps_the_association_alive()
+    {
+        using var rig = new NvmeRig(keepAliveMs: 300);
+        System.Threading.Thread.Sleep(1000);
+        Assert.True(rig.Target.KeepAlives >= 2, rig.Target.KeepAlives + " keep alives");
+        BlkRequestLayout r = rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, 0, 4096);
+        rig.RunUntilIdle();
+        Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(r));
+        Assert.Equal(0, rig.Backend.Reconnects);
+    }
+
+    [Fact]
+    public void A_namespace_with_larger_blocks_than_the_device_is_refused_with_the_fix()
+    {
+        string dir = System.IO.Directory.CreateTempSubdirectory("vduse-nvme-").FullName;
+        using var target = new FakeNvmeTarget(System.IO.Path.Combine(dir, "t.sock"), 1 << 20, new FakeNvmeBehaviour { BlockBytes = 4096 });
+        var o = new NvmeTcpOptions(target.Endpoint, "nqn.2026-12.test:disk", 1, "nqn.2026-12.test:host", Guid.NewGuid());
+        var e = Assert.Throws<BackendException>(() => NvmeTcpBackend.Open(o, false, 512, 1, 256, 30, _ => { }, _ => { }));
+        Assert.Contains("has 4096-byte blocks: serve it with --logical-block-size 4096", e.Message, StringComparison.Ordinal);
+    }
+}
