@@ -17,6 +17,8 @@ NAME="" DEV="" PID="" DAEMON_OUT="" DAEMON_ERR=""
 CLEANUP_MOUNTS="" CLEANUP_AFTER=""
 # NBD servers still running (pids), their logs, and /dev/nbdN still attached, for _lib_cleanup.
 NBD_SERVERS="" NBD_LOGS="" NBD_ATTACHED="" NBD_LOADED=0
+# brd loaded by load_brd (unloaded last, after whatever may use its disks).
+BRD_LOADED=0
 
 log() { echo "--- $*"; }
 fail() {
@@ -335,8 +337,10 @@ _lib_cleanup() {
             if [ -s "$_f" ]; then echo "$_f:" && sed 's/^/    /' "$_f"; fi >&2
         done
     fi
-    # Scenario-specific teardown after the daemon is gone (e.g. "rmmod brd").
+    # Scenario-specific teardown after the daemon is gone.
     if [ -n "$CLEANUP_AFTER" ]; then eval "$CLEANUP_AFTER" || true; fi
+    # The RAM disks last: mounts on them are gone by now.
+    if [ "$BRD_LOADED" = 1 ]; then poll_until 5 rmmod brd 2>/dev/null || true; fi
     exit "$_rc"
 }
 trap _lib_cleanup EXIT
@@ -439,17 +443,33 @@ random_ms() {
     echo $(($1 + _r % ($2 - $1)))
 }
 
+# load_brd NR KIB: loads brd with NR RAM disks (/dev/ram0...) of KIB KiB each; unloaded when the
+# scenario ends, last. brd takes its disk count and size only when loaded, so a scenario has one
+# set: it loads all the disks it needs at once.
+load_brd() {
+    [ -f /lib/modules-vm/brd.ko ] || fail "/lib/modules-vm/brd.ko missing from the initramfs (fetch-kernel.sh WANTED list)"
+    [ ! -d /sys/module/brd ] || fail "brd is already loaded (a previous scenario left it behind)"
+    _out=$(insmod /lib/modules-vm/brd.ko rd_nr="$1" rd_size="$2" 2>&1) || fail "insmod brd.ko rd_nr=$1 rd_size=$2 failed: $_out"
+    BRD_LOADED=1
+    _lb_last=/dev/ram$(($1 - 1))
+    wait_until 5 "$_lb_last after loading brd" test -b "$_lb_last"
+    expect_eq "$_lb_last size (bytes)" "$(/usr/sbin/blockdev --getsize64 "$_lb_last")" $(($2 * 1024))
+}
+
+# unload_brd: rmmod brd now (it must succeed: nothing may still hold a RAM disk).
+unload_brd() {
+    rmmod brd || fail "rmmod brd failed (a RAM disk still in use?)"
+    BRD_LOADED=0
+    [ ! -d /sys/module/brd ] || fail "brd still loaded after rmmod"
+    log "ok: brd unloaded"
+}
+
 # mount_brd_ext4 RAMDEV MNT: loads brd (one 256 MiB RAM disk, RAMDEV=/dev/ram0), makes ext4 on it
 # and mounts it on MNT; unmounted and unloaded when the scenario ends. For file backends on a
 # real (non-memory) file system, which go through io_uring rather than a shared mapping.
 mount_brd_ext4() {
-    [ -f /lib/modules-vm/brd.ko ] || fail "/lib/modules-vm/brd.ko missing from the initramfs (fetch-kernel.sh WANTED list)"
-    [ ! -d /sys/module/brd ] || fail "brd is already loaded (a previous scenario left it behind)"
-    out=$(insmod /lib/modules-vm/brd.ko rd_nr=1 rd_size=262144 2>&1) || fail "insmod brd.ko rd_nr=1 rd_size=262144 failed: $out"
-    CLEANUP_AFTER="umount $2 2>/dev/null; rmmod brd 2>/dev/null"
-    poll_until 5 test -b "$1" || fail "brd loaded but $1 did not appear"
-    expect_eq "$1 size (bytes)" "$(/usr/sbin/blockdev --getsize64 "$1")" 268435456
-
+    load_brd 1 262144
+    [ -b "$1" ] || fail "mount_brd_ext4: $1 is not the RAM disk brd made"
     /usr/sbin/mke2fs -t ext4 -b 4096 -F -q "$1" || fail "mke2fs -t ext4 on $1 failed"
     mkdir -p "$2"
     mount -t ext4 "$1" "$2" || fail "mount $1 on $2 failed"
