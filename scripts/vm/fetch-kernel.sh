@@ -25,8 +25,13 @@ esac
 
 # Modules the harness needs, in the order we would like them when the
 # dependency graph leaves a choice.  VDUSE stack first, then virtio_blk that
-# binds the vDPA device, then loop/brd/nbd for later scenarios.
-WANTED=(vhost_iotlb vdpa vduse virtio_vdpa virtio_blk loop brd nbd)
+# binds the vDPA device, then loop/brd/nbd for later scenarios, then the
+# kernel's NVMe/TCP target (nvmet, nvmet_tcp; nvmet pulls in configfs) and
+# host (nvme_fabrics, nvme_tcp) for the NVMe/TCP scenarios.  Dependencies
+# that are modules are added by visit() below; trixie builds nvme_core,
+# nvme_keyring and nvme_auth in, which visit() reports and accepts.
+WANTED=(vhost_iotlb vdpa vduse virtio_vdpa virtio_blk loop brd nbd
+    nvmet nvmet_tcp nvme_fabrics nvme_tcp nvme_core nvme_keyring nvme_auth)
 
 mkdir -p "$cache"
 # Two runs sharing a cache must not extract over each other.

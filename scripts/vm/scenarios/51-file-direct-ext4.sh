@@ -68,8 +68,5 @@ rc=0
 /usr/sbin/e2fsck -fn "$ram" >/tmp/vt51-fsck.txt 2>&1 || rc=$?
 [ "$rc" -eq 0 ] || { cat /tmp/vt51-fsck.txt; fail "e2fsck -fn $ram exited rc=$rc (backing ext4 not clean)"; }
 log "ok: backing ext4 clean"
-rmmod brd || fail "rmmod brd failed"
-CLEANUP_AFTER=""
-[ ! -d /sys/module/brd ] || fail "brd still loaded after rmmod"
-log "ok: brd unloaded"
+unload_brd
 rm -f /tmp/vt51-pat

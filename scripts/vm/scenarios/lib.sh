@@ -17,6 +17,8 @@ NAME="" DEV="" PID="" DAEMON_OUT="" DAEMON_ERR=""
 CLEANUP_MOUNTS="" CLEANUP_AFTER=""
 # NBD servers still running (pids), their logs, and /dev/nbdN still attached, for _lib_cleanup.
 NBD_SERVERS="" NBD_LOGS="" NBD_ATTACHED="" NBD_LOADED=0
+# brd loaded by load_brd (unloaded last, after the NVMe targets that may serve its disks).
+BRD_LOADED=0
 
 log() { echo "--- $*"; }
 fail() {
@@ -335,8 +337,11 @@ _lib_cleanup() {
             if [ -s "$_f" ]; then echo "$_f:" && sed 's/^/    /' "$_f"; fi >&2
         done
     fi
-    # Scenario-specific teardown after the daemon is gone (e.g. "rmmod brd").
+    # Scenario-specific teardown after the daemon is gone.
     if [ -n "$CLEANUP_AFTER" ]; then eval "$CLEANUP_AFTER" || true; fi
+    _nvme_cleanup
+    # The RAM disks last: mounts and NVMe namespaces on them are gone by now.
+    if [ "$BRD_LOADED" = 1 ]; then poll_until 5 rmmod brd 2>/dev/null || true; fi
     exit "$_rc"
 }
 trap _lib_cleanup EXIT
@@ -439,17 +444,34 @@ random_ms() {
     echo $(($1 + _r % ($2 - $1)))
 }
 
+# load_brd NR KIB: loads brd with NR RAM disks (/dev/ram0...) of KIB KiB each; unloaded when the
+# scenario ends, last (after its NVMe targets, which hold their namespaces' disks). brd takes its
+# disk count and size only when loaded, so a scenario has one set: it loads all the disks it needs
+# at once.
+load_brd() {
+    [ -f /lib/modules-vm/brd.ko ] || fail "/lib/modules-vm/brd.ko missing from the initramfs (fetch-kernel.sh WANTED list)"
+    [ ! -d /sys/module/brd ] || fail "brd is already loaded (a previous scenario left it behind)"
+    _out=$(insmod /lib/modules-vm/brd.ko rd_nr="$1" rd_size="$2" 2>&1) || fail "insmod brd.ko rd_nr=$1 rd_size=$2 failed: $_out"
+    BRD_LOADED=1
+    _lb_last=/dev/ram$(($1 - 1))
+    wait_until 5 "$_lb_last after loading brd" test -b "$_lb_last"
+    expect_eq "$_lb_last size (bytes)" "$(/usr/sbin/blockdev --getsize64 "$_lb_last")" $(($2 * 1024))
+}
+
+# unload_brd: rmmod brd now (it must succeed: nothing may still hold a RAM disk).
+unload_brd() {
+    rmmod brd || fail "rmmod brd failed (a RAM disk still in use?)"
+    BRD_LOADED=0
+    [ ! -d /sys/module/brd ] || fail "brd still loaded after rmmod"
+    log "ok: brd unloaded"
+}
+
 # mount_brd_ext4 RAMDEV MNT: loads brd (one 256 MiB RAM disk, RAMDEV=/dev/ram0), makes ext4 on it
 # and mounts it on MNT; unmounted and unloaded when the scenario ends. For file backends on a
 # real (non-memory) file system, which go through io_uring rather than a shared mapping.
 mount_brd_ext4() {
-    [ -f /lib/modules-vm/brd.ko ] || fail "/lib/modules-vm/brd.ko missing from the initramfs (fetch-kernel.sh WANTED list)"
-    [ ! -d /sys/module/brd ] || fail "brd is already loaded (a previous scenario left it behind)"
-    out=$(insmod /lib/modules-vm/brd.ko rd_nr=1 rd_size=262144 2>&1) || fail "insmod brd.ko rd_nr=1 rd_size=262144 failed: $out"
-    CLEANUP_AFTER="umount $2 2>/dev/null; rmmod brd 2>/dev/null"
-    poll_until 5 test -b "$1" || fail "brd loaded but $1 did not appear"
-    expect_eq "$1 size (bytes)" "$(/usr/sbin/blockdev --getsize64 "$1")" 268435456
-
+    load_brd 1 262144
+    [ -b "$1" ] || fail "mount_brd_ext4: $1 is not the RAM disk brd made"
     /usr/sbin/mke2fs -t ext4 -b 4096 -F -q "$1" || fail "mke2fs -t ext4 on $1 failed"
     mkdir -p "$2"
     mount -t ext4 "$1" "$2" || fail "mount $1 on $2 failed"
@@ -478,8 +500,12 @@ need_tool() {
 nbd_listening() {
     case "$1" in
         /*) awk -v p="$1" '$4 == "00010000" && $NF == p { f = 1 } END { exit !f }' /proc/net/unix ;;
-        *) awk -v a="0100007F:$(printf '%04X' "$1")" '$2 == a && $4 == "0A" { f = 1 } END { exit !f }' /proc/net/tcp ;;
+        *) tcp_listening "$1" ;;
     esac
+}
+# tcp_listening PORT: a socket (a process's or the kernel's, like nvmet's) listens on 127.0.0.1:PORT.
+tcp_listening() {
+    awk -v a="0100007F:$(printf '%04X' "$1")" '$2 == a && $4 == "0A" { f = 1 } END { exit !f }' /proc/net/tcp
 }
 
 # _start_server WHAT ADDR CMD...: CMD in the background (output in /tmp/WHAT-ADDR.log, printed if
@@ -602,3 +628,293 @@ nbd_detach() {
     log "detached: $1"
 }
 _nbd_unsized() { ! _nbd_sized "$1"; }
+
+# --- NVMe/TCP: the kernel's target (nvmet) and host (nvme_tcp) ---------------------------------
+# Not loaded at boot (guest/init's LAZY_MODULES): a scenario loads what it uses, and what it loaded
+# is torn down and unloaded when it ends (host controllers, then targets, then the modules), so the
+# next scenario starts from nothing. A target is a subsystem NQN with namespaces (block devices,
+# e.g. load_brd's RAM disks) linked to a TCP port on 127.0.0.1 whose configfs port ID is the TCP
+# port number. Trixie builds nvme_core, nvme_keyring and nvme_auth in; configfs is a module.
+NVMET_CFS=/sys/kernel/config/nvmet
+NVME_LOADED=""     # modules this scenario loaded, last loaded first (the order rmmod needs)
+NVMET_TARGETS=""   # PORT/NQN of targets started and not stopped
+NVMET_HOSTS=""     # hosts/HOSTNQN entries nvmet_allow_host made
+NVME_CTRLS=""      # controllers (nvmeN) nvme_host_connect made and nvme_host_disconnect did not delete
+NVME_CTRL="" NVME_DEV="" # the last connected controller and its namespace's disk
+
+# _load_lazy MODULE...: insmod each module (lazy in guest/init) not loaded yet, in the given order
+# (dependencies first); remembers them for unloading.
+_load_lazy() {
+    for _m in "$@"; do
+        [ ! -d "/sys/module/$_m" ] || continue
+        [ -f "/lib/modules-vm/$_m.ko" ] || fail "/lib/modules-vm/$_m.ko missing from the initramfs (fetch-kernel.sh WANTED list)"
+        _out=$(insmod "/lib/modules-vm/$_m.ko" 2>&1) || fail "insmod $_m.ko failed: $_out"
+        NVME_LOADED="$_m $NVME_LOADED"
+    done
+}
+
+# load_nvmet: the NVMe target with its TCP transport, and configfs mounted on /sys/kernel/config.
+# Fails if configfs still holds a subsystem, port or host (left by an earlier scenario).
+load_nvmet() {
+    _load_lazy configfs nvmet nvmet_tcp
+    if ! grep -q ' /sys/kernel/config configfs ' /proc/mounts; then
+        mount -t configfs configfs /sys/kernel/config || fail "cannot mount configfs on /sys/kernel/config"
+    fi
+    [ -d "$NVMET_CFS" ] || fail "$NVMET_CFS missing after loading nvmet"
+    _left=$(nvmet_configfs_left)
+    [ -z "$_left" ] || fail "nvmet configfs not empty before the scenario:$_left"
+}
+
+# load_nvme_host: the kernel's NVMe/TCP host (nvme_fabrics makes /dev/nvme-fabrics).
+load_nvme_host() {
+    _load_lazy nvme_fabrics nvme_tcp
+    wait_until 5 "/dev/nvme-fabrics after loading nvme_fabrics" test -c /dev/nvme-fabrics
+}
+
+# nvmet_configfs_left: prints " subsystems/X ports/N hosts/H" for every entry left in nvmet's
+# configfs (nothing when it is empty).
+nvmet_configfs_left() {
+    for _d in subsystems ports hosts; do
+        for _e in "$NVMET_CFS/$_d"/*; do
+            [ -e "$_e" ] && printf ' %s' "$_d/${_e##*/}"
+        done
+    done
+    return 0
+}
+
+# _write_attr FILE VALUE: VALUE into a configfs or sysfs attribute, failing with what the kernel said.
+_write_attr() {
+    _out=$( (echo "$2" >"$1") 2>&1) || fail "echo '$2' > $1 failed: ${_out##*: }"
+}
+
+# start_nvmet_target NQN PORT DEVICE [NSID]: subsystem NQN (any host allowed) with namespace NSID
+# (default 1) on the block device DEVICE, linked to a TCP port on 127.0.0.1:PORT (made unless a
+# target already made it); waits until the port listens.
+start_nvmet_target() {
+    [ -d "$NVMET_CFS" ] || fail "start_nvmet_target: no $NVMET_CFS (load_nvmet first)"
+    case "$2" in *[!0-9]* | "") fail "start_nvmet_target: port '$2' is not a number" ;; esac
+    [ -b "$3" ] || fail "start_nvmet_target: $3 is not a block device"
+    _sub=$NVMET_CFS/subsystems/$1
+    [ ! -e "$_sub" ] || fail "start_nvmet_target: subsystem $1 already exists"
+    mkdir "$_sub" || fail "nvmet: cannot create subsystem $1"
+    NVMET_TARGETS="$NVMET_TARGETS $2/$1"
+    _write_attr "$_sub/attr_allow_any_host" 1
+    nvmet_add_namespace "$1" "${4:-1}" "$3"
+    _nvmet_port "$2"
+    nvmet_link_port "$1" "$2"
+    log "nvmet: $1 (namespace ${4:-1} on $3) on 127.0.0.1:$2"
+}
+
+# nvmet_add_namespace NQN NSID DEVICE: one more namespace (enabled) in subsystem NQN.
+nvmet_add_namespace() {
+    _ns=$NVMET_CFS/subsystems/$1/namespaces/$2
+    mkdir "$_ns" || fail "nvmet: cannot create namespace $2 of $1"
+    _write_attr "$_ns/device_path" "$3"
+    _write_attr "$_ns/enable" 1
+}
+
+# _nvmet_port PORT: the TCP port 127.0.0.1:PORT (configfs port ID PORT), unless it exists.
+_nvmet_port() {
+    _port=$NVMET_CFS/ports/$1
+    [ ! -d "$_port" ] || return 0
+    loopback_up
+    ! tcp_listening "$1" || fail "nvmet: something already listens on 127.0.0.1:$1"
+    mkdir "$_port" || fail "nvmet: cannot create port $1"
+    _write_attr "$_port/addr_trtype" tcp
+    _write_attr "$_port/addr_adrfam" ipv4
+    _write_attr "$_port/addr_traddr" 127.0.0.1
+    _write_attr "$_port/addr_trsvcid" "$1"
+}
+
+# nvmet_allow_host NQN HOSTNQN: only HOSTNQN (and hosts allowed before) may connect to NQN.
+nvmet_allow_host() {
+    _host=$NVMET_CFS/hosts/$2
+    if [ ! -d "$_host" ]; then
+        mkdir "$_host" || fail "nvmet: cannot create host $2"
+        NVMET_HOSTS="$NVMET_HOSTS $2"
+    fi
+    # nvmet refuses allowed hosts while any host is allowed.
+    _write_attr "$NVMET_CFS/subsystems/$1/attr_allow_any_host" 0
+    ln -s "$_host" "$NVMET_CFS/subsystems/$1/allowed_hosts/$2" || fail "nvmet: cannot allow $2 on $1"
+}
+
+# nvmet_link_port NQN PORT: links subsystem NQN to port PORT; the port listens from its first link.
+nvmet_link_port() {
+    ln -s "$NVMET_CFS/subsystems/$1" "$NVMET_CFS/ports/$2/subsystems/$1" ||
+        fail "nvmet: cannot link $1 to port $2"
+    wait_until 10 "nvmet to listen on 127.0.0.1:$2" tcp_listening "$2"
+}
+
+# nvmet_unlink_port NQN PORT: removes NQN's link on PORT. nvmet deletes the controllers of NQN
+# on PORT (their connections close at once), and when it was the port's last link stops listening.
+nvmet_unlink_port() {
+    rm "$NVMET_CFS/ports/$2/subsystems/$1" || fail "nvmet: cannot unlink $1 from port $2"
+    if _nvmet_port_unused "$2"; then
+        wait_until 10 "nvmet to stop listening on 127.0.0.1:$2" _tcp_not_listening "$2"
+    fi
+}
+_nvmet_port_unused() { ! ls "$NVMET_CFS/ports/$1/subsystems/"* >/dev/null 2>&1; }
+_tcp_not_listening() { ! tcp_listening "$1"; }
+
+# stop_nvmet_target NQN PORT: unlinks NQN from PORT (removing the port once no subsystem is linked
+# to it), disables and removes its namespaces, its allowed hosts' links and the subsystem; hosts
+# nvmet_allow_host made for it go once no subsystem uses them.
+stop_nvmet_target() {
+    _sub=$NVMET_CFS/subsystems/$1
+    [ -d "$_sub" ] || fail "stop_nvmet_target: no subsystem $1"
+    if [ -L "$NVMET_CFS/ports/$2/subsystems/$1" ]; then nvmet_unlink_port "$1" "$2"; fi
+    if [ -d "$NVMET_CFS/ports/$2" ] && _nvmet_port_unused "$2"; then
+        rmdir "$NVMET_CFS/ports/$2" || fail "nvmet: cannot remove port $2"
+    fi
+    for _ns in "$_sub"/namespaces/*; do
+        [ -d "$_ns" ] || continue
+        _write_attr "$_ns/enable" 0
+        rmdir "$_ns" || fail "nvmet: cannot remove namespace ${_ns##*/} of $1"
+    done
+    for _h in "$_sub"/allowed_hosts/*; do
+        [ -L "$_h" ] || continue
+        rm "$_h" || fail "nvmet: cannot remove allowed host ${_h##*/} of $1"
+    done
+    rmdir "$_sub" || fail "nvmet: cannot remove subsystem $1"
+    NVMET_TARGETS=$(_drop "$NVMET_TARGETS" "$2/$1")
+    # A host still allowed on another subsystem stays (rmdir refuses it while it is linked).
+    for _h in $NVMET_HOSTS; do
+        if rmdir "$NVMET_CFS/hosts/$_h" 2>/dev/null; then NVMET_HOSTS=$(_drop "$NVMET_HOSTS" "$_h"); fi
+    done
+    log "nvmet: stopped $1 on port $2"
+}
+
+# nvme_host_connect NQN PORT [HOSTNQN [OPTION...]]: the kernel host connects to NQN on
+# 127.0.0.1:PORT through /dev/nvme-fabrics. HOSTNQN is the host's NQN ("" or none: the kernel's
+# default); an OPTION is one of the kernel's connect options, key=value or a flag (e.g.
+# reconnect_delay=1 ctrl_loss_tmo=30 nr_io_queues=2 hdr_digest data_digest). The write returns
+# once the admin and I/O queues are connected. Sets NVME_CTRL (nvmeN) and NVME_DEV (the disk of
+# its first namespace, /dev/nvmeXnY) once that has a size. With nothing listening the write fails
+# at once (ECONNREFUSED), with a subsystem or host nvmet refuses after the Connect (EIO; the
+# kernel log, quoted in the message, says why).
+nvme_host_connect() {
+    [ -c /dev/nvme-fabrics ] || fail "nvme_host_connect: no /dev/nvme-fabrics (load_nvme_host first)"
+    loopback_up
+    _hc_nqn=$1 _hc_port=$2
+    _opts="transport=tcp,traddr=127.0.0.1,trsvcid=$2,nqn=$1"
+    shift 2
+    _hc_host=${1:-}
+    [ "$#" -eq 0 ] || shift
+    if [ -n "$_hc_host" ]; then
+        _opts="$_opts,hostnqn=$_hc_host"
+        case " $* " in *" hostid="*) ;; *) _opts="$_opts,hostid=$(_nvme_hostid "$_hc_host")" ;; esac
+    fi
+    for _o in "$@"; do _opts="$_opts,$_o"; done
+    _reply=$(_nvmf_write "$_opts") ||
+        fail "nvme connect '$_opts' failed: $_reply (kernel: $(dmesg | grep nvme | tail -n2 | sed 's/^\[[^]]*\] //' | tr '\n' ';'))"
+    case "$_reply" in
+        instance=*,cntlid=*) ;;
+        *) fail "nvme connect '$_opts': /dev/nvme-fabrics answered '$_reply' (want instance=N,cntlid=M)" ;;
+    esac
+    _inst=${_reply#instance=}
+    NVME_CTRL=nvme${_inst%%,*}
+    NVME_CTRLS="$NVME_CTRLS $NVME_CTRL"
+    NVME_DEV=""
+    wait_until 10 "a disk with a size on $NVME_CTRL" _nvme_ctrl_disk "$NVME_CTRL"
+    log "nvme: $NVME_CTRL ($_reply, $(nvme_ctrl_state "$NVME_CTRL")) to $_hc_nqn on 127.0.0.1:$_hc_port: $NVME_DEV ($(/usr/sbin/blockdev --getsize64 "$NVME_DEV") bytes)"
+}
+
+# _nvmf_write OPTIONS: writes OPTIONS to /dev/nvme-fabrics in one write and prints what the same
+# open file reads back ("instance=N,cntlid=M"); on failure prints the error and returns 1. dd does
+# the write (on the shell's fd 3, as its stdout) because it reports the errno, which the shell's
+# printf does not.
+_nvmf_write() {
+    (
+        exec 3<>/dev/nvme-fabrics || exit 1
+        _err=$(printf '%s' "$1" | dd bs=4096 count=1 status=none 2>&1 >&3) || {
+            _err=$(echo "$_err" | head -n1)
+            echo "${_err##*: }"
+            exit 1
+        }
+        read -r _l <&3 || { echo "nothing to read back"; exit 1; }
+        echo "$_l"
+    ) 2>&1
+}
+
+# _nvme_hostid HOSTNQN: the host ID to connect as HOSTNQN with. The kernel refuses a host NQN
+# other than its default with the default's host ID ("found same hostid ... but different
+# hostnqn"), and one host NQN with two host IDs: the UUID of an nqn.2014-08.org.nvmexpress:uuid:
+# NQN, else one made from the NQN's sha256, so the same NQN always gets the same ID.
+_nvme_hostid() {
+    case "$1" in
+        nqn.2014-08.org.nvmexpress:uuid:*) echo "${1#nqn.2014-08.org.nvmexpress:uuid:}" ;;
+        *)
+            _h=$(printf '%s' "$1" | sha256sum)
+            echo "$_h" | sed -E 's/^(.{8})(.{4})(.{4})(.{4})(.{12}).*/\1-\2-\3-\4-\5/'
+            ;;
+    esac
+}
+
+# _nvme_ctrl_disk CTRL: sets NVME_DEV to the first namespace disk CTRL serves once it has a /dev
+# node and a size. Native multipath is built in (CONFIG_NVME_MULTIPATH=y), so the disk belongs to
+# the subsystem: nvme<K>n<I>, K the subsystem's instance (not the controller's) and I a count of
+# the subsystem's namespaces (not the NSID), listed in /sys/class/nvme-subsystem/nvme-subsysK next
+# to a link to each of its controllers; the controller's own nvme<N>c<cntlid>n<I> is a hidden path
+# without a /dev node. Without multipath the disk would be the controller's: the second loop.
+_nvme_ctrl_disk() {
+    for _s in /sys/class/nvme-subsystem/*; do
+        [ -e "$_s/$1" ] || continue
+        for _d in "$_s"/nvme*n*; do _nvme_sized_disk "${_d##*/}" && return 0; done
+    done
+    for _d in "/sys/class/nvme/$1"/nvme*n*; do _nvme_sized_disk "${_d##*/}" && return 0; done
+    return 1
+}
+# _nvme_sized_disk NAME: NAME is a disk with a /dev node and a size: sets NVME_DEV.
+_nvme_sized_disk() {
+    [ -b "/dev/$1" ] && [ "$(cat "/sys/block/$1/size" 2>/dev/null || echo 0)" -gt 0 ] || return 1
+    NVME_DEV=/dev/$1
+}
+
+# nvme_host_disconnect [CTRL]: deletes the controller (default NVME_CTRL) through its
+# delete_controller; waits until it and its disk are gone.
+# shellcheck disable=SC2120 # CTRL is for scenarios with more than one controller
+nvme_host_disconnect() {
+    _c=${1:-$NVME_CTRL}
+    [ -e "/sys/class/nvme/${_c:-?}/delete_controller" ] || fail "nvme_host_disconnect: no controller '$_c'"
+    _write_attr "/sys/class/nvme/$_c/delete_controller" 1
+    wait_until 10 "/sys/class/nvme/$_c to go after delete_controller" _gone "/sys/class/nvme/$_c"
+    NVME_CTRLS=$(_drop "$NVME_CTRLS" "$_c")
+    if [ "$_c" = "$NVME_CTRL" ]; then
+        [ -z "$NVME_DEV" ] || wait_until 10 "$NVME_DEV to go with $_c" _gone "$NVME_DEV"
+        NVME_CTRL="" NVME_DEV=""
+    fi
+    log "nvme: $_c disconnected"
+}
+_gone() { [ ! -e "$1" ]; }
+
+# nvme_ctrl_state [CTRL]: the controller's state (live, connecting, resetting, deleting...).
+nvme_ctrl_state() { cat "/sys/class/nvme/${1:-$NVME_CTRL}/state" 2>/dev/null || echo gone; }
+
+# unload_nvme: rmmod the NVMe modules this scenario loaded (configfs unmounted first); fails if
+# one is still in use: a controller, port or subsystem left behind.
+unload_nvme() {
+    case " $NVME_LOADED " in
+        *" configfs "*) umount /sys/kernel/config || fail "cannot unmount configfs (still in use?)" ;;
+    esac
+    for _m in $NVME_LOADED; do
+        rmmod "$_m" || fail "rmmod $_m failed (still in use: refcnt $(cat "/sys/module/$_m/refcnt" 2>/dev/null))"
+        NVME_LOADED=$(_drop "$NVME_LOADED" "$_m")
+    done
+    log "ok: NVMe modules unloaded"
+}
+
+# _nvme_cleanup: for _lib_cleanup (quiet, never fails): host controllers, targets, hosts, then
+# the modules this scenario loaded (configfs unmounted first).
+_nvme_cleanup() {
+    for _c in $NVME_CTRLS; do
+        echo 1 >"/sys/class/nvme/$_c/delete_controller" 2>/dev/null || true
+    done
+    for _t in $NVMET_TARGETS; do
+        (stop_nvmet_target "${_t#*/}" "${_t%%/*}") >/dev/null 2>&1 || true
+    done
+    for _h in $NVMET_HOSTS; do rmdir "$NVMET_CFS/hosts/$_h" 2>/dev/null || true; done
+    [ -n "$NVME_LOADED" ] || return 0
+    case " $NVME_LOADED " in *" configfs "*) umount /sys/kernel/config 2>/dev/null || true ;; esac
+    # A controller or port being torn down still holds its module for a moment.
+    for _m in $NVME_LOADED; do poll_until 5 rmmod "$_m" 2>/dev/null || true; done
+}
