@@ -41,26 +41,6 @@ kill_nbdkit() {
     NBD_SERVERS=$(_drop "$NBD_SERVERS" "$NBDKIT_PID")
     NBDKIT_PID=""
 }
-# count PATTERN FILE: lines of FILE matching PATTERN (grep -E).
-count() { grep -c -E "$1" "$2" || true; }
-# uptime_ms: /proc/uptime in milliseconds.
-uptime_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
-# clat_max_ms FIO-OUTPUT: the worst completion latency (ms) of fio's JSON output, reads and writes.
-clat_max_ms() {
-    awk '/"clat_ns"/ { c = 1 } c && /"max"/ { v = $3; gsub(/[^0-9]/, "", v); if (v + 0 > m) m = v + 0; c = 0 }
-        END { printf "%.1f", m / 1e6 }' "$1"
-}
-# _io_flows: $DEV completed requests since the last call (IO_SEEN).
-_io_flows() {
-    _now=$(dev_requests)
-    [ "$_now" != "$IO_SEEN" ] && return 0
-    return 1
-}
-# expect_io_flows SECONDS WHAT: requests complete on $DEV within SECONDS.
-expect_io_flows() {
-    IO_SEEN=$(dev_requests)
-    wait_until "$1" "requests to complete on $DEV ($2)" _io_flows
-}
 
 serve_nbdkit
 # shellcheck disable=SC2086
@@ -96,8 +76,8 @@ expect_fio_clean "fio across $restarts server restarts" "$FIO_OUT" "$WAIT_RC"
 proc_alive "$PID" || fail "the daemon exited; $(daemon_stderr)"
 lost=0 reconnects=0
 for q in 0 1; do
-    l=$(count "queue $q: connection to 127.0.0.1:$port lost" "$DAEMON_ERR")
-    r=$(count "queue $q reconnected to 127.0.0.1:$port" "$DAEMON_ERR")
+    l=$(count_matches "queue $q: connection to 127.0.0.1:$port lost" "$DAEMON_ERR")
+    r=$(count_matches "queue $q reconnected to 127.0.0.1:$port" "$DAEMON_ERR")
     [ "$l" -ge "$restarts" ] || fail "queue $q logged $l lost connection(s) for $restarts server restarts; $(daemon_stderr)"
     [ "$r" -ge "$restarts" ] || fail "queue $q logged $r reconnection(s) for $restarts server restarts; $(daemon_stderr)"
     lost=$((lost + l)) reconnects=$((reconnects + r))
@@ -105,7 +85,7 @@ done
 s=$(stats_json)
 expect_eq "I/O errors across the server restarts" "$(json_total "$s" io_errors)" 0
 expect_eq "requests in flight after fio" "$(json_total "$s" in_flight)" 0
-worst=$(clat_max_ms "$FIO_OUT")
+worst=$(fio_clat_max_ms "$FIO_OUT")
 daemon_worst=$(awk -v us="$(json_total "$s" max)" 'BEGIN { printf "%.1f", us / 1000 }')
 echo "nbd-faults: server restarts=$restarts reconnects=$reconnects (connections lost=$lost) worst-latency=$worst ms (fio clat max; daemon's max $daemon_worst ms)"
 
@@ -115,7 +95,7 @@ dd if=/dev/urandom of="$dir/pat2" bs=1M count=1 status=none
 dd if="$dir/pat1" of="$DEV" bs=1M seek=40 oflag=direct conv=fsync status=none || fail "pattern write at 40M failed"
 want1=$(range_sha "$dir/pat1" 0 $MiB) want2=$(range_sha "$dir/pat2" 0 $MiB)
 err0=$(json_total "$(stats_json)" io_errors)
-lost0=$(count "connection to .* lost" "$DAEMON_ERR")
+lost0=$(count_matches "connection to .* lost" "$DAEMON_ERR")
 : >"$inject"
 log "read errors on: every NBD read answers EIO"
 rc=0
@@ -141,53 +121,13 @@ expect_eq "the pattern written during the errors (sha256)" "$(range_sha "$DEV" $
 run_fio_verify 4k --size=8M --offset=48M
 proc_alive "$PID" || fail "the daemon exited; $(daemon_stderr)"
 s=$(stats_json)
-expect_eq "connections lost by server errors" "$(count "connection to .* lost" "$DAEMON_ERR")" "$lost0"
+expect_eq "connections lost by server errors" "$(count_matches "connection to .* lost" "$DAEMON_ERR")" "$lost0"
 expect_eq "requests in flight after the errors" "$(json_total "$s" in_flight)" 0
 log "ok: the daemon serves on: $(json_total "$s" requests) requests, $(json_total "$s" io_errors) I/O errors"
 
 # --- (c) vduse-blk SIGKILLed and taken over under fio verify --------------------------------------
-KILLS=10
-ROUND=0
-fio_round() {
-    ROUND=$((ROUND + 1))
-    FIO_OUT=$dir/fio-kill-$ROUND.txt
-    /usr/bin/fio --name=crash --filename="$DEV" --ioengine=libaio --direct=1 \
-        --rw=randwrite --bs=4k --iodepth=32 --numjobs=2 --size=12M --offset_increment=12M \
-        --verify=crc32c --do_verify=1 --verify_fatal=1 --randrepeat=0 --verify_state_save=0 \
-        --group_reporting >"$FIO_OUT" 2>&1 &
-    FIO_PID=$!
-}
-fio_check() {
-    wait_gone "$FIO_PID" 300 "fio round $ROUND"
-    grep -E 'err=|IOPS=' "$FIO_OUT" || true
-    expect_fio_clean "fio round $ROUND" "$FIO_OUT" "$WAIT_RC"
-}
-resubmitted() { { grep -o "taken over: [0-9]*" "$1" || true; } | awk '{ s += $3 } END { print s + 0 }'; }
-
-kills=0 caught=0 taken=0
-fio_round
-while [ "$kills" -lt "$KILLS" ] || { [ "$caught" -eq 0 ] && [ "$kills" -lt $((KILLS * 2)) ]; }; do
-    usleep $(($(random_ms 200 1500) * 1000))
-    if ! proc_alive "$FIO_PID"; then
-        fio_check
-        fio_round
-        continue
-    fi
-    crash_daemon
-    kills=$((kills + 1))
-    log "SIGKILL $kills of vduse-blk during fio round $ROUND"
-    # shellcheck disable=SC2086
-    restart_daemon $ARGS
-    # "ready" after a takeover comes once both queues run again.
-    n=$(count "taken over: " "$DAEMON_ERR")
-    [ "$n" -eq 2 ] || fail "ready after $n queue takeover(s), want 2; $(daemon_stderr)"
-    taken=$((taken + n))
-    caught=$((caught + $(resubmitted "$DAEMON_ERR")))
-done
-fio_check
-log "vduse-blk: $kills kills, $taken queue takeovers, $caught request(s) in flight resubmitted"
-[ "$caught" -gt 0 ] || fail "none of the $kills kills caught a request in flight (0 resubmitted)"
-expect_eq "I/O errors across the takeovers" "$(json_total "$(stats_json)" io_errors)" 0
+# shellcheck disable=SC2086
+sigkill_takeovers "$dir" 10 2 $ARGS
 
 # --- (d) a takeover with another URI is refused ----------------------------------------------------
 crash_daemon
@@ -210,7 +150,7 @@ stop_nbdkit "$other"
 NBDKIT_PID=$main_nbdkit
 # The same server and export spelt another way (no trailing '/') is the same disk: it takes over.
 restart_daemon --nbd "nbd://127.0.0.1:$port" --queues 2 --reconnect-timeout 30
-expect_eq "queue takeovers with the original URI spelt without its '/'" "$(count "taken over: " "$DAEMON_ERR")" 2
+expect_eq "queue takeovers with the original URI spelt without its '/'" "$(count_matches "taken over: " "$DAEMON_ERR")" 2
 run_fio_verify 4k --size=8M --offset=48M
 dev_sha=$(range_sha "$DEV" 0 $((64 * MiB)) direct)
 stop_daemon

@@ -918,3 +918,67 @@ _nvme_cleanup() {
     # A controller or port being torn down still holds its module for a moment.
     for _m in $NVME_LOADED; do poll_until 5 rmmod "$_m" 2>/dev/null || true; done
 }
+
+# --- fault scenarios (91-nbd-faults, 94-nvme-faults) --------------------------------------------------
+
+# count_matches PATTERN FILE: lines of FILE matching PATTERN (grep -E).
+count_matches() { grep -c -E "$1" "$2" || true; }
+# uptime_ms: /proc/uptime in milliseconds.
+uptime_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+# fio_clat_max_ms FIO-OUTPUT: the worst completion latency (ms) of fio's JSON output, reads and writes.
+fio_clat_max_ms() {
+    awk '/"clat_ns"/ { c = 1 } c && /"max"/ { v = $3; gsub(/[^0-9]/, "", v); if (v + 0 > m) m = v + 0; c = 0 }
+        END { printf "%.1f", m / 1e6 }' "$1"
+}
+# expect_io_flows SECONDS WHAT: $DEV completes requests within SECONDS.
+expect_io_flows() {
+    IO_SEEN=$(dev_requests)
+    wait_until "$1" "requests to complete on $DEV ($2)" _io_flows
+}
+_io_flows() { [ "$(dev_requests)" != "$IO_SEEN" ]; }
+
+# sigkill_takeovers DIR KILLS QUEUES ARGS...: under rounds of fio crc32c verify (randwrite 4k, 2 jobs),
+# SIGKILLs the daemon KILLS times (up to KILLS more until one catches requests in flight) and serves
+# the device again with ARGS each time: every restart takes over QUEUES queues, every fio round ends
+# clean, no request fails. Sets KILLED, TAKEN (queue takeovers) and CAUGHT (requests resubmitted).
+sigkill_takeovers() {
+    _sk_dir=$1 _sk_kills=$2 _sk_queues=$3
+    shift 3
+    KILLED=0 TAKEN=0 CAUGHT=0 _sk_round=0
+    _sk_fio_round
+    while [ "$KILLED" -lt "$_sk_kills" ] || { [ "$CAUGHT" -eq 0 ] && [ "$KILLED" -lt $((_sk_kills * 2)) ]; }; do
+        usleep $(($(random_ms 200 1500) * 1000))
+        if ! proc_alive "$_sk_fio"; then
+            _sk_fio_check
+            _sk_fio_round
+            continue
+        fi
+        crash_daemon
+        KILLED=$((KILLED + 1))
+        log "SIGKILL $KILLED of vduse-blk during fio round $_sk_round"
+        restart_daemon "$@"
+        # "ready" after a takeover comes once every queue runs again.
+        _sk_n=$(count_matches "taken over: " "$DAEMON_ERR")
+        [ "$_sk_n" -eq "$_sk_queues" ] || fail "ready after $_sk_n queue takeover(s), want $_sk_queues; $(daemon_stderr)"
+        TAKEN=$((TAKEN + _sk_n))
+        CAUGHT=$((CAUGHT + $({ grep -o "taken over: [0-9]*" "$DAEMON_ERR" || true; } | awk '{ s += $3 } END { print s + 0 }')))
+    done
+    _sk_fio_check
+    log "vduse-blk: $KILLED kills, $TAKEN queue takeovers, $CAUGHT request(s) in flight resubmitted"
+    [ "$CAUGHT" -gt 0 ] || fail "none of the $KILLED kills caught a request in flight (0 resubmitted)"
+    expect_eq "I/O errors across the takeovers" "$(json_total "$(stats_json)" io_errors)" 0
+}
+_sk_fio_round() {
+    _sk_round=$((_sk_round + 1))
+    _sk_out=$_sk_dir/fio-kill-$_sk_round.txt
+    /usr/bin/fio --name=crash --filename="$DEV" --ioengine=libaio --direct=1 \
+        --rw=randwrite --bs=4k --iodepth=32 --numjobs=2 --size=12M --offset_increment=12M \
+        --verify=crc32c --do_verify=1 --verify_fatal=1 --randrepeat=0 --verify_state_save=0 \
+        --group_reporting >"$_sk_out" 2>&1 &
+    _sk_fio=$!
+}
+_sk_fio_check() {
+    wait_gone "$_sk_fio" 300 "fio round $_sk_round"
+    grep -E 'err=|IOPS=' "$_sk_out" || true
+    expect_fio_clean "fio round $_sk_round" "$_sk_out" "$WAIT_RC"
+}
