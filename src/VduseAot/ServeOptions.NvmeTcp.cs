@@ -1,5 +1,4 @@
 using System;
-using System.Security.Cryptography;
 using System.Text;
 using VduseAot.Network;
 using VduseAot.Network.NvmeTcp;
@@ -131,6 +130,23 @@ public sealed partial class ServeOptions
             return id;
         }
 
-        return new Guid(SHA256.HashData(Encoding.UTF8.GetBytes(hostNqn)).AsSpan(0, 16));
+        // FNV-1a, twice with different seeds: no cryptography (a static binary has no libssl), and
+        // the host identifier only has to be stable and unlikely to collide between hosts.
+        Span<byte> bytes = stackalloc byte[16];
+        BitConverter.TryWriteBytes(bytes, Fnv1a(hostNqn, 0xcbf29ce484222325));
+        BitConverter.TryWriteBytes(bytes[8..], Fnv1a(hostNqn, 0x84222325cbf29ce4));
+        bytes[7] = (byte)((bytes[7] & 0x0f) | 0x80); // version 8: a name-based UUID of our own scheme (RFC 9562)
+        bytes[8] = (byte)((bytes[8] & 0x3f) | 0x80); // the RFC variant
+        return new Guid(bytes);
+    }
+
+    private static ulong Fnv1a(string text, ulong hash)
+    {
+        foreach (byte b in Encoding.UTF8.GetBytes(text))
+        {
+            hash = (hash ^ b) * 0x100000001b3;
+        }
+
+        return hash;
     }
 }

@@ -4,7 +4,8 @@
 # subsystem and a namespace that does not exist exit 1 with one line saying why); then 2 queues (one
 # I/O queue each): fio crc32c verify at 4k and 64k, discard and write-zeroes read back as zeroes
 # with the neighbouring data intact, stats showing both connections, and what the guest wrote is on
-# the RAM disk; then header and data digests, fio verify again, mkfs.ext4 + e2fsck.
+# the RAM disk; then header and data digests, fio verify again, mkfs.ext4 + e2fsck; then a subsystem
+# that allows one host NQN: another is refused with the controller's status, that one is served.
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . /scenarios/lib.sh
@@ -65,6 +66,14 @@ run_fio_verify 64k
 /usr/sbin/mkfs.ext4 -q -F "$DEV" || fail "mkfs.ext4 on $DEV failed"
 out=$(/usr/sbin/e2fsck -fn "$DEV" 2>&1) || fail "e2fsck after mkfs: $out"
 log "ok: mkfs.ext4 + e2fsck -fn on $DEV with digests"
+stop_daemon
+
+# --- only allowed hosts ---------------------------------------------------------------------------
+nvmet_allow_host "$NQN" nqn.2026-12.io.vduse-aot:host1
+serve_fails 1 vt93bad --nvme-tcp "127.0.0.1:$port" --nqn "$NQN" --hostnqn nqn.2026-12.io.vduse-aot:host2
+expect_msg "rejected Connect (admin queue) to $NQN as nqn.2026-12.io.vduse-aot:host2: SCT 1 SC 0x84 (Connect invalid host)"
+start_daemon vt93host --nvme-tcp "127.0.0.1:$port" --nqn "$NQN" --hostnqn nqn.2026-12.io.vduse-aot:host1
+run_fio_verify 4k --size=8M
 stop_daemon
 
 stop_nvmet_target "$NQN" "$port"
