@@ -47,33 +47,8 @@ serve_nbdkit
 start_daemon vt91 $ARGS
 
 # --- (a) server killed and restarted twice during fio verify ----------------------------------------
-FIO_OUT=$dir/fio-restarts.txt
-log "fio randwrite verify=crc32c bs=4k iodepth=16 2 jobs, 20 s, while nbdkit is SIGKILLed and restarted twice"
-/usr/bin/fio --name=restarts --filename="$DEV" --ioengine=libaio --direct=1 --rw=randwrite --bs=4k \
-    --iodepth=16 --numjobs=2 --size=8M --offset_increment=8M --time_based --runtime=20 \
-    --verify=crc32c --do_verify=1 --verify_fatal=1 --randrepeat=0 --verify_state_save=0 \
-    --group_reporting --output-format=normal,json >"$FIO_OUT" 2>&1 &
-fio=$!
-expect_io_flows 30 "fio started"
-restarts=0
-while [ "$restarts" -lt 2 ]; do
-    usleep $(($(random_ms 1500 3000) * 1000))
-    proc_alive "$fio" || { cat "$FIO_OUT"; fail "fio ended before server restart $((restarts + 1)) (the job is too short)"; }
-    kill_nbdkit
-    t0=$(uptime_ms)
-    down=$(random_ms 1000 2000)
-    log "SIGKILL nbdkit $((restarts + 1))/2 during fio; restarting it in $down ms"
-    usleep $((down * 1000))
-    proc_alive "$PID" || fail "the daemon died while the server was down; $(daemon_stderr)"
-    serve_nbdkit
-    restarts=$((restarts + 1))
-    expect_io_flows 30 "after server restart $restarts"
-    log "I/O flows again $(($(uptime_ms) - t0)) ms after the SIGKILL"
-done
-wait_gone "$fio" 120 "fio"
-grep -E 'err=|IOPS=|  clat \(' "$FIO_OUT" || true
-expect_fio_clean "fio across $restarts server restarts" "$FIO_OUT" "$WAIT_RC"
-proc_alive "$PID" || fail "the daemon exited; $(daemon_stderr)"
+FIO_OUT=$dir/fio-restarts.txt restarts=2
+fio_across_outages "$FIO_OUT" "$restarts" "nbdkit SIGKILL" kill_nbdkit serve_nbdkit
 lost=0 reconnects=0
 for q in 0 1; do
     l=$(count_matches "queue $q: connection to 127.0.0.1:$port lost" "$DAEMON_ERR")

@@ -36,33 +36,10 @@ hostnqn=$(state_hostnqn)
 log "host NQN (state file): $hostnqn"
 
 # --- (a) the port goes away twice during fio verify -----------------------------------------------
-FIO_OUT=$dir/fio-port.txt
-log "fio randwrite verify=crc32c bs=4k iodepth=16 2 jobs, 20 s, while the port is removed and added back twice"
-/usr/bin/fio --name=port --filename="$DEV" --ioengine=libaio --direct=1 --rw=randwrite --bs=4k \
-    --iodepth=16 --numjobs=2 --size=8M --offset_increment=8M --time_based --runtime=20 \
-    --verify=crc32c --do_verify=1 --verify_fatal=1 --randrepeat=0 --verify_state_save=0 \
-    --group_reporting --output-format=normal,json >"$FIO_OUT" 2>&1 &
-fio=$!
-expect_io_flows 30 "fio started"
-removals=0
-while [ "$removals" -lt 2 ]; do
-    usleep $(($(random_ms 1500 3000) * 1000))
-    proc_alive "$fio" || { cat "$FIO_OUT"; fail "fio ended before port removal $((removals + 1)) (the job is too short)"; }
-    nvmet_unlink_port "$NQN" "$port"
-    t0=$(uptime_ms)
-    down=$(random_ms 1000 2000)
-    log "port removed $((removals + 1))/2 during fio; adding it back in $down ms"
-    usleep $((down * 1000))
-    proc_alive "$PID" || fail "the daemon died while the port was gone; $(daemon_stderr)"
-    nvmet_link_port "$NQN" "$port"
-    removals=$((removals + 1))
-    expect_io_flows 30 "after port removal $removals"
-    log "I/O flows again $(($(uptime_ms) - t0)) ms after the removal"
-done
-wait_gone "$fio" 120 "fio"
-grep -E 'err=|IOPS=|  clat \(' "$FIO_OUT" || true
-expect_fio_clean "fio across $removals port removals" "$FIO_OUT" "$WAIT_RC"
-proc_alive "$PID" || fail "the daemon exited; $(daemon_stderr)"
+port_down() { nvmet_unlink_port "$NQN" "$port"; }
+port_up() { nvmet_link_port "$NQN" "$port"; }
+FIO_OUT=$dir/fio-port.txt removals=2
+fio_across_outages "$FIO_OUT" "$removals" "port removal" port_down port_up
 lost=$(count_matches "queue [01]: connection to 127.0.0.1:$port lost" "$DAEMON_ERR")
 reconnects=$(count_matches "queue [01] reconnected to 127.0.0.1:$port" "$DAEMON_ERR")
 [ "$lost" -ge $((removals * 2)) ] || fail "$lost lost connection(s) logged for $removals removals of 2 queues; $(daemon_stderr)"

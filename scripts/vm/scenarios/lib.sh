@@ -937,6 +937,40 @@ expect_io_flows() {
 }
 _io_flows() { [ "$(dev_requests)" != "$IO_SEEN" ]; }
 
+# fio_across_outages OUT TIMES WHAT DOWN UP: a 20 s fio crc32c verify (randwrite 4k, iodepth 16, 2
+# jobs; normal and JSON output in OUT) while the server goes away TIMES times: the function DOWN takes
+# it down, UP brings it back 1-2 s later; the daemon must live through it, I/O must flow again after
+# each outage and fio must end clean. WHAT names an outage in the log ("server restart").
+fio_across_outages() {
+    _fo_out=$1 _fo_times=$2 _fo_what=$3 _fo_down=$4 _fo_up=$5
+    log "fio randwrite verify=crc32c bs=4k iodepth=16 2 jobs, 20 s, with $_fo_times outages ($_fo_what)"
+    /usr/bin/fio --name=outages --filename="$DEV" --ioengine=libaio --direct=1 --rw=randwrite --bs=4k \
+        --iodepth=16 --numjobs=2 --size=8M --offset_increment=8M --time_based --runtime=20 \
+        --verify=crc32c --do_verify=1 --verify_fatal=1 --randrepeat=0 --verify_state_save=0 \
+        --group_reporting --output-format=normal,json >"$_fo_out" 2>&1 &
+    _fo_fio=$!
+    expect_io_flows 30 "fio started"
+    _fo_n=0
+    while [ "$_fo_n" -lt "$_fo_times" ]; do
+        usleep $(($(random_ms 1500 3000) * 1000))
+        proc_alive "$_fo_fio" || { cat "$_fo_out"; fail "fio ended before $_fo_what $((_fo_n + 1)) (the job is too short)"; }
+        "$_fo_down"
+        _fo_t0=$(uptime_ms)
+        _fo_ms=$(random_ms 1000 2000)
+        log "$_fo_what $((_fo_n + 1))/$_fo_times during fio: back in $_fo_ms ms"
+        usleep $((_fo_ms * 1000))
+        proc_alive "$PID" || fail "the daemon died during $_fo_what $((_fo_n + 1)); $(daemon_stderr)"
+        "$_fo_up"
+        _fo_n=$((_fo_n + 1))
+        expect_io_flows 30 "after $_fo_what $_fo_n"
+        log "I/O flows again $(($(uptime_ms) - _fo_t0)) ms after $_fo_what $_fo_n began"
+    done
+    wait_gone "$_fo_fio" 120 "fio"
+    grep -E 'err=|IOPS=|  clat \(' "$_fo_out" || true
+    expect_fio_clean "fio across $_fo_times outages ($_fo_what)" "$_fo_out" "$WAIT_RC"
+    proc_alive "$PID" || fail "the daemon exited; $(daemon_stderr)"
+}
+
 # sigkill_takeovers DIR KILLS QUEUES ARGS...: under rounds of fio crc32c verify (randwrite 4k, 2 jobs),
 # SIGKILLs the daemon KILLS times (up to KILLS more until one catches requests in flight) and serves
 # the device again with ARGS each time: every restart takes over QUEUES queues, every fio round ends
@@ -978,7 +1012,7 @@ _sk_fio_round() {
     _sk_fio=$!
 }
 _sk_fio_check() {
-    wait_gone "$_sk_fio" 300 "fio round $_sk_round"
+    wait_gone "$_sk_fio" 600 "fio round $_sk_round"
     grep -E 'err=|IOPS=' "$_sk_out" || true
     expect_fio_clean "fio round $_sk_round" "$_sk_out" "$WAIT_RC"
 }
