@@ -12,11 +12,12 @@ usage() {
     ((status == 0)) || exec >&2
     cat <<'EOF'
 Usage:
-  scripts/bench.sh vm [--set file|nbd] [--runs N] [--runtime SEC] [--ramp SEC]
-                      [--size MB] [--qsd-aio threads|io_uring]
+  scripts/bench.sh vm [--set file|nbd|nvme] [--runs N] [--runtime SEC] [--ramp SEC]
+                      [--size MB] [--qsd-aio threads|io_uring] [--kernel-only]
                       [--vduse-args "ARGS"] [--binary PATH | --build | --rev REV]
       One VM boot (QEMU TCG, see scripts/vm/README.md); the same fio jobs
-      against three targets, interleaved per job, median of --runs (default 3).
+      against the set's targets (three; two for nvme), interleaved per job,
+      median of --runs (default 3).
       Prints a markdown table.
       --set file (default): vduse-blk --file, trixie's qemu-storage-daemon
                   --export type=vduse-blk and the kernel loop device, each
@@ -27,6 +28,14 @@ Usage:
                   (--blockdev driver=nbd, --export type=vduse-blk) and the
                   kernel's NBD client (nbd-client -C QUEUES, /dev/nbd0);
                   writes perf/results/vm-fio-nbd.{md,json,svg}
+      --set nvme  one nvmet target in the guest (the kernel's NVMe/TCP target,
+                  a brd RAM disk namespace, 127.0.0.1:4420), served by
+                  vduse-blk --nvme-tcp 127.0.0.1:4420 --nqn NQN and the
+                  kernel's NVMe/TCP host (nr_io_queues=QUEUES, /dev/nvmeXn1);
+                  writes perf/results/vm-fio-nvme.{md,json,svg}.  When
+                  vduse-blk cannot serve it (it fails to start), the set runs
+                  the kernel column alone and the report says why
+      --kernel-only  nvme set: leave vduse-blk out on purpose
       --runtime   fio seconds per run (default 5; TCG is slow) + --ramp (1)
       --size      image size in MiB per target (default 256)
       --qsd-aio   the peer's file AIO mode (default threads, QEMU's default;
@@ -58,6 +67,7 @@ write-128k-qd4       write     128k 4  1 1
 
 bench_vm() {
     local set=file runs=3 runtime=5 ramp=1 size=256 qsd_aio=threads binary="" build=0 rev="" vduse_args=""
+    local kernel_only=0
     while (($#)); do
         case "$1" in
             --set) set=${2:?}; shift 2 ;;
@@ -67,6 +77,7 @@ bench_vm() {
             --size) size=${2:?}; shift 2 ;;
             --qsd-aio) qsd_aio=${2:?}; shift 2 ;;
             --vduse-args) vduse_args=$2; shift 2 ;;
+            --kernel-only) kernel_only=1; shift ;;
             --binary) binary=${2:?}; shift 2 ;;
             --build) build=1; shift ;;
             --rev) rev=${2:?}; shift 2 ;;
@@ -79,8 +90,9 @@ bench_vm() {
     done
     [[ $ramp =~ ^[0-9]+$ ]] || { echo "bench.sh: bad --ramp '$ramp'" >&2; exit 2; }
     [[ $qsd_aio == threads || $qsd_aio == io_uring ]] || { echo "bench.sh: --qsd-aio threads|io_uring" >&2; exit 2; }
-    [[ $set == file || $set == nbd ]] || { echo "bench.sh: --set file|nbd" >&2; exit 2; }
+    [[ $set == file || $set == nbd || $set == nvme ]] || { echo "bench.sh: --set file|nbd|nvme" >&2; exit 2; }
     [[ $set == file || $qsd_aio == threads ]] || { echo "bench.sh: --qsd-aio is for the file set only" >&2; exit 2; }
+    [[ $set == nvme || $kernel_only == 0 ]] || { echo "bench.sh: --kernel-only is for the nvme set only" >&2; exit 2; }
 
     local start=$SECONDS
     export VDUSE_VM_CACHE=${VDUSE_VM_CACHE:-$repo/.cache/vm}
@@ -116,14 +128,15 @@ bench_vm() {
     fi
     [[ -x $binary ]] || { echo "bench.sh: $binary is not executable" >&2; exit 1; }
     binary=$(realpath "$binary")
-    # The guest needs vdpa(8) to attach the peer's device; build-initramfs.sh
-    # copies the host's.  bookworm's iproute2 has it.
-    [[ -x /usr/sbin/vdpa ]] || { echo "bench.sh: /usr/sbin/vdpa missing (apt-get install iproute2)" >&2; exit 1; }
-
     local stage=$tmp/extra
     mkdir -p "$stage"
-    # The peer; run.sh adds the NBD tools (trixie-tools.sh's default set) itself.
-    "$repo/scripts/vm/trixie-tools.sh" "$stage" usr/bin/qemu-storage-daemon
+    # The peer (the nvme set has none: QEMU has no NVMe/TCP client); run.sh adds the NBD tools
+    # (trixie-tools.sh's default set) itself.  The guest needs vdpa(8) to attach the peer's
+    # device; build-initramfs.sh copies the host's.  bookworm's iproute2 has it.
+    if [[ $set != nvme ]]; then
+        [[ -x /usr/sbin/vdpa ]] || { echo "bench.sh: /usr/sbin/vdpa missing (apt-get install iproute2)" >&2; exit 1; }
+        "$repo/scripts/vm/trixie-tools.sh" "$stage" usr/bin/qemu-storage-daemon
+    fi
     mkdir -p "$stage/bench" "$stage/scenarios"
     install -m 0755 "$repo/scripts/bench/guest/scenarios/bench-vm.sh" "$stage/scenarios/bench-vm.sh"
     cat >"$stage/bench/config" <<EOF
@@ -135,14 +148,16 @@ SIZE_MB=$size
 QUEUE_SIZE=256
 QSD_AIO=$qsd_aio
 VDUSE_ARGS='$vduse_args'
+SKIP_VDUSE=$kernel_only
 JOBS='$JOBS'
 EOF
 
     # vCPUs: at least the largest queue count (virtio_blk uses min(queues, CPUs)).
-    local smp maxq nruns per_run vm_timeout
+    local smp maxq ntargets=3 nruns per_run vm_timeout
     maxq=$(awk 'NF >= 6 && $6 > m { m = $6 } END { print m + 0 }' <<<"$JOBS")
     smp=$((maxq > 2 ? maxq : 2))
-    nruns=$(($(awk 'NF >= 6' <<<"$JOBS" | wc -l) * 3 * runs))
+    [[ $set != nvme ]] || ntargets=$((2 - kernel_only))
+    nruns=$(($(awk 'NF >= 6' <<<"$JOBS" | wc -l) * ntargets * runs))
     per_run=$((runtime + ramp + 15)) # fio start-up under TCG is slow
     vm_timeout=$((nruns * per_run + 900))
     local mem=$((1024 + 3 * size + 512))

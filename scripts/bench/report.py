@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Host side of `scripts/bench.sh vm`: pull the guest's result blob out of the
 console log, take the median of the runs per (job, target), print a markdown
-table and write vm-fio.{md,json,svg} (--set file, the default) or
-vm-fio-nbd.{md,json,svg} (--set nbd).
+table and write vm-fio.{md,json,svg} (--set file, the default),
+vm-fio-nbd.{md,json,svg} (--set nbd) or vm-fio-nvme.{md,json,svg} (--set nvme).
 
-Usage: report.py [--set file|nbd] --console LOG --config CONFIG --out DIR [--wall SEC] [--note TEXT]...
+Usage: report.py [--set file|nbd|nvme] --console LOG --config CONFIG --out DIR [--wall SEC] [--note TEXT]...
 """
 import argparse
 import base64
@@ -18,9 +18,10 @@ import tarfile
 import time
 
 TARGETS = ["vduse", "qsd", "loop"]
-LABEL = {"vduse": "vduse-blk", "qsd": "qemu-storage-daemon", "loop": "loop (kernel)", "nbd": "kernel NBD client"}
-SHORT = {"vduse": "vduse", "qsd": "qsd", "loop": "loop", "nbd": "kernel"}
-COLOR = {"vduse": "#2b6cb0", "qsd": "#dd6b20", "loop": "#718096", "nbd": "#718096"}
+LABEL = {"vduse": "vduse-blk", "qsd": "qemu-storage-daemon", "loop": "loop (kernel)", "nbd": "kernel NBD client",
+         "nvme": "kernel NVMe/TCP host"}
+SHORT = {"vduse": "vduse", "qsd": "qsd", "loop": "loop", "nbd": "kernel", "nvme": "kernel"}
+COLOR = {"vduse": "#2b6cb0", "qsd": "#dd6b20", "loop": "#718096", "nbd": "#718096", "nvme": "#718096"}
 
 # What differs between the sets: the third target (the kernel's own device), the files, the words.
 SETS = {
@@ -28,6 +29,9 @@ SETS = {
              "title": "vduse-blk vs qemu-storage-daemon (vduse-blk export) vs loop"},
     "nbd": {"targets": ["vduse", "qsd", "nbd"], "base": "vm-fio-nbd",
             "title": "NBD: vduse-blk --nbd vs qemu-storage-daemon (nbd blockdev, vduse-blk export) vs the kernel NBD client"},
+    # No qemu-storage-daemon here: QEMU has no NVMe/TCP client. vduse-blk may be missing (not run).
+    "nvme": {"targets": ["vduse", "nvme"], "base": "vm-fio-nvme",
+             "title": "NVMe/TCP: vduse-blk --nvme-tcp vs the kernel NVMe/TCP host (nvmet target in the guest)"},
 }
 
 # The nbd set's targets for the product (vduse-blk must meet them; reported, never enforced here).
@@ -143,7 +147,7 @@ def svg_chart(jobs, title, subtitle, kind):
          f'<rect width="{W}" height="{H}" fill="white"/>',
          f'<text x="{W / 2}" y="24" font-size="17" text-anchor="middle" font-weight="bold">{esc(title)}</text>',
          f'<text x="{W / 2}" y="43" font-size="11" text-anchor="middle" fill="#444">{esc(subtitle)}</text>']
-    lx = W / 2 - 230
+    lx = W / 2 - 80 * len(TARGETS) + 10
     for i, t in enumerate(TARGETS):
         x = lx + i * 160
         o.append(f'<rect x="{x}" y="52" width="12" height="12" fill="{COLOR[t]}"/>')
@@ -153,27 +157,33 @@ def svg_chart(jobs, title, subtitle, kind):
         py = top + (n // cols) * ph
         o.append(f'<text x="{px + pw / 2}" y="{py + 18}" font-size="13" text-anchor="middle" '
                  f'font-weight="bold">{esc(job_title(j))}</text>')
-        vals = [j["targets"][t]["iops"] for t in TARGETS]
+        cell = {t: j["targets"][t] or {"iops": None, "lat_mean_us": None, "lat_p99_us": None} for t in TARGETS}
+        vals = [cell[t]["iops"] for t in TARGETS]
         vmax = max([v for v in vals if v] or [1])
         base_y, bar_h = py + ph - 48, ph - 112
-        bw, gap = 60, 25
-        x0 = px + (pw - (3 * bw + 2 * gap)) / 2
-        o.append(f'<line x1="{x0 - 10}" y1="{base_y}" x2="{x0 + 3 * bw + 2 * gap + 10}" y2="{base_y}" stroke="#333"/>')
+        bw, gap, n = 60, 25, len(TARGETS)
+        x0 = px + (pw - (n * bw + (n - 1) * gap)) / 2
+        o.append(f'<line x1="{x0 - 10}" y1="{base_y}" x2="{x0 + n * bw + (n - 1) * gap + 10}" y2="{base_y}" stroke="#333"/>')
         for i, t in enumerate(TARGETS):
-            v = j["targets"][t]["iops"]
+            v = cell[t]["iops"]
             h = 0 if not v else bar_h * v / vmax
             x = x0 + i * (bw + gap)
             o.append(f'<rect x="{x:.1f}" y="{base_y - h:.1f}" width="{bw}" height="{h:.1f}" fill="{COLOR[t]}">'
                      f'<title>{esc(LABEL[t])}: {fmt_n(v)} IOPS</title></rect>')
             o.append(f'<text x="{x + bw / 2:.1f}" y="{base_y - h - 4:.1f}" font-size="11" '
                      f'text-anchor="middle">{fmt_n(v)}</text>')
-            lm = j["targets"][t]["lat_mean_us"]
-            lp = j["targets"][t]["lat_p99_us"]
+            lm = cell[t]["lat_mean_us"]
+            lp = cell[t]["lat_p99_us"]
             o.append(f'<text x="{x + bw / 2:.1f}" y="{base_y + 15}" font-size="10" text-anchor="middle" '
                      f'fill="#333">{fmt_lat(lm)} µs</text>')
             o.append(f'<text x="{x + bw / 2:.1f}" y="{base_y + 28}" font-size="10" text-anchor="middle" '
                      f'fill="#777">p99 {fmt_lat(lp)}</text>')
-        r = j["ratios"]["iops_vduse_over_qsd"]
+        r = j["ratios"].get("iops_vduse_over_qsd")
+        rn = j["ratios"].get("iops_vduse_over_kernel") if kind == "nvme" else None
+        if rn is not None:
+            line = f'vduse/kernel IOPS {rn:.2f}x' + (' (runs overlap)' if j["ratios"].get("iops_kernel_ranges_overlap") else '')
+            o.append(f'<text x="{px + pw / 2}" y="{py + 34}" font-size="11" text-anchor="middle" '
+                     f'fill="#2b6cb0">{esc(line)}</text>')
         if r is not None:
             line = f'vduse/qsd IOPS {r:.2f}x' + (' (runs overlap)' if j["ratios"].get("iops_ranges_overlap") else '')
             rk = j["ratios"].get("iops_vduse_over_kernel") if kind == "nbd" else None
@@ -189,6 +199,94 @@ def svg_chart(jobs, title, subtitle, kind):
 
 def esc(s):
     return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def aggregate(files, j, t, runs):
+    """Medians (and min..max IOPS) of target t's runs of job j; dies on a missing or failed run."""
+    per_run = []
+    for r in range(1, runs + 1):
+        f = files.get(f"{j['name']}.{t}.{r}.json")
+        if f is None:
+            die(f"missing result {j['name']}.{t}.{r}.json")
+        m = metrics(f, j["rw"])
+        if m["errors"]:
+            die(f"{j['name']}.{t}.{r}: fio error {m['errors']}")
+        m["run"] = r
+        per_run.append(m)
+    return {
+        "iops": med(m["iops"] for m in per_run),
+        "bw_mib": med(m["bw_mib"] for m in per_run),
+        "lat_mean_us": med(m["lat_mean_us"] for m in per_run),
+        "lat_p99_us": med(m["lat_p99_us"] for m in per_run),
+        "iops_min": min(m["iops"] for m in per_run),
+        "iops_max": max(m["iops"] for m in per_run),
+        "runs": per_run,
+    }
+
+
+def overlap(a, b):
+    """The two targets' min..max IOPS ranges overlap: the runs do not separate them."""
+    return a["iops_min"] <= b["iops_max"] and b["iops_min"] <= a["iops_max"]
+
+
+def daemon_accounting(files):
+    """vduse-blk's own exit lines, and CPU ticks / device I/Os read in the guest just before each
+    daemon was stopped."""
+    exit_lines = []
+    for name in sorted(files):
+        if name.startswith("vduse-blk.p") and name.endswith(".err"):
+            for l in files[name].splitlines():
+                if "served " in l:
+                    exit_lines.append(l.strip())
+    daemons = []
+    for l in files.get("daemons.txt", "").splitlines():
+        kv = dict(x.split("=", 1) for x in l.split()[1:])
+        ticks, ios = int(kv["cpu_ticks"]), int(kv["dev_ios"])
+        daemons.append({"daemon": l.split()[0], "phase": int(kv["phase"]), "queues": int(kv["queues"]),
+                        "cpu_s": ticks / 100.0, "dev_ios": ios,
+                        "cpu_us_per_io": ticks * 10000.0 / ios if ios else None, "rc": int(kv["rc"])})
+    return exit_lines, daemons
+
+
+def cpu_per_io(files, jobs):
+    """CPU per run (the nbd and nvme sets record it): ticks of 10 ms over the fio run, per device
+    I/O; the median over runs goes into each target's cpu_us_per_io. Returns whether any was found."""
+    cpu = {}
+    for l in files.get("cpu.txt", "").splitlines():
+        f = l.split()
+        if len(f) < 4:
+            continue
+        kv = dict(x.split("=", 1) for x in f[3:])
+        ios = int(kv["dev_ios"])
+        if ios:
+            cpu.setdefault((f[0], f[1]), []).append(
+                {k: int(kv[k]) * 10000.0 / ios for k in ("guest_ticks", "server_ticks", "daemon_ticks")})
+    for j in jobs:
+        for t in TARGETS:
+            runs_cpu = cpu.get((j["name"], t))
+            if runs_cpu and j["targets"][t] is not None:
+                j["targets"][t]["cpu_us_per_io"] = {k: med(r[k] for r in runs_cpu) for k in runs_cpu[0]}
+    return bool(cpu)
+
+
+def daemon_cost_md(exit_lines, daemons):
+    doc = ["", "## Daemon cost", "", "vduse-blk exit accounting:", "", "```"] + exit_lines + ["```", "",
+           "CPU of each daemon process (utime+stime from /proc, read just before stopping it; "
+           "I/Os as counted by the guest block layer for its disk):", "",
+           "| daemon | queues | CPU s | device I/Os | CPU µs per I/O |", "|---|--:|--:|--:|--:|"]
+    for d in daemons:
+        doc.append(f"| {d['daemon']} | {d['queues']} | {d['cpu_s']:.1f} | {d['dev_ios']:,} | "
+                   f"{d['cpu_us_per_io']:.1f} |" if d["cpu_us_per_io"] is not None else
+                   f"| {d['daemon']} | {d['queues']} | {d['cpu_s']:.1f} | {d['dev_ios']} | - |")
+    doc.append("")
+    return doc
+
+
+def print_accounting(exit_lines, daemons):
+    print(f"\nvduse-blk exit accounting:\n  " + "\n  ".join(exit_lines or ["(none found)"]))
+    for d in daemons:
+        cpi = f"{d['cpu_us_per_io']:.1f}" if d["cpu_us_per_io"] is not None else "-"
+        print(f"  {d['daemon']}: {d['queues']} queue(s), CPU {d['cpu_s']:.1f} s for {d['dev_ios']} I/Os ({cpi} us per I/O)")
 
 
 def main():
@@ -208,73 +306,24 @@ def main():
     jobs, settings = read_config(a.config)
     runs = int(settings.get("RUNS", "3"))
     env = dict(re.findall(r"^(\w+)=(.*)$", files.get("env.txt", ""), re.M))
+    if kind == "nvme":
+        return report_nvme(a, files, jobs, settings, env, runs)
 
     for j in jobs:
-        j["targets"] = {}
-        for t in TARGETS:
-            per_run = []
-            for r in range(1, runs + 1):
-                f = files.get(f"{j['name']}.{t}.{r}.json")
-                if f is None:
-                    die(f"missing result {j['name']}.{t}.{r}.json")
-                m = metrics(f, j["rw"])
-                if m["errors"]:
-                    die(f"{j['name']}.{t}.{r}: fio error {m['errors']}")
-                m["run"] = r
-                per_run.append(m)
-            j["targets"][t] = {
-                "iops": med(m["iops"] for m in per_run),
-                "bw_mib": med(m["bw_mib"] for m in per_run),
-                "lat_mean_us": med(m["lat_mean_us"] for m in per_run),
-                "lat_p99_us": med(m["lat_p99_us"] for m in per_run),
-                "iops_min": min(m["iops"] for m in per_run),
-                "iops_max": max(m["iops"] for m in per_run),
-                "runs": per_run,
-            }
+        j["targets"] = {t: aggregate(files, j, t, runs) for t in TARGETS}
         tv, tq, tl = (j["targets"][t] for t in TARGETS)
         j["ratios"] = {
             "iops_vduse_over_qsd": ratio(tv["iops"], tq["iops"]),
             "lat_mean_vduse_over_qsd": ratio(tv["lat_mean_us"], tq["lat_mean_us"]),
             "lat_p99_vduse_over_qsd": ratio(tv["lat_p99_us"], tq["lat_p99_us"]),
             f"iops_vduse_over_{SHORT[TARGETS[2]]}": ratio(tv["iops"], tl["iops"]),
-            # Overlapping min..max ranges: the runs do not separate the two.
-            "iops_ranges_overlap": tv["iops_min"] <= tq["iops_max"] and tq["iops_min"] <= tv["iops_max"],
+            "iops_ranges_overlap": overlap(tv, tq),
         }
         if kind == "nbd":
-            j["ratios"]["iops_kernel_ranges_overlap"] = tv["iops_min"] <= tl["iops_max"] and tl["iops_min"] <= tv["iops_max"]
+            j["ratios"]["iops_kernel_ranges_overlap"] = overlap(tv, tl)
 
-    # Daemon accounting: vduse-blk's own exit line, and CPU ticks / device I/Os
-    # read in the guest just before each daemon was stopped.
-    exit_lines = []
-    for name in sorted(files):
-        if name.startswith("vduse-blk.p") and name.endswith(".err"):
-            for l in files[name].splitlines():
-                if "served " in l:
-                    exit_lines.append(l.strip())
-    daemons = []
-    for l in files.get("daemons.txt", "").splitlines():
-        kv = dict(x.split("=", 1) for x in l.split()[1:])
-        ticks, ios = int(kv["cpu_ticks"]), int(kv["dev_ios"])
-        daemons.append({"daemon": l.split()[0], "phase": int(kv["phase"]), "queues": int(kv["queues"]),
-                        "cpu_s": ticks / 100.0, "dev_ios": ios,
-                        "cpu_us_per_io": ticks * 10000.0 / ios if ios else None, "rc": int(kv["rc"])})
-
-    # CPU per run (the nbd set records it): ticks of 10 ms over the fio run, per device I/O.
-    cpu = {}
-    for l in files.get("cpu.txt", "").splitlines():
-        f = l.split()
-        if len(f) < 4:
-            continue
-        kv = dict(x.split("=", 1) for x in f[3:])
-        ios = int(kv["dev_ios"])
-        if ios:
-            cpu.setdefault((f[0], f[1]), []).append(
-                {k: int(kv[k]) * 10000.0 / ios for k in ("guest_ticks", "server_ticks", "daemon_ticks")})
-    for j in jobs:
-        for t in TARGETS:
-            runs_cpu = cpu.get((j["name"], t))
-            if runs_cpu:
-                j["targets"][t]["cpu_us_per_io"] = {k: med(r[k] for r in runs_cpu) for k in runs_cpu[0]}
+    exit_lines, daemons = daemon_accounting(files)
+    cpu = cpu_per_io(files, jobs)
 
     where = (f"{settings.get('SIZE_MB')} MiB tmpfs file per target" if kind == "file" else
              f"one {settings.get('SIZE_MB')} MiB nbdkit memory export on 127.0.0.1")
@@ -400,15 +449,7 @@ def main():
     devs = [l.strip() for l in files.get("devices.txt", "").splitlines() if l.strip()]
     if devs:
         doc += ["", "## Guest block devices", "", "```"] + devs + ["```"]
-    doc += ["", "## Daemon cost", "", "vduse-blk exit accounting:", "", "```"] + exit_lines + ["```", "",
-            "CPU of each daemon process (utime+stime from /proc, read just before stopping it; "
-            "I/Os as counted by the guest block layer for its disk):", "",
-            "| daemon | queues | CPU s | device I/Os | CPU µs per I/O |", "|---|--:|--:|--:|--:|"]
-    for d in daemons:
-        doc.append(f"| {d['daemon']} | {d['queues']} | {d['cpu_s']:.1f} | {d['dev_ios']:,} | "
-                   f"{d['cpu_us_per_io']:.1f} |" if d["cpu_us_per_io"] is not None else
-                   f"| {d['daemon']} | {d['queues']} | {d['cpu_s']:.1f} | {d['dev_ios']} | - |")
-    doc.append("")
+    doc += daemon_cost_md(exit_lines, daemons)
 
     out = a.out.rstrip("/")
     open(f"{out}/{base}.md", "w").write("\n".join(doc))
@@ -418,10 +459,118 @@ def main():
                "vduse_exit_lines": exit_lines, "daemons": daemons, **extra},
               open(f"{out}/{base}.json", "w"), indent=1)
     open(f"{out}/{base}.svg", "w").write(svg_chart(jobs, title, subtitle, kind))
-    print(f"\nvduse-blk exit accounting:\n  " + "\n  ".join(exit_lines or ["(none found)"]))
-    for d in daemons:
-        cpi = f"{d['cpu_us_per_io']:.1f}" if d["cpu_us_per_io"] is not None else "-"
-        print(f"  {d['daemon']}: {d['queues']} queue(s), CPU {d['cpu_s']:.1f} s for {d['dev_ios']} I/Os ({cpi} us per I/O)")
+    print_accounting(exit_lines, daemons)
+    print(f"\nwrote {out}/{base}.md, {out}/{base}.json, {out}/{base}.svg")
+
+
+def report_nvme(a, files, jobs, settings, env, runs):
+    """The nvme set: vduse-blk (when it ran) against the kernel NVMe/TCP host on one nvmet target."""
+    ran = env.get("targets", "vduse nvme").split()
+    skipped = files.get("vduse-skip.txt", "").strip()
+    if "nvme" not in ran:
+        die("the nvme set ran without the kernel NVMe/TCP host")
+    for j in jobs:
+        j["targets"] = {t: aggregate(files, j, t, runs) if t in ran else None for t in TARGETS}
+        tv, tk = j["targets"]["vduse"], j["targets"]["nvme"]
+        j["ratios"] = {
+            "iops_vduse_over_kernel": ratio(tv["iops"], tk["iops"]) if tv else None,
+            "lat_mean_vduse_over_kernel": ratio(tv["lat_mean_us"], tk["lat_mean_us"]) if tv else None,
+            "lat_p99_vduse_over_kernel": ratio(tv["lat_p99_us"], tk["lat_p99_us"]) if tv else None,
+            "iops_kernel_ranges_overlap": overlap(tv, tk) if tv else None,
+        }
+    exit_lines, daemons = daemon_accounting(files)
+    cpu = cpu_per_io(files, jobs)
+    subtitle = (f"QEMU TCG guest, {env.get('cpus', '?')} vCPUs, kernel {env.get('kernel', '?')}; "
+                f"{env.get('fio_version', 'fio')} libaio direct=1; one {settings.get('SIZE_MB')} MiB nvmet "
+                f"brd namespace on 127.0.0.1:4420; median of {runs} x {settings.get('RUNTIME')} s")
+    title = SETS["nvme"]["title"]
+
+    def cell(t, key, fmt):
+        return fmt(j["targets"][t][key]) if j["targets"][t] else "-"
+
+    md = ["| job | vduse-blk IOPS | kernel IOPS | IOPS vduse/kernel | mean lat µs vduse / kernel "
+          "| p99 lat µs vduse / kernel | lat vduse/kernel mean, p99 |", "|---|--:|--:|--:|--:|--:|--:|"]
+    for j in jobs:
+        r = j["ratios"]
+        kr = "-" if r["iops_vduse_over_kernel"] is None else \
+            f"**{r['iops_vduse_over_kernel']:.2f}**" + (" †" if r["iops_kernel_ranges_overlap"] else "")
+        latr = "-"
+        if r["lat_mean_vduse_over_kernel"] is not None:
+            latr = f"{r['lat_mean_vduse_over_kernel']:.2f}" + (
+                f", {r['lat_p99_vduse_over_kernel']:.2f}" if r["lat_p99_vduse_over_kernel"] is not None else "")
+        bw = ""
+        if j["bs"] not in ("4k", "4K", "4096"):
+            bw = " (" + " / ".join(cell(t, "bw_mib", lambda x: f"{x:,.0f}") for t in TARGETS) + " MiB/s)"
+        md.append(f"| {job_title(j)}{bw} | {cell('vduse', 'iops', fmt_n)} | {cell('nvme', 'iops', fmt_n)} | {kr} "
+                  f"| {cell('vduse', 'lat_mean_us', fmt_lat)} / {cell('nvme', 'lat_mean_us', fmt_lat)} "
+                  f"| {cell('vduse', 'lat_p99_us', fmt_lat)} / {cell('nvme', 'lat_p99_us', fmt_lat)} | {latr} |")
+    if any(j["ratios"]["iops_kernel_ranges_overlap"] for j in jobs):
+        md += ["", "† the two targets' IOPS ranges over the runs overlap: the runs do not separate them."]
+    if skipped:
+        md += ["", f"vduse-blk {skipped}: the kernel column only."]
+    table = "\n".join(md)
+    print(table)
+
+    ours = (f"- Ours: `vduse-blk serve --nvme-tcp 127.0.0.1:4420 --nqn NQN --queues N --queue-size "
+            f"{settings.get('QUEUE_SIZE')}" + (f" {settings.get('VDUSE_ARGS')}" if settings.get("VDUSE_ARGS") else "")
+            + "`" + (f" ({skipped})" if skipped else "") + ". Kernel: the NVMe/TCP host through "
+            "`/dev/nvme-fabrics`, `transport=tcp,traddr=127.0.0.1,trsvcid=4420,nqn=NQN,nr_io_queues=N`, on the "
+            "subsystem's multipath head disk; its path disk's scheduler set to none like the virtio disks'.")
+    doc = [f"# VM fio: {title}", "",
+           f"Generated by `scripts/bench.sh vm --set nvme{' --kernel-only' if settings.get('SKIP_VDUSE') == '1' else ''}` "
+           f"on {time.strftime('%Y-%m-%d %H:%M %Z')}" + (f" (total wall time {a.wall:.0f} s)" if a.wall else "") + ".", "",
+           f"- Guest: {subtitle}.",
+           f"- Target: the guest kernel's nvmet (nvmet_tcp) on 127.0.0.1:4420, one subsystem whose namespace is a "
+           f"{settings.get('SIZE_MB')} MiB brd RAM disk, every page written once before the jobs; it shares the "
+           "guest's vCPUs with the hosts. No qemu-storage-daemon column: QEMU has no NVMe/TCP client.",
+           ours,
+           f"- Each (job, target) ran {runs} times, interleaved per job (the starting target rotates every run); "
+           f"fio `--time_based --runtime={settings.get('RUNTIME')} --ramp_time={settings.get('RAMP')} "
+           "--lat_percentiles=1`; numbers are medians. Latency is fio's total latency (submission to completion).",
+           "- Ratios: IOPS vduse/kernel > 1 and latency vduse/kernel < 1 favour vduse-blk. TCG emulation makes "
+           "absolute numbers meaningless; only the ratios measured in the same VM are."]
+    doc += [f"- {n}" for n in a.note]
+    base = SETS["nvme"]["base"]
+    doc += ["", table, "", f"![chart]({base}.svg)", "", "## Spread (IOPS min..max over runs)", "",
+            "| job | " + " | ".join(LABEL[t] for t in TARGETS) + " |", "|---|--:|--:|"]
+    for j in jobs:
+        doc.append(f"| {job_title(j)} | " + " | ".join(
+            f"{fmt_n(j['targets'][t]['iops_min'])}..{fmt_n(j['targets'][t]['iops_max'])}" if j["targets"][t] else "-"
+            for t in TARGETS) + " |")
+    if cpu:
+        doc += ["", "## CPU per I/O (median over runs)", "",
+                "Busy CPU over each fio run (ramp included) per I/O the guest block layer completed, in µs: the whole "
+                "guest (fio, the host, the target, interrupts) and vduse-blk's own process (the kernel host and the "
+                "target have none: their work is in the guest total).", "",
+                "| job | " + " | ".join(f"{LABEL[t]}: guest / daemon" for t in TARGETS) + " |", "|---|--:|--:|"]
+        for j in jobs:
+            cells = []
+            for t in TARGETS:
+                c = (j["targets"][t] or {}).get("cpu_us_per_io")
+                cells.append("-" if not c else f"{c['guest_ticks']:.0f} / "
+                             + ("-" if t == "nvme" else f"{c['daemon_ticks']:.0f}"))
+            doc.append(f"| {job_title(j)} | " + " | ".join(cells) + " |")
+    threads = [l.strip() for l in files.get("threads.txt", "").splitlines() if l.strip()]
+    if threads:
+        doc += ["", "## CPU by thread", "", "Ticks of 10 ms per vduse-blk thread (total, user space, kernel), "
+                "read just before it stopped:", "", "```"] + threads + ["```"]
+    devs = [l.strip() for l in files.get("devices.txt", "").splitlines() if l.strip()]
+    if devs:
+        doc += ["", "## Guest block devices", "", "```"] + devs + ["```"]
+    if exit_lines or daemons:
+        doc += daemon_cost_md(exit_lines, daemons)
+    else:
+        doc.append("")
+
+    out = a.out.rstrip("/")
+    open(f"{out}/{base}.md", "w").write("\n".join(doc))
+    json.dump({"title": title, "generated": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "wall_s": a.wall,
+               "settings": settings, "guest": env, "notes": a.note, "set": "nvme", "targets_run": ran,
+               "vduse_skipped": skipped or None, "jobs": jobs, "vduse_exit_lines": exit_lines,
+               "daemons": daemons, "threads": threads},
+              open(f"{out}/{base}.json", "w"), indent=1)
+    open(f"{out}/{base}.svg", "w").write(svg_chart(jobs, title, subtitle, "nvme"))
+    print_accounting(exit_lines, daemons)
     print(f"\nwrote {out}/{base}.md, {out}/{base}.json, {out}/{base}.svg")
 
 

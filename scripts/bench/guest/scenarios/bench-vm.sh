@@ -1,5 +1,5 @@
 #!/bin/sh
-# Guest side of "scripts/bench.sh vm": the same fio jobs against three targets.
+# Guest side of "scripts/bench.sh vm": the same fio jobs against each set's targets.
 # SET=file (the default):
 #   vduse  - vduse-blk --file (tmpfs image)
 #   qsd    - trixie's qemu-storage-daemon --export type=vduse-blk (tmpfs image),
@@ -11,7 +11,12 @@
 #            --export type=vduse-blk, attached with "vdpa dev add"
 #   nbd    - the kernel's NBD client: nbd-client -C QUEUES on /dev/nbd0
 #            (one connection per hardware queue; scheduler none like the others)
-# Targets run interleaved per job (run r starts at target r mod 3).  Results
+# SET=nvme: one nvmet target (a SIZE_MB brd namespace, filled once) on 127.0.0.1:4420 behind
+#   vduse  - vduse-blk --nvme-tcp 127.0.0.1:4420 --nqn NVME_NQN; probed first, and left out
+#            (the reason in vduse-skip.txt) when it does not start, or with SKIP_VDUSE=1
+#   nvme   - the kernel's NVMe/TCP host, nr_io_queues=QUEUES, on its subsystem's head disk
+#            /dev/nvmeXn1 (its hidden path disk gets scheduler none)
+# Targets run interleaved per job (run r starts at target r mod their count).  Results
 # (fio JSON, daemon logs, CPU per run) leave the VM as a base64 tar.gz between
 # "=== BENCH DATA BEGIN/END" on the console; the host parses them.
 # Settings come from /bench/config (written by bench.sh). The scenario library (log, fail,
@@ -20,7 +25,7 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=../../../vm/scenarios/lib.sh
 . /scenarios/lib.sh
 
-SET=file RUNS=3 RUNTIME=5 RAMP=1 SIZE_MB=256 QUEUE_SIZE=256 QSD_AIO=threads VDUSE_ARGS="" JOBS=""
+SET=file RUNS=3 RUNTIME=5 RAMP=1 SIZE_MB=256 QUEUE_SIZE=256 QSD_AIO=threads VDUSE_ARGS="" JOBS="" SKIP_VDUSE=0
 # shellcheck disable=SC1091
 . /bench/config
 
@@ -32,6 +37,8 @@ dir=/tmp/bench
 out=$dir/out
 NBD_PORT=10809
 NBD_URI=nbd://127.0.0.1:$NBD_PORT/
+NVME_PORT=4420
+NVME_NQN=nqn.2024-01.io.vduse-aot:bench
 rm -rf "$dir"
 mkdir -p "$out"
 
@@ -61,7 +68,11 @@ QSD_PID="" QSD_DEV="" LOOP_DEV="" NBD_DEV="" QUEUES=0 PHASE=0
 
 # vduse-blk is the library's daemon (NAME, DEV, PID); its stderr goes out as vduse-blk.pPHASE.err.
 start_vduse() { # queues
-    if [ "$SET" = nbd ]; then _be="--nbd $NBD_URI"; else _be="--file $dir/a.img"; fi
+    case "$SET" in
+        nbd) _be="--nbd $NBD_URI" ;;
+        nvme) _be="--nvme-tcp 127.0.0.1:$NVME_PORT --nqn $NVME_NQN" ;;
+        *) _be="--file $dir/a.img" ;;
+    esac
     # shellcheck disable=SC2086 # _be and VDUSE_ARGS are lists of options
     start_daemon bvd $_be --queues "$1" --queue-size "$QUEUE_SIZE" $VDUSE_ARGS
 }
@@ -149,6 +160,40 @@ stop_nbd() {
     NBD_DEV=""
 }
 
+# The kernel's NVMe/TCP host with one I/O queue per hardware queue (lib.sh's nvme_host_connect;
+# the library's exit trap disconnects it, stops the target and unloads the modules).
+start_nvme() { # queues
+    nvme_host_connect "$NVME_NQN" "$NVME_PORT" "" "nr_io_queues=$1"
+    # I/O goes through the multipath head (bio-based, no scheduler) to the controller's hidden
+    # path disk; a single-queue path gets mq-deadline by default, the virtio disks run without.
+    for _p in /sys/class/nvme/"$NVME_CTRL"/nvme*c*n*; do
+        echo none >"$_p/queue/scheduler" || fail "cannot set scheduler none on ${_p##*/}"
+    done
+}
+stop_nvme() {
+    [ -n "$NVME_CTRL" ] || return 0
+    nvme_host_disconnect
+}
+
+# vduse_probe: can vduse-blk serve the nvme set's target at all? Started and stopped once in a
+# subshell (whose failure ends only the subshell); when it cannot, the reason goes to
+# vduse-skip.txt for the report and the set runs without it.
+vduse_probe() {
+    if [ "$SKIP_VDUSE" = 1 ]; then
+        echo "not run: SKIP_VDUSE=1 (scripts/bench.sh vm --set nvme --kernel-only)" >"$out/vduse-skip.txt"
+    elif ! (start_vduse 1 && stop_vduse) >"$out/vduse-probe.txt" 2>&1; then
+        # One line: what the daemon said (start_daemon indents its stderr), and lib.sh's verdict.
+        _why=$(grep -m1 '^FAIL: ' "$out/vduse-probe.txt" | cut -c7- | sed 's/; daemon stderr:.*//')
+        _said=$(sed -n 's/^    //p' "$out/vduse-probe.txt" | head -n1)
+        echo "did not start: ${_said:+$_said }(${_why:-see vduse-probe.txt})" >"$out/vduse-skip.txt"
+    fi
+    # The probe's own accounting is not a phase of the bench.
+    rm -f "$out/daemons.txt" "$out/threads.txt" "$out/vduse-blk.p0.err"
+    [ -s "$out/vduse-skip.txt" ] || return 0
+    log "vduse-blk left out of the nvme set: $(cat "$out/vduse-skip.txt")"
+    targets=nvme
+}
+
 # The library's exit trap stops vduse-blk, then runs this (quietly: it must not fail).
 bench_cleanup() {
     if [ -n "$QSD_PID" ]; then
@@ -165,22 +210,35 @@ devices() { # queues: (re)start the daemons with that many queues
     stop_vduse
     stop_qsd
     stop_nbd
+    stop_nvme
     PHASE=$((PHASE + 1))
     QUEUES=$1
-    start_vduse "$1"
-    start_qsd "$1"
-    if [ "$SET" = nbd ]; then
-        start_nbd "$1"
-    else
-        [ -n "$LOOP_DEV" ] || start_loop
-    fi
+    for _t in $targets; do
+        case "$_t" in
+            vduse) start_vduse "$1" ;;
+            qsd) start_qsd "$1" ;;
+            nbd) start_nbd "$1" ;;
+            nvme) start_nvme "$1" ;;
+            loop) [ -n "$LOOP_DEV" ] || start_loop ;;
+        esac
+    done
     for _t in $targets; do
         _d=$(target_dev "$_t")
-        _s=/sys/block/${_d#/dev/}
-        _info="$(cat "$_s/size") sectors, hw queues $(find "$_s/mq" -mindepth 1 -maxdepth 1 | wc -l), nr_requests $(cat "$_s/queue/nr_requests"), scheduler $(cat "$_s/queue/scheduler")"
+        _info=$(dev_info "$_t" "$_d")
         log "$_t $_d: $_info"
         echo "$_t queues=$1 $_d: $_info" >>"$out/devices.txt"
     done
+}
+
+# dev_info TARGET DEV: size, hardware queues, requests and scheduler of DEV (for the kernel
+# NVMe/TCP host those of the controller's path disk: the head disk it sits under has none).
+dev_info() {
+    _s=/sys/block/${2#/dev/}
+    _q=$_s _of=""
+    if [ "$1" = nvme ]; then
+        for _p in /sys/class/nvme/"$NVME_CTRL"/nvme*c*n*; do _q=$_p _of=" (of the path ${_p##*/})"; done
+    fi
+    echo "$(cat "$_s/size") sectors, hw queues $(find "$_q/mq" -mindepth 1 -maxdepth 1 | wc -l), nr_requests $(cat "$_q/queue/nr_requests"), scheduler $(cat "$_q/queue/scheduler")$_of"
 }
 
 target_dev() {
@@ -189,6 +247,7 @@ target_dev() {
         qsd) echo "$QSD_DEV" ;;
         loop) echo "$LOOP_DEV" ;;
         nbd) echo "$NBD_DEV" ;;
+        nvme) echo "$NVME_DEV" ;;
     esac
 }
 # target_pid TARGET: the process serving TARGET (none for the kernel's own devices).
@@ -199,7 +258,19 @@ target_pid() {
     esac
 }
 
-if [ "$SET" = nbd ]; then
+if [ "$SET" = nvme ]; then
+    # --- one target: nvmet over a brd namespace, every page written once (reads copy real data) ---
+    targets="vduse nvme"
+    load_brd 1 $((SIZE_MB * 1024))
+    log "filling the ${SIZE_MB}M RAM disk /dev/ram0"
+    "$FIO" --name=fill --filename=/dev/ram0 --ioengine=libaio --direct=1 --rw=write --bs=1M \
+        --iodepth=4 --size="${SIZE_MB}M" --eta=never >"$out/fill.txt" 2>&1 || { cat "$out/fill.txt"; fail "fio fill of /dev/ram0 failed"; }
+    load_nvmet
+    load_nvme_host
+    start_nvmet_target "$NVME_NQN" "$NVME_PORT" /dev/ram0
+    vduse_probe
+    echo "nvmet=kernel $(uname -r) nvmet_tcp, brd namespace" >"$out/env.txt"
+elif [ "$SET" = nbd ]; then
     # --- one server: nbdkit's memory plugin, every page written once (reads copy real data) ---
     targets="vduse qsd nbd"
     load_nbd 1
@@ -224,6 +295,7 @@ echo "qsd_version=$(cat /opt/trixie/VERSION 2>/dev/null)" >>"$out/env.txt"
     echo "fio_version=$($FIO --version)"
     echo "kernel=$(uname -r)"
     echo "cpus=$(nproc)"
+    echo "targets=$targets"
     echo "set=$SET runs=$RUNS runtime=$RUNTIME ramp=$RAMP size_mb=$SIZE_MB queue_size=$QUEUE_SIZE qsd_aio=$QSD_AIO"
 } >>"$out/env.txt"
 
@@ -240,7 +312,7 @@ for qq in $(echo "$JOBS" | awk 'NF >= 6 { print $6 }' | sort -un); do
             # Rotate the starting target each run.
             # shellcheck disable=SC2086 # split the list
             set -- $targets
-            k=$(((r - 1) % 3))
+            k=$(((r - 1) % $#))
             while [ "$k" -gt 0 ]; do
                 _f=$1
                 shift
@@ -285,6 +357,7 @@ stop_vduse
 stop_qsd
 stop_loop
 stop_nbd
+stop_nvme
 if [ -n "$NBDKIT_PID" ]; then
     threads_cpu nbdkit "$NBDKIT_PID"
     stop_nbdkit "$NBDKIT_PID"
