@@ -90,44 +90,7 @@ public sealed class NbdBackendTests
     public void Writes_read_back_through_reordered_and_chunked_replies(bool structured, bool extended)
     {
         using var rig = new NbdRig(behaviour: Mode(structured, extended));
-        var rng = new Random(5);
-        var expected = new byte[rig.Backend.CapacityBytes];
-        for (int round = 0; round < 5; round++)
-        {
-            var writes = new List<BlkRequestLayout>();
-            for (int i = 0; i < 24; i++)
-            {
-                ulong sector = (ulong)rng.Next(0, 8000);
-                byte[] data = new byte[512 * rng.Next(1, 17)];
-                rng.NextBytes(data);
-                if (rng.Next(4) == 0)
-                {
-                    Array.Clear(data, 0, data.Length / 2); // gives the server holes to answer with
-                }
-
-                data.CopyTo(expected, (int)(sector * 512));
-                writes.Add(rig.Builder.AddReadable(VirtioBlk.VIRTIO_BLK_T_OUT, sector, data, pieces: rng.Next(1, 4)));
-                rig.RunUntilIdle(); // in order: overlapping writes must land in the order given
-            }
-
-            Assert.All(writes, w => Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(w)));
-            var reads = new List<(BlkRequestLayout Request, ulong Sector)>();
-            for (int i = 0; i < 32; i++)
-            {
-                ulong sector = (ulong)rng.Next(0, 8100);
-                reads.Add((rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, sector, 512u * (uint)rng.Next(1, 17), pieces: rng.Next(1, 4)), sector));
-            }
-
-            List<UsedEntry> used = rig.RunUntilIdle();
-            Assert.Equal(reads.Count, used.Count);
-            foreach ((BlkRequestLayout r, ulong sector) in reads)
-            {
-                Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(r));
-                Assert.True(expected.AsSpan((int)(sector * 512), (int)r.DataLength).SequenceEqual(rig.Builder.Data(r)));
-                Assert.Equal(r.DataLength + 1, used.Single(u => u.Id == r.Head).Length);
-            }
-        }
-
+        ReadBack.Check(rig, rig.Backend.CapacityBytes, seed: 5, rounds: 5, maxSectors: 16, holes: true);
         Assert.Equal(1, rig.Server.Connections - 1); // the probe, then the queue's own
     }
 

@@ -27,39 +27,7 @@ public sealed class NvmeTcpQueueTests
     {
         var behaviour = new FakeNvmeBehaviour { Cpda = cpda, DataPdus = dataPdus, SuccessFlag = successFlag, R2TBytes = r2tBytes, MaxH2CData = maxH2CData, Reorder = true };
         using var rig = new NvmeRig(behaviour: behaviour, headerDigest: headerDigest, dataDigest: dataDigest);
-        var rng = new Random(cpda + dataPdus);
-        var expected = new byte[rig.Backend.CapacityBytes];
-        for (int round = 0; round < 4; round++)
-        {
-            var writes = new List<BlkRequestLayout>();
-            for (int i = 0; i < 16; i++)
-            {
-                ulong sector = (ulong)rng.Next(0, 8000);
-                byte[] data = new byte[512 * rng.Next(1, 65)]; // up to 32 KiB: in the capsule up to 8 KiB, else through R2T
-                rng.NextBytes(data);
-                data.CopyTo(expected, (int)(sector * 512));
-                writes.Add(rig.Builder.AddReadable(VirtioBlk.VIRTIO_BLK_T_OUT, sector, data, pieces: rng.Next(1, 4)));
-                rig.RunUntilIdle(); // in order: overlapping writes must land in the order given
-            }
-
-            Assert.All(writes, w => Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(w)));
-            var reads = new List<(BlkRequestLayout Request, ulong Sector)>();
-            for (int i = 0; i < 32; i++)
-            {
-                ulong sector = (ulong)rng.Next(0, 8100);
-                reads.Add((rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, sector, 512u * (uint)rng.Next(1, 65), pieces: rng.Next(1, 4)), sector));
-            }
-
-            List<UsedEntry> used = rig.RunUntilIdle();
-            Assert.Equal(reads.Count, used.Count);
-            foreach ((BlkRequestLayout r, ulong sector) in reads)
-            {
-                Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(r));
-                Assert.True(expected.AsSpan((int)(sector * 512), (int)r.DataLength).SequenceEqual(rig.Builder.Data(r)));
-                Assert.Equal(r.DataLength + 1, used.Single(u => u.Id == r.Head).Length);
-            }
-        }
-
+        ReadBack.Check(rig, rig.Backend.CapacityBytes, seed: cpda + dataPdus, rounds: 4, maxSectors: 64, holes: false); // up to 32 KiB: in the capsule up to 8 KiB, else through R2T
         Assert.Empty(rig.Target.Errors);
         Assert.True(rig.Target.InCapsuleWrites > 0 && rig.Target.R2TWrites > 0, rig.Target.InCapsuleWrites + " in-capsule, " + rig.Target.R2TWrites + " R2T writes");
         Assert.Equal(0, rig.Backend.Reconnects);

@@ -32,9 +32,6 @@ expect_msg "has no active namespace 7"
 # --- 2 queues, no digests -------------------------------------------------------------------------
 start_daemon vt93 --nvme-tcp "127.0.0.1:$port" --nqn "$NQN" --queues 2
 expect_eq "size (sectors)" "$(sysval "$(sysblk)/size")" 131072
-q=$(sysblk)/queue
-[ "$(sysval "$q/discard_max_bytes")" -gt 0 ] || fail "nvmet offers Dataset Management, but DISCARD is not offered"
-[ "$(sysval "$q/write_zeroes_max_bytes")" -gt 0 ] || fail "nvmet offers Write Zeroes, but WRITE_ZEROES is not offered"
 s=$(stats_json)
 for c in 0 1; do
     case "$s" in
@@ -45,14 +42,7 @@ done
 run_fio_verify 4k
 run_fio_verify 64k
 
-dd if=/dev/urandom of="$dir/pat" bs=1M count=4 status=none
-dd if="$dir/pat" of="$DEV" bs=1M oflag=direct conv=fsync status=none || fail "pattern write to $DEV failed"
-/usr/sbin/blkdiscard -o $MiB -l $MiB "$DEV" || fail "blkdiscard failed"
-/usr/sbin/blkdiscard -z -o $((2 * MiB)) -l $MiB "$DEV" || fail "blkdiscard -z failed"
-expect_zero "discarded 1M..2M" "$DEV" $MiB $MiB direct
-expect_zero "zeroed 2M..3M" "$DEV" $((2 * MiB)) $MiB direct
-expect_eq "3M..4M still the pattern" "$(range_sha "$DEV" $((3 * MiB)) $MiB direct)" "$(range_sha "$dir/pat" $((3 * MiB)) $MiB)"
-expect_eq "0..1M still the pattern" "$(range_sha "$DEV" 0 $MiB direct)" "$(range_sha "$dir/pat" 0 $MiB)"
+expect_discard_and_zeroes "$dir/pat" # nvmet offers Dataset Management and Write Zeroes
 s=$(stats_json)
 expect_eq "I/O errors" "$(json_total "$s" io_errors)" 0
 stop_daemon

@@ -919,6 +919,23 @@ _nvme_cleanup() {
     for _m in $NVME_LOADED; do poll_until 5 rmmod "$_m" 2>/dev/null || true; done
 }
 
+# expect_discard_and_zeroes PATTERN: a 4 MiB random pattern (kept in the file PATTERN) written at 0,
+# 1M..2M discarded and 2M..3M zeroed (blkdiscard -z): both read back as zeroes, 0..1M and 3M..4M are
+# still the pattern. DISCARD and WRITE_ZEROES must be offered.
+expect_discard_and_zeroes() {
+    _q=$(sysblk)/queue
+    [ "$(sysval "$_q/discard_max_bytes")" -gt 0 ] || fail "DISCARD is not offered"
+    [ "$(sysval "$_q/write_zeroes_max_bytes")" -gt 0 ] || fail "WRITE_ZEROES is not offered"
+    dd if=/dev/urandom of="$1" bs=1M count=4 status=none
+    dd if="$1" of="$DEV" bs=1M oflag=direct conv=fsync status=none || fail "pattern write to $DEV failed"
+    /usr/sbin/blkdiscard -o 1048576 -l 1048576 "$DEV" || fail "blkdiscard failed"
+    /usr/sbin/blkdiscard -z -o 2097152 -l 1048576 "$DEV" || fail "blkdiscard -z failed"
+    expect_zero "discarded 1M..2M" "$DEV" 1048576 1048576 direct
+    expect_zero "zeroed 2M..3M" "$DEV" 2097152 1048576 direct
+    expect_eq "0..1M still the pattern" "$(range_sha "$DEV" 0 1048576 direct)" "$(range_sha "$1" 0 1048576)"
+    expect_eq "3M..4M still the pattern" "$(range_sha "$DEV" 3145728 1048576 direct)" "$(range_sha "$1" 3145728 1048576)"
+}
+
 # --- fault scenarios (91-nbd-faults, 94-nvme-faults) --------------------------------------------------
 
 # count_matches PATTERN FILE: lines of FILE matching PATTERN (grep -E).
