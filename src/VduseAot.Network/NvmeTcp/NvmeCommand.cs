@@ -59,6 +59,11 @@ public static class NvmeCommand
         BinaryPrimitives.WriteUInt16LittleEndian(sqe[40..], 0); // recfmt 0
         BinaryPrimitives.WriteUInt16LittleEndian(sqe[42..], queueId);
         BinaryPrimitives.WriteUInt16LittleEndian(sqe[44..], (ushort)(queueSize - 1)); // 0-based
+
+        // An I/O queue asks for SQ flow control off: the host never needs SQHD (it keeps at most the
+        // queue size minus one outstanding), and the controller may then end a read with C2HData's
+        // SUCCESS flag instead of a response capsule, one PDU less per read.
+        sqe[46] = queueId != 0 ? NvmeProto.NVME_CONNECT_DISABLE_SQFLOW : (byte)0;
         BinaryPrimitives.WriteUInt32LittleEndian(sqe[48..], keepAliveMs);
     }
 

@@ -99,6 +99,9 @@ public static class NvmeProto
     /// <summary>Connect: the cntlid that asks for a dynamic controller.</summary>
     public const ushort NVME_CNTLID_DYNAMIC = 0xffff;
 
+    /// <summary>Connect CATTR: SQ flow control disabled (no SQHD in completions; C2HData may carry SUCCESS).</summary>
+    public const byte NVME_CONNECT_DISABLE_SQFLOW = 1 << 2;
+
     /// <summary>Bytes of the Connect command's data (host id, cntlid, subsystem and host NQN).</summary>
     public const int ConnectDataBytes = 1024;
 
