@@ -109,6 +109,31 @@ internal sealed partial class FakeNvmeTarget
                 return;
             }
 
+            if (n == t._b.BadLengthAtIo || n == t._b.BadHeaderDigestAtIo)
+            {
+                byte[] rsp = new byte[24 + (_hdgst ? 4 : 0)];
+                uint length = (uint)rsp.Length + (n == t._b.BadLengthAtIo ? 8u : 0);
+                new NvmeTcpPdu(NvmeTcpProto.nvme_tcp_rsp, _hdgst ? NvmeTcpProto.NVME_TCP_F_HDGST : (byte)0, 24, 0, length).Write(rsp);
+                new NvmeCompletion(0, 0, cid, 0).Write(rsp.AsSpan(8));
+                if (_hdgst)
+                {
+                    BinaryPrimitives.WriteUInt32LittleEndian(rsp.AsSpan(24), Crc32C.Of(rsp.AsSpan(0, 24)) ^ (n == t._b.BadHeaderDigestAtIo ? 1u : 0));
+                }
+
+                s.Send(rsp);
+                return;
+            }
+
+            if (n == t._b.TerminateAtIo)
+            {
+                byte[] term = new byte[24];
+                new NvmeTcpPdu(NvmeTcpProto.nvme_tcp_c2h_term, 0, 24, 0, 24).Write(term);
+                BinaryPrimitives.WriteUInt16LittleEndian(term.AsSpan(8), 0x01); // invalid PDU header field
+                s.Send(term);
+                t.Kill(_controller);
+                throw new EndOfStreamException();
+            }
+
             bool r2t = sqe[0] == NvmeProto.nvme_cmd_write && data.Length == 0;
             if (!t._b.Reorder || r2t)
             {

@@ -66,6 +66,15 @@ internal sealed record FakeNvmeBehaviour
 
     /// <summary>Answer with a command id nobody sent when the I/O command count reaches this (0: never).</summary>
     public int UnknownIdAtIo { get; init; }
+
+    /// <summary>Answer with a response capsule whose PDU length is wrong when the I/O command count reaches this (0: never).</summary>
+    public int BadLengthAtIo { get; init; }
+
+    /// <summary>Answer with a response whose header digest is wrong when the I/O command count reaches this (0: never).</summary>
+    public int BadHeaderDigestAtIo { get; init; }
+
+    /// <summary>Send a C2HTermReq and close when the I/O command count reaches this (0: never).</summary>
+    public int TerminateAtIo { get; init; }
 }
 
 /// <summary>

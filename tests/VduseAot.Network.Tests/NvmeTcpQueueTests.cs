@@ -114,12 +114,18 @@ public sealed class NvmeTcpQueueTests
     [InlineData("garbage")]
     [InlineData("unknown id")]
     [InlineData("bad data digest")]
+    [InlineData("bad length")]
+    [InlineData("bad header digest")]
+    [InlineData("termination request")]
     public void A_bad_pdu_resets_the_connection_and_the_requests_complete(string fault)
     {
         var behaviour = fault switch
         {
             "garbage" => new FakeNvmeBehaviour { GarbageAtIo = 3 },
             "unknown id" => new FakeNvmeBehaviour { UnknownIdAtIo = 3 },
+            "bad length" => new FakeNvmeBehaviour { BadLengthAtIo = 3 },
+            "bad header digest" => new FakeNvmeBehaviour { BadHeaderDigestAtIo = 3 },
+            "termination request" => new FakeNvmeBehaviour { TerminateAtIo = 3 },
             _ => new FakeNvmeBehaviour { BadDataDigestAtIo = 3 },
         };
         using var rig = new NvmeRig(behaviour: behaviour, headerDigest: true, dataDigest: true);
@@ -128,7 +134,16 @@ public sealed class NvmeTcpQueueTests
         Assert.Equal(8, rig.RunUntilIdle().Count);
         Assert.All(reads, r => Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(r)));
         Assert.All(reads, r => Assert.True(rig.Builder.Data(r).IndexOfAnyExcept((byte)7) < 0));
-        Assert.Contains(rig.Logged, l => l.Contains("protocol error", StringComparison.Ordinal));
+        string want = fault switch
+        {
+            "garbage" => "unexpected PDU type 0x00",
+            "unknown id" => "which is not outstanding",
+            "bad length" => "PDU type 0x05 of length 36 with data offset 0",
+            "bad header digest" => "header digest is wrong",
+            "termination request" => "C2HTermReq, fatal error status 0x1",
+            _ => "data digest is wrong",
+        };
+        Assert.Contains(rig.Logged, l => l.Contains("protocol error", StringComparison.Ordinal) && l.Contains(want, StringComparison.Ordinal));
         Assert.True(rig.Backend.Reconnects >= 1);
     }
 
