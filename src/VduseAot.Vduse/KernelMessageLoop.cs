@@ -244,7 +244,7 @@ internal sealed unsafe partial class KernelMessageLoop
             case VduseUapi.VDUSE_UPDATE_IOTLB:
                 Log.Write(LogLevel.Debug, _name, "IOTLB update 0x" + request.payload.iova.start.ToString("x", System.Globalization.CultureInfo.InvariantCulture)
                     + "-0x" + request.payload.iova.last.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
-                RemapWorkers();
+                RemapWorkers(request.payload.iova.start, request.payload.iova.last);
                 break;
             default:
                 Log.Write(LogLevel.Warn, _name, "unknown control message type " + request.type);
@@ -377,12 +377,13 @@ internal sealed unsafe partial class KernelMessageLoop
         }
     }
 
-    private void RemapWorkers()
+    /// <summary>Every worker drops its mappings of IOVAs [<paramref name="start"/>, <paramref name="last"/>] and re-translates its rings.</summary>
+    private void RemapWorkers(ulong start, ulong last)
     {
         Span<int> epochs = stackalloc int[_workers.Length];
         for (int i = 0; i < _workers.Length; i++)
         {
-            epochs[i] = _workers[i]?.RequestRemap() ?? 0;
+            epochs[i] = _workers[i]?.RequestRemap(start, last) ?? 0;
         }
 
         // Answer only once no worker holds a mapping of the old range, or after a bounded wait

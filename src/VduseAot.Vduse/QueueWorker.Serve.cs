@@ -150,7 +150,17 @@ public sealed unsafe partial class QueueWorker
 
         // The used ring was published by the drain, so restarting from the current indexes loses
         // nothing; only the host pointers change.
-        cache.Clear();
+        ulong start;
+        ulong last;
+        lock (_remapLock)
+        {
+            (start, last) = (_remapStart, _remapLast);
+            (_remapStart, _remapLast) = (ulong.MaxValue, 0);
+        }
+
+        // Only what the update changed: the other regions (another queue's rings, the rest of a VM's
+        // memory) stay mapped and need no miss to come back.
+        _ = cache.Invalidate(start, last);
         string? error = ring.Restart();
         if (error != null)
         {

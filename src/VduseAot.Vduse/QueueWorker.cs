@@ -39,6 +39,9 @@ public sealed unsafe partial class QueueWorker
     private readonly Thread _thread;
     private volatile bool _stop;
     private int _remapEpoch;
+    private readonly object _remapLock = new();
+    private ulong _remapStart = ulong.MaxValue;
+    private ulong _remapLast;
     private int _remapAcked;
     private int _lastAvail;
     private readonly RingJournal? _journal;
@@ -81,9 +84,19 @@ public sealed unsafe partial class QueueWorker
         _thread.Start();
     }
 
-    /// <summary>Asks the thread to drop its IOTLB mappings and re-translate its rings; returns the epoch to wait for.</summary>
-    public int RequestRemap()
+    /// <summary>
+    /// Asks the thread to drop its mappings of IOVAs [<paramref name="start"/>, <paramref name="last"/>]
+    /// and re-translate its rings; returns the epoch to wait for. Ranges asked for before the thread
+    /// got to them are merged.
+    /// </summary>
+    public int RequestRemap(ulong start, ulong last)
     {
+        lock (_remapLock)
+        {
+            _remapStart = Math.Min(_remapStart, start);
+            _remapLast = Math.Max(_remapLast, last);
+        }
+
         int epoch = Interlocked.Increment(ref _remapEpoch);
         EventFd.Signal(_wakeFd);
         return epoch;
@@ -163,7 +176,7 @@ public sealed unsafe partial class QueueWorker
             Log.Write(LogLevel.Warn, _device, "queue " + _index + " cannot be pinned to CPU " + cpu + ": " + pinError.Describe());
         }
 
-        var cache = new IotlbCache(_deviceFd);
+        var cache = new IotlbCache(new VduseIotlbMapper(_deviceFd));
         IoUring? uring = null;
         BlkQueue<IotlbMemory>? queue = null;
         try
