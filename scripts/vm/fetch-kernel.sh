@@ -29,9 +29,12 @@ esac
 # kernel's NVMe/TCP target (nvmet, nvmet_tcp; nvmet pulls in configfs) and
 # host (nvme_fabrics, nvme_tcp) for the NVMe/TCP scenarios.  Dependencies
 # that are modules are added by visit() below; trixie builds nvme_core,
-# nvme_keyring and nvme_auth in, which visit() reports and accepts.
+# nvme_keyring and nvme_auth in, which visit() reports and accepts.  Last
+# vhost_vdpa (and vhost), which binds vDPA devices for userspace drivers
+# instead of virtio_vdpa.
 WANTED=(vhost_iotlb vdpa vduse virtio_vdpa virtio_blk loop brd nbd
-    nvmet nvmet_tcp nvme_fabrics nvme_tcp nvme_core nvme_keyring nvme_auth)
+    nvmet nvmet_tcp nvme_fabrics nvme_tcp nvme_core nvme_keyring nvme_auth
+    vhost vhost_vdpa)
 
 mkdir -p "$cache"
 # Two runs sharing a cache must not extract over each other.

@@ -28,12 +28,18 @@ suite=trixie
 stage=${1:?usage: trixie-tools.sh STAGE_DIR [PATH...]}
 shift
 # Every package a caller may take files from, downloaded (with their closure)
-# once: qemu-utils has qemu-nbd, qemu-img and qemu-storage-daemon.
-ROOT_PKGS=(qemu-utils nbdkit nbd-client)
+# once: qemu-utils has qemu-nbd, qemu-img, qemu-io and qemu-storage-daemon;
+# libblkio1 is the library behind QEMU's virtio-blk-vhost-vdpa driver.
+ROOT_PKGS=(qemu-utils nbdkit nbd-client libblkio1)
+# Packages taken without their dependencies: qemu-block-extra holds the blkio
+# block module, but its closure (Ceph, Gluster, iSCSI, NFS) is ~100 MB that
+# nothing here loads; the module itself needs only libblkio and qemu-utils' own.
+NODEP_PKGS=(qemu-block-extra)
 nbdkit_lib=usr/lib/x86_64-linux-gnu/nbdkit
 # What the scenarios use (lib.sh's start_nbdkit, start_qemu_nbd, nbd_attach).
 DEFAULT_PATHS=(
-    usr/bin/qemu-nbd usr/bin/qemu-img usr/bin/nbdkit usr/sbin/nbd-client
+    usr/bin/qemu-nbd usr/bin/qemu-img usr/bin/qemu-io usr/bin/nbdkit usr/sbin/nbd-client
+    usr/lib/x86_64-linux-gnu/qemu/block-blkio.so
     "$nbdkit_lib"/plugins/nbdkit-{file,memory}-plugin.so
     "$nbdkit_lib"/filters/nbdkit-{error,delay,pause,multi-conn,blocksize-policy}-filter.so
 )
@@ -56,7 +62,7 @@ private_apt_setup "$aptdir" "$suite" "$host_sources" trixie-tools
 
 # --- download and unpack (once per ROOT_PKGS) -------------------------------------
 root=$tools/root
-if [[ ! -f $tools/.ok || $(head -n1 "$tools/.ok") != "roots: ${ROOT_PKGS[*]}" ]]; then
+if [[ ! -f $tools/.ok || $(head -n1 "$tools/.ok") != "roots: ${ROOT_PKGS[*]} nodeps: ${NODEP_PKGS[*]}" ]]; then
     # fetch-kernel.sh may have left the lists empty (apt cleans them): refresh
     # unless a Packages index is there.
     if ! compgen -G "$aptdir/lists/*_dists_${suite}_*Packages*" >/dev/null; then
@@ -69,6 +75,7 @@ if [[ ! -f $tools/.ok || $(head -n1 "$tools/.ok") != "roots: ${ROOT_PKGS[*]}" ]]
         --no-suggests --no-conflicts --no-breaks --no-replaces --no-enhances "${ROOT_PKGS[@]}" |
         grep -v -e '^ ' -e '^<' | sort -u)
     ((${#pkgs[@]})) || { echo "trixie-tools: cannot resolve ${ROOT_PKGS[*]} in $suite" >&2; exit 1; }
+    pkgs+=("${NODEP_PKGS[@]}")
     echo "trixie-tools: downloading ${pkgs[*]}" >&2
     rm -f "$tools/debs/"*.deb "$tools/.ok"
     (cd "$tools/debs" && apt-get "${apt_opts[@]}" download "${pkgs[@]}" >&2)
@@ -77,7 +84,7 @@ if [[ ! -f $tools/.ok || $(head -n1 "$tools/.ok") != "roots: ${ROOT_PKGS[*]}" ]]
     for d in "$tools/debs/"*.deb; do dpkg-deb -x "$d" "$root"; done
     # The first line keys the cache; the rest says what was unpacked.
     {
-        echo "roots: ${ROOT_PKGS[*]}"
+        echo "roots: ${ROOT_PKGS[*]} nodeps: ${NODEP_PKGS[*]}"
         for p in "${ROOT_PKGS[@]}"; do
             debs=("$tools/debs/${p}_"*.deb)
             echo "$p $(dpkg-deb -f "${debs[0]}" Version)"

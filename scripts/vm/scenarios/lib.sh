@@ -1033,3 +1033,48 @@ _sk_fio_check() {
     grep -E 'err=|IOPS=' "$_sk_out" || true
     expect_fio_clean "fio round $_sk_round" "$_sk_out" "$WAIT_RC"
 }
+
+# --- vhost-vdpa (95-vhost-interop) -------------------------------------------------------------------
+
+# load_vhost_vdpa: vhost and vhost_vdpa (lazy in guest/init: loaded with virtio_vdpa, either may bind
+# a new vDPA device), unloaded at the scenario's end like the NVMe modules.
+load_vhost_vdpa() {
+    _load_lazy vhost vhost_vdpa
+    [ -d /sys/bus/vdpa/drivers/vhost_vdpa ] || fail "vhost_vdpa loaded but not registered on the vdpa bus"
+}
+
+# vhost_bind NAME: binds vDPA device NAME to vhost_vdpa (unbinding it from virtio_vdpa if that took
+# it) and waits for its character device; sets VHOST_DEV (/dev/vhost-vdpa-N).
+vhost_bind() {
+    _vd=/sys/bus/vdpa/devices/$1
+    [ -d "$_vd" ] || fail "vhost_bind: no vDPA device $1"
+    _write_attr "$_vd/driver_override" vhost_vdpa
+    if [ -e "$_vd/driver" ]; then
+        _drv=$(readlink "$_vd/driver")
+        _drv=${_drv##*/}
+        [ "$_drv" = vhost_vdpa ] || _write_attr "/sys/bus/vdpa/drivers/$_drv/unbind" "$1"
+    fi
+    [ -e "$_vd/driver" ] || _write_attr /sys/bus/vdpa/drivers_probe "$1"
+    wait_until 10 "a vhost-vdpa character device for $1" _vhost_dev "$1"
+    log "vhost: $1 bound to vhost_vdpa as $VHOST_DEV"
+}
+_vhost_dev() {
+    for _c in "/sys/bus/vdpa/devices/$1"/vhost-vdpa-*; do
+        [ -e "$_c" ] && [ -c "/dev/${_c##*/}" ] && { VHOST_DEV=/dev/${_c##*/}; return 0; }
+    done
+    return 1
+}
+
+# qemu_io_vhost DEV COMMAND...: trixie's qemu-io on DEV through libblkio's virtio-blk-vhost-vdpa
+# driver, one -c per COMMAND; fails with its output unless every command succeeded.
+qemu_io_vhost() {
+    _qd=$1
+    shift
+    _n=$#
+    for _cmd in "$@"; do set -- "$@" -c "$_cmd"; done
+    shift "$_n"
+    _out=$(/usr/bin/qemu-io --image-opts "driver=virtio-blk-vhost-vdpa,path=$_qd,cache.direct=on" "$@" 2>&1) ||
+        fail "qemu-io on $_qd failed: $_out"
+    case "$_out" in *"Pattern verification failed"* | *"failed:"* | *"rror"*) fail "qemu-io on $_qd: $_out" ;; esac
+    echo "$_out"
+}
