@@ -214,9 +214,24 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         _kernelLoop.Start();
     }
 
-    /// <summary>Attaches to the vDPA bus and waits for the block device to appear.</summary>
-    public void Attach(int timeoutMs = 60000)
+    /// <summary>
+    /// Attaches to the vDPA bus and waits for the block device to appear; with <paramref name="vhost"/>,
+    /// hands the device to vhost_vdpa and waits for /dev/vhost-vdpa-N instead (kept in
+    /// <see cref="BlockDevice"/>).
+    /// </summary>
+    public void Attach(bool vhost = false, int timeoutMs = 60000)
     {
+        if (vhost && VhostVdpaBinding.Missing() is string missing)
+        {
+            throw new VduseException(missing);
+        }
+
+        if (vhost)
+        {
+            AttachVhost(timeoutMs);
+            return;
+        }
+
         if (TookOver && Directory.Exists("/sys/bus/vdpa/devices/" + _name))
         {
             // Still on the bus from the predecessor: the guest never saw the device go. "ready" means
@@ -241,6 +256,32 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
             ?? throw new VduseException("attached '" + _name + "' to the vDPA bus but no block device appeared within " + (timeoutMs / 1000)
                 + " s: load virtio_vdpa and virtio_blk (modprobe virtio_vdpa virtio_blk)");
         Log.Write(LogLevel.Info, _name, "attached as " + BlockDevice);
+    }
+
+    private void AttachVhost(int timeoutMs)
+    {
+        bool onBus = TookOver && BlockDeviceLocator.VdpaDeviceExists(_name);
+        if (onBus)
+        {
+            _attached = true;
+            _kernelLoop?.TakeOverDone.Wait(timeoutMs);
+        }
+        else
+        {
+            if (_dataPlane.BounceSize is ulong bounce)
+            {
+                SetBounceSize(bounce);
+            }
+
+            _netlink = new VdpaNetlink();
+            _netlink.AddDevice(_name);
+            _attached = true;
+        }
+
+        VhostVdpaBinding.Bind(_name);
+        BlockDevice = VhostVdpaBinding.Wait(_name, timeoutMs)
+            ?? throw new VduseException("bound '" + _name + "' to vhost_vdpa but no /dev/vhost-vdpa-N appeared within " + (timeoutMs / 1000) + " s");
+        Log.Write(LogLevel.Info, _name, (onBus ? "serving " : "attached to vhost_vdpa as ") + BlockDevice + (onBus ? " again" : ""));
     }
 
     /// <summary>The bounce buffer can only be sized while the device is off the vDPA bus.</summary>

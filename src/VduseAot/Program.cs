@@ -50,6 +50,8 @@ public static class Program
           --logical-block-size 512|4096
           --serial TEXT               GET_ID answer, at most 20 bytes
           --no-attach                 create the VDUSE device but do not attach it to the vDPA bus
+          --vhost                     hand the device to vhost_vdpa: ready prints /dev/vhost-vdpa-N, for
+                                      a VM (QEMU) or a userspace driver (libblkio); no /dev/vdX here
           --sqpoll                    kernel submission thread per queue (IORING_SETUP_SQPOLL)
           --bounce-size SIZE          VDUSE bounce buffer, 1M to 1G (kernel default 64M; Linux >= 6.5)
           --state-dir DIR             NAME.state (the reconnect journal), NAME.ram (the RAM disk's bytes)

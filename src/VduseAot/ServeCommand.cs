@@ -30,6 +30,10 @@ public static class ServeCommand
         using PosixSignalRegistration keep = PosixSignalRegistration.Create(KeepDeviceSignal, onSignal);
 
         DataPlaneOptions dataPlane = DataPlane(options);
+        if (options.Vhost && VhostVdpaBinding.Missing() is string missing)
+        {
+            throw new VduseException(missing); // before anything is created: nothing to undo
+        }
         var stateDir = new StateDirectory(options.StateDir);
         bool existing = VduseBlkDevice.Exists(options.Name);
         if (existing)
@@ -164,7 +168,7 @@ public static class ServeCommand
         SystemdNotify systemd = SystemdNotify.FromEnvironment(options.Name);
         if (options.Attach)
         {
-            device.Attach();
+            device.Attach(options.Vhost);
             Announce("ready " + options.Name + " " + device.BlockDevice);
             systemd.Ready("serving " + options.Name + " on " + device.BlockDevice);
         }

@@ -69,6 +69,9 @@ public sealed partial class ServeOptions
     /// <summary>False with --no-attach: create the VDUSE device but leave the vDPA bus alone.</summary>
     public bool Attach { get; private set; } = true;
 
+    /// <summary>--vhost: hand the device to vhost_vdpa (/dev/vhost-vdpa-N for a VM or a userspace driver) instead of virtio_blk.</summary>
+    public bool Vhost { get; private set; }
+
     /// <summary>--state-dir DIR: the state file, the RAM image and the control socket of each device.</summary>
     public string StateDir { get; private set; } = StateDirectory.DefaultPath;
 
@@ -116,6 +119,7 @@ public sealed partial class ServeOptions
         new("--logical-block-size", true, (o, n, v) => o.Device.LogicalBlockSize = LogicalBlockSize(n, v)),
         new("--serial", true, (o, _, v) => o.Device.Serial = Serial(v)),
         new("--no-attach", false, (o, _, _) => o.Attach = false),
+        new("--vhost", false, (o, _, _) => o.Vhost = true),
         new("--state-dir", true, (o, _, v) => o.StateDir = OptionText.StateDir(v)),
         new("--force", false, (o, _, _) => o.Force = true),
         new("--metrics-listen", true, (o, _, v) => o.MetricsListen = MetricsEndpoint.Parse(v)),
@@ -277,6 +281,11 @@ public sealed partial class ServeOptions
         if (Backend == BackendKind.None)
         {
             throw new UsageException("serve needs a backend: --ram SIZE, --file PATH, --null SIZE, --nbd URI or --nvme-tcp HOST[:PORT]");
+        }
+
+        if (Vhost && !Attach)
+        {
+            throw new UsageException("--vhost attaches the device to vhost_vdpa: it cannot go with --no-attach");
         }
 
         if (Backend != BackendKind.File && (FileSize.HasValue || Direct))

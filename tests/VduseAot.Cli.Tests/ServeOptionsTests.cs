@@ -33,9 +33,12 @@ public class ServeOptionsTests
         Assert.True(o.SqPoll);
         Assert.Equal(Vduse.LogLevel.Debug, o.LogLevel);
 
-        string[] file = ["--name", "d", "--file", "/srv/disk.img", "--size", "2G", "--direct"];
+        string[] file = ["--name", "d", "--file", "/srv/disk.img", "--size", "2G", "--direct", "--vhost"];
         ServeOptions f = Parse(file);
-        Assert.Equal(("/srv/disk.img", 2UL << 30, true), (f.FilePath, f.FileSize, f.Direct));
+        Assert.Equal(("/srv/disk.img", 2UL << 30, true, true), (f.FilePath, f.FileSize, f.Direct, f.Vhost));
+        Assert.False(o.Vhost);
+        Assert.Contains("cannot go with --no-attach", Assert.Throws<UsageException>(() => Parse("--name", "d", "--ram", "1M", "--vhost", "--no-attach")).Message,
+            System.StringComparison.Ordinal);
         string[] none = ["--name", "d", "--null", "1T"];
         Assert.Equal(1UL << 40, Parse(none).Device.CapacityBytes);
         string[] nbd = ["--name", "d", "--nbd", "nbd://127.0.0.1:10810/disk", "--reconnect-timeout", "5"];

@@ -88,9 +88,14 @@ start_daemon() {
         PID=""
         fail "daemon $NAME not ready after ${READY_TIMEOUT}s; $(daemon_stderr)"
     fi
-    case "$DEV" in /dev/vd*) ;; *) fail "ready device '$DEV' is not /dev/vdX" ;; esac
-    # The node is created with the disk; allow devtmpfs a moment anyway.
-    wait_until 5 "$DEV (announced ready) to be a block device" test -b "$DEV"
+    case "$DEV" in
+        /dev/vd*)
+            # The node is created with the disk; allow devtmpfs a moment anyway.
+            wait_until 5 "$DEV (announced ready) to be a block device" test -b "$DEV"
+            ;;
+        /dev/vhost-vdpa-*) wait_until 5 "$DEV (announced ready) to be a character device" test -c "$DEV" ;;
+        *) fail "ready device '$DEV' is not /dev/vdX or /dev/vhost-vdpa-N" ;;
+    esac
     log "ready: $NAME on $DEV (pid $PID)"
 }
 
@@ -371,7 +376,7 @@ STATE_DIR=${STATE_DIR:-/run/vduse-blk}
 expect_device_left() {
     cat "$DAEMON_ERR" >>"/tmp/daemon-$NAME.all"
     [ -c "/dev/vduse/$NAME" ] || fail "/dev/vduse/$NAME vanished with the daemon"
-    [ -b "$DEV" ] || fail "$DEV vanished with the daemon"
+    [ -b "$DEV" ] || [ -c "$DEV" ] || fail "$DEV vanished with the daemon"
     [ -f "$STATE_DIR/$NAME.state" ] || fail "$STATE_DIR/$NAME.state missing after the daemon exited"
 }
 
