@@ -39,6 +39,9 @@ public static class AdminProtocol
     /// <summary>Reply (info): /dev/vdX, or null before the attach.</summary>
     public const string Device = "device";
 
+    /// <summary>Info field: "virtio-blk" (the host's /dev/vdX), "vhost-vdpa" (serve --vhost) or "detached" (--no-attach).</summary>
+    public const string Mode = "mode";
+
     /// <summary>Reply (info): the capacity in bytes.</summary>
     public const string CapacityBytes = "capacity_bytes";
 

@@ -50,6 +50,14 @@ public sealed class DaemonAdmin(IAdminTarget target) : IAdminHandler
         }
     }
 
+    /// <summary>Who drives the device: the host's virtio_blk, or vhost_vdpa for a VM or a userspace driver.</summary>
+    private string Mode => target.BlockDevice switch
+    {
+        null => "detached",
+        string d when d.StartsWith("/dev/vhost-vdpa-", StringComparison.Ordinal) => "vhost-vdpa",
+        _ => "virtio-blk",
+    };
+
     private double UptimeSeconds => Math.Round(Stopwatch.GetElapsedTime(_started).TotalSeconds, 3);
 
     private static bool IsTrue(JsonElement request, string field) =>
@@ -68,6 +76,7 @@ public sealed class DaemonAdmin(IAdminTarget target) : IAdminHandler
             w.WriteNull(AdminProtocol.Device);
         }
 
+        w.WriteString(AdminProtocol.Mode, Mode);
         w.WriteNumber(AdminProtocol.CapacityBytes, target.CapacityBytes);
         w.WriteNumber(AdminProtocol.Pid, Environment.ProcessId);
         w.WriteNumber(AdminProtocol.UptimeSeconds, UptimeSeconds);
@@ -83,6 +92,7 @@ public sealed class DaemonAdmin(IAdminTarget target) : IAdminHandler
         }
 
         w.WriteString(AdminProtocol.Name, target.Name);
+        w.WriteString(AdminProtocol.Mode, Mode);
         w.WriteNumber(AdminProtocol.UptimeSeconds, UptimeSeconds);
         w.WriteStartArray(AdminProtocol.Queues);
         foreach (BlkQueueStats q in queues)

@@ -225,7 +225,9 @@ public sealed class AdminSocketTests : IDisposable
         using JsonDocument info = JsonDocument.Parse(reader.ReadLine()!);
         using JsonDocument stats = JsonDocument.Parse(reader.ReadLine()!);
         Assert.Equal("null 64 MiB", info.RootElement.GetProperty("backend").GetString());
+        Assert.Equal("virtio-blk", info.RootElement.GetProperty("mode").GetString()); // the fake target is on /dev/vdz
         Assert.True(stats.RootElement.TryGetProperty("total", out _));
+        Assert.Equal("virtio-blk", stats.RootElement.GetProperty("mode").GetString());
     }
 
     [Fact]

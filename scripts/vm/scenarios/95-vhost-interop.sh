@@ -32,6 +32,7 @@ log "qemu-io: $(echo "$out" | grep -c '^wrote\|^read') transfers verified"
 s=$(stats_json)
 [ "$(json_total "$s" requests)" -gt 0 ] || fail "stats count no requests after qemu-io: $s"
 expect_eq "I/O errors" "$(json_total "$s" io_errors)" 0
+case "$s" in *'"mode":"vhost-vdpa"'*) ;; *) fail "stats does not say vhost-vdpa mode: $s" ;; esac
 
 # --- takeover: the same character device, the same bytes -----------------------------------------
 crash_daemon
