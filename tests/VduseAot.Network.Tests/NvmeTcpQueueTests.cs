@@ -92,17 +92,7 @@ public sealed class NvmeTcpQueueTests
     public void A_lost_connection_brings_up_a_new_association_and_resends(int dropAt)
     {
         using var rig = new NvmeRig(behaviour: new FakeNvmeBehaviour { DropAtIo = [dropAt, dropAt + 9, dropAt + 20], Reorder = true });
-        byte[] data = new byte[256 * 1024];
-        new Random(dropAt).NextBytes(data);
-        var writes = new List<BlkRequestLayout>();
-        for (int i = 0; i < 32; i++)
-        {
-            writes.Add(rig.Builder.AddReadable(VirtioBlk.VIRTIO_BLK_T_OUT, (ulong)i * 16, data.AsSpan(i * 8192, 8192)));
-        }
-
-        Assert.Equal(32, rig.RunUntilIdle().Count);
-        Assert.All(writes, w => Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(w)));
-        Assert.True(rig.Target.Disk.AsSpan(0, data.Length).SequenceEqual(data));
+        ReadBack.WritesLand(rig, rig.Target.Disk, dropAt);
         Assert.True(rig.Backend.Reconnects >= 3, rig.Backend.Reconnects + " reconnects");
         Assert.True(rig.Target.Connects.Count(c => c.Queue == 0) >= 4, "a new controller for each loss");
         ConnectionStatus c = Assert.Single(rig.Backend.Connections());

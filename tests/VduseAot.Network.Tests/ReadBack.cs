@@ -55,4 +55,24 @@ internal static class ReadBack
             }
         }
     }
+
+    /// <summary>
+    /// 32 writes of 8 KiB (256 KiB of random bytes from <paramref name="seed"/>) all in flight
+    /// together: each completes once, with OK, and <paramref name="disk"/> (the server's) ends up
+    /// holding them.
+    /// </summary>
+    public static void WritesLand(BackendRig rig, byte[] disk, int seed)
+    {
+        byte[] data = new byte[256 * 1024];
+        new Random(seed).NextBytes(data);
+        var writes = new List<BlkRequestLayout>();
+        for (int i = 0; i < 32; i++)
+        {
+            writes.Add(rig.Builder.AddReadable(VirtioBlk.VIRTIO_BLK_T_OUT, (ulong)i * 16, data.AsSpan(i * 8192, 8192)));
+        }
+
+        Assert.Equal(32, rig.RunUntilIdle().Count);
+        Assert.All(writes, w => Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(w)));
+        Assert.True(disk.AsSpan(0, data.Length).SequenceEqual(data));
+    }
 }
