@@ -52,8 +52,7 @@ public sealed unsafe partial class QueueWorker
 
             if (Volatile.Read(ref _remapEpoch) != Volatile.Read(ref _remapAcked))
             {
-                Drain(queue, uring, cqes, counters);
-                Remap(ring, cache);
+                Remap(queue, uring, cqes, counters, ring, cache);
             }
 
             if (progressed)
@@ -144,12 +143,14 @@ public sealed unsafe partial class QueueWorker
         SqePrep.Read(sqe, fd, counter, sizeof(ulong), 0, userData);
     }
 
-    private void Remap(IDeviceQueue ring, IotlbCache cache)
+    /// <summary>
+    /// Handles the IOTLB updates asked for: when they touch a region this queue holds, waits for its
+    /// requests in flight (their buffers may be in it), drops the regions and re-translates the rings;
+    /// an update of memory the queue never used (a VM's new memory, another device's) holds nothing.
+    /// </summary>
+    private void Remap(BlkQueue<IotlbMemory> queue, IoUring uring, Span<io_uring_cqe> cqes, ulong* counters, IDeviceQueue ring, IotlbCache cache)
     {
         int epoch = Volatile.Read(ref _remapEpoch);
-
-        // The used ring was published by the drain, so restarting from the current indexes loses
-        // nothing; only the host pointers change.
         ulong start;
         ulong last;
         lock (_remapLock)
@@ -158,13 +159,18 @@ public sealed unsafe partial class QueueWorker
             (_remapStart, _remapLast) = (ulong.MaxValue, 0);
         }
 
-        // Only what the update changed: the other regions (another queue's rings, the rest of a VM's
-        // memory) stay mapped and need no miss to come back.
-        _ = cache.Invalidate(start, last);
-        string? error = ring.Restart();
-        if (error != null)
+        if (cache.Overlaps(start, last))
         {
-            Log.Write(LogLevel.Error, _device, "queue " + _index + " lost its rings after an IOTLB update: " + error);
+            // The used ring was published by the drain, so restarting from the current indexes loses
+            // nothing; only the host pointers change. Only what the update changed goes: the other
+            // regions stay mapped and need no miss to come back.
+            Drain(queue, uring, cqes, counters);
+            _ = cache.Invalidate(start, last);
+            string? error = ring.Restart();
+            if (error != null)
+            {
+                Log.Write(LogLevel.Error, _device, "queue " + _index + " lost its rings after an IOTLB update: " + error);
+            }
         }
 
         Volatile.Write(ref _remapAcked, epoch);

@@ -144,6 +144,20 @@ public sealed unsafe class IotlbCache
         return dropped;
     }
 
+    /// <summary>True when a held region overlaps IOVAs [<paramref name="start"/>, <paramref name="last"/>].</summary>
+    public bool Overlaps(ulong start, ulong last)
+    {
+        for (int i = 0; i < _count; i++)
+        {
+            if (_regions[i].Start <= last && _regions[i].Last >= start)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Unmaps every region. Pointers handed out before are invalid afterwards.</summary>
     public void Clear() => Invalidate(0, ulong.MaxValue);
 }

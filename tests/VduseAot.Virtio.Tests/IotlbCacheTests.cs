@@ -114,6 +114,9 @@ public sealed unsafe class IotlbCacheTests
             Assert.True(cache.Translate((ulong)k * Stride, 1, false, out _) != null);
         }
 
+        Assert.True(cache.Overlaps((2 * Stride) + 10, (4 * Stride) + 1));
+        Assert.False(cache.Overlaps((2 * Stride) + RegionBytes, (3 * Stride) - 1)); // the gap between two regions
+        Assert.False(cache.Overlaps(100 * Stride, ulong.MaxValue)); // memory the queue never used
         Assert.Equal(3, cache.Invalidate((2 * Stride) + 10, (4 * Stride) + 1));
         Assert.Equal([2 * Stride, 3 * Stride, 4 * Stride], mapper.Unmapped);
         Assert.Equal(5, cache.Count);
