@@ -27,6 +27,15 @@ internal abstract class BackendRig : IDisposable
     /// <summary>Called by the derived constructor once its backend is open.</summary>
     protected void StartQueue(IBlockBackend backend, ushort queueSize) => _queue = new QueueRig(backend, queueSize);
 
+    /// <summary>True once a line the backend logged (on any thread) matches <paramref name="match"/>.</summary>
+    public bool HasLogged(Func<string, bool> match)
+    {
+        lock (Logged)
+        {
+            return Logged.Exists(l => match(l));
+        }
+    }
+
     protected void Log(string message)
     {
         lock (Logged)

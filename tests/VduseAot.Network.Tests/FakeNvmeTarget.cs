@@ -73,6 +73,9 @@ internal sealed record FakeNvmeBehaviour
     /// <summary>Answer with a response whose header digest is wrong when the I/O command count reaches this (0: never).</summary>
     public int BadHeaderDigestAtIo { get; init; }
 
+    /// <summary>Leave Keep Alive commands unanswered (a controller that hangs).</summary>
+    public bool IgnoreKeepAlive { get; init; }
+
     /// <summary>Send a C2HTermReq and close when the I/O command count reaches this (0: never).</summary>
     public int TerminateAtIo { get; init; }
 }
@@ -250,7 +253,11 @@ internal sealed partial class FakeNvmeTarget : IDisposable
                     return;
                 case NvmeProto.nvme_admin_keep_alive:
                     Interlocked.Increment(ref t.KeepAlives);
-                    Respond(cid, 0, 0);
+                    if (!t._b.IgnoreKeepAlive)
+                    {
+                        Respond(cid, 0, 0);
+                    }
+
                     return;
                 case NvmeProto.nvme_admin_set_features:
                     uint grant = (uint)t._b.GrantQueues - 1;

@@ -159,6 +159,26 @@ public sealed class NvmeTcpQueueTests
     }
 
     [Fact]
+    public void An_unanswered_keep_alive_brings_up_a_new_association_and_requests_go_on()
+    {
+        using var rig = new NvmeRig(behaviour: new FakeNvmeBehaviour { IgnoreKeepAlive = true }, keepAliveMs: 300);
+        BlkRequestLayout first = rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, 0, 4096);
+        rig.RunUntilIdle();
+        Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(first));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!rig.HasLogged(l => l.Contains("Keep Alive to", StringComparison.Ordinal)) && clock.ElapsedMilliseconds < 10_000)
+        {
+            System.Threading.Thread.Sleep(20);
+        }
+
+        Assert.True(rig.HasLogged(l => l.Contains("Keep Alive to", StringComparison.Ordinal) && l.Contains("re-establishing the association", StringComparison.Ordinal)));
+        BlkRequestLayout after = rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, 8, 4096);
+        rig.RunUntilIdle();
+        Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(after));
+        Assert.True(rig.Target.Connects.Count(c => c.Queue == 0) >= 2, "a new admin queue after the Keep Alive timeout");
+    }
+
+    [Fact]
     public void A_namespace_with_larger_blocks_than_the_device_is_refused_with_the_fix()
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("vduse-nvme-").FullName;

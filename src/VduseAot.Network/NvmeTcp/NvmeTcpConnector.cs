@@ -40,6 +40,7 @@ internal sealed class NvmeTcpConnector : Connector
         _admin = admin;
         _exchange = exchange;
         _ioQueues = ioQueues;
+        AnswerWithinKato(admin);
         _entries = entries;
 
         // A third of KATO, as the Linux host does without traffic-based keep alive: two can be lost.
@@ -93,8 +94,12 @@ internal sealed class NvmeTcpConnector : Connector
         _exchange = exchange;
         _target = target;
         _changed = _expected.Difference(target);
+        AnswerWithinKato(admin);
         _nextKeepAlive = Stopwatch.GetTimestamp() + _keepAliveTicks;
     }
+
+    /// <summary>A Keep Alive not answered within KATO means the controller is gone: the admin socket's timeouts say so.</summary>
+    private void AnswerWithinKato(OwnedFd admin) => SocketConnect.SetTimeouts(admin.Value, (int)Math.Min(ConnectTimeoutMs, _options.KeepAliveMs));
 
     /// <summary>Tells every queue connected in the current association to drop it (once per association).</summary>
     private void EndAssociation()
