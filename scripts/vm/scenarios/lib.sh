@@ -1048,28 +1048,6 @@ load_vhost_vdpa() {
     [ -d /sys/bus/vdpa/drivers/vhost_vdpa ] || fail "vhost_vdpa loaded but not registered on the vdpa bus"
 }
 
-# vhost_bind NAME: binds vDPA device NAME to vhost_vdpa (unbinding it from virtio_vdpa if that took
-# it) and waits for its character device; sets VHOST_DEV (/dev/vhost-vdpa-N).
-vhost_bind() {
-    _vd=/sys/bus/vdpa/devices/$1
-    [ -d "$_vd" ] || fail "vhost_bind: no vDPA device $1"
-    _write_attr "$_vd/driver_override" vhost_vdpa
-    if [ -e "$_vd/driver" ]; then
-        _drv=$(readlink "$_vd/driver")
-        _drv=${_drv##*/}
-        [ "$_drv" = vhost_vdpa ] || _write_attr "/sys/bus/vdpa/drivers/$_drv/unbind" "$1"
-    fi
-    [ -e "$_vd/driver" ] || _write_attr /sys/bus/vdpa/drivers_probe "$1"
-    wait_until 10 "a vhost-vdpa character device for $1" _vhost_dev "$1"
-    log "vhost: $1 bound to vhost_vdpa as $VHOST_DEV"
-}
-_vhost_dev() {
-    for _c in "/sys/bus/vdpa/devices/$1"/vhost-vdpa-*; do
-        [ -e "$_c" ] && [ -c "/dev/${_c##*/}" ] && { VHOST_DEV=/dev/${_c##*/}; return 0; }
-    done
-    return 1
-}
-
 # qemu_io_vhost DEV COMMAND...: trixie's qemu-io on DEV through libblkio's virtio-blk-vhost-vdpa
 # driver, one -c per COMMAND; fails with its output unless every command succeeded.
 qemu_io_vhost() {
