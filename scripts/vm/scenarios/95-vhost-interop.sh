@@ -3,7 +3,8 @@
 # vhost_vdpa while it is not loaded; with it loaded (and virtio_vdpa too, which would take the
 # device first) it prints `ready NAME /dev/vhost-vdpa-N` and no /dev/vdX appears. Debian's qemu-io
 # through libblkio's virtio-blk-vhost-vdpa driver then writes a pattern that reads back, flushes,
-# writes zeroes that read back as zeroes; after a SIGKILL the next `serve --vhost` takes the device
+# writes zeroes that read back as zeroes; qemu-img converts an image onto the device and compares
+# it, a discard reads back as zeroes; after a SIGKILL the next `serve --vhost` takes the device
 # over on the same /dev/vhost-vdpa-N and the pattern is still there. Nothing is optional: a
 # missing module, qemu-io or libblkio fails the scenario.
 set -eu
@@ -33,6 +34,20 @@ s=$(stats_json)
 [ "$(json_total "$s" requests)" -gt 0 ] || fail "stats count no requests after qemu-io: $s"
 expect_eq "I/O errors" "$(json_total "$s" io_errors)" 0
 case "$s" in *'"mode":"vhost-vdpa"'*) ;; *) fail "stats does not say vhost-vdpa mode: $s" ;; esac
+
+# --- qemu-img convert of an image onto the device, compare, and discard --------------------------
+need_tool "$QEMU_IMG"
+vhost_opts="driver=virtio-blk-vhost-vdpa,path=$DEV,cache.direct=on"
+dd if=/dev/urandom of=/tmp/vt95.img bs=1M count=16 status=none
+dd if=/dev/zero of=/tmp/vt95.img bs=1M count=0 seek=64 status=none # 64 MiB: 16 random, the rest a hole
+out=$("$QEMU_IMG" convert -n -f raw /tmp/vt95.img --target-image-opts "$vhost_opts" 2>&1) || fail "qemu-img convert onto $DEV: $out"
+out=$("$QEMU_IMG" compare --image-opts "driver=raw,file.driver=file,file.filename=/tmp/vt95.img" "$vhost_opts" 2>&1) ||
+    fail "qemu-img compare of the image and $DEV: $out"
+log "ok: qemu-img convert onto $DEV, compare: $out"
+qemu_io_vhost "$DEV" "discard 4M 1M" "read -P 0 4M 1M" >/dev/null
+log "ok: discard through libblkio reads back as zeroes"
+qemu_io_vhost "$DEV" "write -P 0xab 1M 1M" "write -z 1536k 64k" >/dev/null
+rm -f /tmp/vt95.img
 
 # --- takeover: the same character device, the same bytes -----------------------------------------
 crash_daemon
