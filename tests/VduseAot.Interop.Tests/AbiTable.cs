@@ -38,6 +38,31 @@ internal static class AbiTable
         t.Field<vduse_dev_config>(nameof(vduse_dev_config.reserved));
         t.Field<vduse_dev_config>(nameof(vduse_dev_config.config_size));
 
+        // linux/vhost_types.h
+        t.Struct<vhost_vring_state>();
+        t.Field<vhost_vring_state>(nameof(vhost_vring_state.index));
+        t.Field<vhost_vring_state>(nameof(vhost_vring_state.num));
+        t.Struct<vhost_vring_file>();
+        t.Field<vhost_vring_file>(nameof(vhost_vring_file.index));
+        t.Field<vhost_vring_file>(nameof(vhost_vring_file.fd));
+        t.Struct<vhost_vring_addr>();
+        t.Field<vhost_vring_addr>(nameof(vhost_vring_addr.index));
+        t.Field<vhost_vring_addr>(nameof(vhost_vring_addr.flags));
+        t.Field<vhost_vring_addr>(nameof(vhost_vring_addr.desc_user_addr));
+        t.Field<vhost_vring_addr>(nameof(vhost_vring_addr.used_user_addr));
+        t.Field<vhost_vring_addr>(nameof(vhost_vring_addr.avail_user_addr));
+        t.Field<vhost_vring_addr>(nameof(vhost_vring_addr.log_guest_addr));
+        t.Struct<vhost_iotlb_msg>();
+        t.Field<vhost_iotlb_msg>(nameof(vhost_iotlb_msg.iova));
+        t.Field<vhost_iotlb_msg>(nameof(vhost_iotlb_msg.size));
+        t.Field<vhost_iotlb_msg>(nameof(vhost_iotlb_msg.uaddr));
+        t.Field<vhost_iotlb_msg>(nameof(vhost_iotlb_msg.perm));
+        t.Field<vhost_iotlb_msg>(nameof(vhost_iotlb_msg.type));
+        t.Struct<vhost_msg_v2>();
+        t.Field<vhost_msg_v2>(nameof(vhost_msg_v2.type));
+        t.Field<vhost_msg_v2>(nameof(vhost_msg_v2.asid));
+        t.Field<vhost_msg_v2>(nameof(vhost_msg_v2.iotlb));
+
         t.Struct<vduse_iotlb_entry>();
         t.Field<vduse_iotlb_entry>(nameof(vduse_iotlb_entry.offset));
         t.Field<vduse_iotlb_entry>(nameof(vduse_iotlb_entry.start));
@@ -329,6 +354,7 @@ internal static class AbiTable
         t.Constants(typeof(Ioctl));
         t.Constants(typeof(BlockIoctl));
         t.Constants(typeof(VduseUapi));
+        t.Constants(typeof(VhostUapi));
         t.Constants(typeof(VirtioConstants));
         t.Constants(typeof(VirtioBlk));
         t.Constants(typeof(Netlink));
@@ -369,6 +395,32 @@ internal static class AbiTable
         t.Const("VDUSE_SET_STATUS", VduseUapi.VDUSE_SET_STATUS);
         t.Const("VDUSE_UPDATE_IOTLB", VduseUapi.VDUSE_UPDATE_IOTLB);
         t.Const("VDUSE_ACCESS_RO", VduseUapi.VDUSE_ACCESS_RO);
+
+        // linux/vhost.h
+        t.Const("VHOST_VIRTIO", VhostUapi.VHOST_VIRTIO);
+        t.ConstIoctl("VHOST_GET_FEATURES", VhostUapi.VHOST_GET_FEATURES);
+        t.ConstIoctl("VHOST_SET_FEATURES", VhostUapi.VHOST_SET_FEATURES);
+        t.ConstIoctl("VHOST_SET_OWNER", VhostUapi.VHOST_SET_OWNER);
+        t.ConstIoctl("VHOST_SET_VRING_NUM", VhostUapi.VHOST_SET_VRING_NUM);
+        t.ConstIoctl("VHOST_SET_VRING_ADDR", VhostUapi.VHOST_SET_VRING_ADDR);
+        t.ConstIoctl("VHOST_SET_VRING_BASE", VhostUapi.VHOST_SET_VRING_BASE);
+        t.ConstIoctl("VHOST_GET_VRING_BASE", VhostUapi.VHOST_GET_VRING_BASE);
+        t.ConstIoctl("VHOST_SET_VRING_KICK", VhostUapi.VHOST_SET_VRING_KICK);
+        t.ConstIoctl("VHOST_SET_VRING_CALL", VhostUapi.VHOST_SET_VRING_CALL);
+        t.ConstIoctl("VHOST_SET_BACKEND_FEATURES", VhostUapi.VHOST_SET_BACKEND_FEATURES);
+        t.ConstIoctl("VHOST_GET_BACKEND_FEATURES", VhostUapi.VHOST_GET_BACKEND_FEATURES);
+        t.ConstIoctl("VHOST_VDPA_GET_DEVICE_ID", VhostUapi.VHOST_VDPA_GET_DEVICE_ID);
+        t.ConstIoctl("VHOST_VDPA_GET_STATUS", VhostUapi.VHOST_VDPA_GET_STATUS);
+        t.ConstIoctl("VHOST_VDPA_SET_STATUS", VhostUapi.VHOST_VDPA_SET_STATUS);
+        t.ConstIoctl("VHOST_VDPA_SET_VRING_ENABLE", VhostUapi.VHOST_VDPA_SET_VRING_ENABLE);
+        t.ConstIoctl("VHOST_VDPA_GET_VRING_NUM", VhostUapi.VHOST_VDPA_GET_VRING_NUM);
+        t.Const("VHOST_IOTLB_MSG_V2", VhostUapi.VHOST_IOTLB_MSG_V2);
+        t.Const("VHOST_IOTLB_UPDATE", VhostUapi.VHOST_IOTLB_UPDATE);
+        t.Const("VHOST_IOTLB_INVALIDATE", VhostUapi.VHOST_IOTLB_INVALIDATE);
+        t.Const("VHOST_ACCESS_RO", VhostUapi.VHOST_ACCESS_RO);
+        t.Const("VHOST_ACCESS_WO", VhostUapi.VHOST_ACCESS_WO);
+        t.Const("VHOST_ACCESS_RW", VhostUapi.VHOST_ACCESS_RW);
+        t.Const("VHOST_BACKEND_F_IOTLB_MSG_V2", VhostUapi.VHOST_BACKEND_F_IOTLB_MSG_V2);
         t.Const("VDUSE_ACCESS_WO", VduseUapi.VDUSE_ACCESS_WO);
         t.Const("VDUSE_ACCESS_RW", VduseUapi.VDUSE_ACCESS_RW);
         t.Const("VDUSE_REQ_RESULT_OK", vduse_dev_response.VDUSE_REQ_RESULT_OK);

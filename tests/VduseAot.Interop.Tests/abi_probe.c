@@ -24,6 +24,7 @@
 #include <linux/netlink.h>
 #include <linux/genetlink.h>
 #include <linux/vdpa.h>
+#include <linux/vhost.h>
 #include <linux/io_uring.h>
 #include <linux/falloc.h>
 #include <poll.h>
@@ -561,6 +562,65 @@ int main(void)
 #else
     MISSING("VDUSE_IOTLB_GET_INFO");
 #endif
+
+    /* ---- linux/vhost.h, linux/vhost_types.h: the tests' vhost-vdpa driver ---- */
+#define S struct vhost_vring_state
+    SIZE("vhost_vring_state", S);
+    FIELD("vhost_vring_state", S, index);
+    FIELD("vhost_vring_state", S, num);
+#undef S
+#define S struct vhost_vring_file
+    SIZE("vhost_vring_file", S);
+    FIELD("vhost_vring_file", S, index);
+    FIELD("vhost_vring_file", S, fd);
+#undef S
+#define S struct vhost_vring_addr
+    SIZE("vhost_vring_addr", S);
+    FIELD("vhost_vring_addr", S, index);
+    FIELD("vhost_vring_addr", S, flags);
+    FIELD("vhost_vring_addr", S, desc_user_addr);
+    FIELD("vhost_vring_addr", S, used_user_addr);
+    FIELD("vhost_vring_addr", S, avail_user_addr);
+    FIELD("vhost_vring_addr", S, log_guest_addr);
+#undef S
+#define S struct vhost_iotlb_msg
+    SIZE("vhost_iotlb_msg", S);
+    FIELD("vhost_iotlb_msg", S, iova);
+    FIELD("vhost_iotlb_msg", S, size);
+    FIELD("vhost_iotlb_msg", S, uaddr);
+    FIELD("vhost_iotlb_msg", S, perm);
+    FIELD("vhost_iotlb_msg", S, type);
+#undef S
+#define S struct vhost_msg_v2
+    SIZE("vhost_msg_v2", S);
+    FIELD("vhost_msg_v2", S, type);
+    FIELD("vhost_msg_v2", S, asid);
+    FIELD("vhost_msg_v2", S, iotlb);
+#undef S
+    CONST(VHOST_VIRTIO);
+    CONST(VHOST_GET_FEATURES);
+    CONST(VHOST_SET_FEATURES);
+    CONST(VHOST_SET_OWNER);
+    CONST(VHOST_SET_VRING_NUM);
+    CONST(VHOST_SET_VRING_ADDR);
+    CONST(VHOST_SET_VRING_BASE);
+    CONST(VHOST_GET_VRING_BASE);
+    CONST(VHOST_SET_VRING_KICK);
+    CONST(VHOST_SET_VRING_CALL);
+    CONST(VHOST_SET_BACKEND_FEATURES);
+    CONST(VHOST_GET_BACKEND_FEATURES);
+    CONST(VHOST_VDPA_GET_DEVICE_ID);
+    CONST(VHOST_VDPA_GET_STATUS);
+    CONST(VHOST_VDPA_SET_STATUS);
+    CONST(VHOST_VDPA_SET_VRING_ENABLE);
+    CONST(VHOST_VDPA_GET_VRING_NUM);
+    CONST(VHOST_IOTLB_MSG_V2);
+    CONST(VHOST_IOTLB_UPDATE);
+    CONST(VHOST_IOTLB_INVALIDATE);
+    CONST(VHOST_ACCESS_RO);
+    CONST(VHOST_ACCESS_WO);
+    CONST(VHOST_ACCESS_RW);
+    CONST(VHOST_BACKEND_F_IOTLB_MSG_V2);
 
     /* ---- other VDUSE constants ---- */
     CONST(VDUSE_BASE);
