@@ -39,6 +39,7 @@
 #include <linux/fs.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <time.h>
 
 #define MEMBER_SIZE(T, m) sizeof(((T *)0)->m)
 
@@ -309,6 +310,7 @@ int main(void)
     SIZE("cpu_set_t", cpu_set_t);
     CONST(CPU_SETSIZE);
     CONST(PR_SET_NAME);
+    CONST(CLOCK_BOOTTIME);
 
 #define S struct vring_packed_desc
     SIZE("vring_packed_desc", S);
