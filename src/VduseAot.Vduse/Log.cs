@@ -46,7 +46,7 @@ public static class Log
         };
         lock (Gate)
         {
-            Console.Error.WriteLine("vduse-blk[" + device + "] " + tag + ": " + text);
+            StdStream.WriteLine(StdStream.Error, "vduse-blk[" + device + "] " + tag + ": " + text);
         }
     }
 }
