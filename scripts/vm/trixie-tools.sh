@@ -31,9 +31,10 @@ shift
 # once: qemu-utils has qemu-nbd, qemu-img and qemu-storage-daemon.
 ROOT_PKGS=(qemu-utils nbdkit nbd-client)
 nbdkit_lib=usr/lib/x86_64-linux-gnu/nbdkit
-# What the scenarios use (lib.sh's start_nbdkit, start_qemu_nbd, nbd_attach).
+# What the scenarios use (lib.sh's start_nbdkit, start_qemu_nbd, nbd_attach; 82-takeover-timing's
+# qemu-storage-daemon).
 DEFAULT_PATHS=(
-    usr/bin/qemu-nbd usr/bin/qemu-img usr/bin/nbdkit usr/sbin/nbd-client
+    usr/bin/qemu-nbd usr/bin/qemu-img usr/bin/nbdkit usr/sbin/nbd-client usr/bin/qemu-storage-daemon
     "$nbdkit_lib"/plugins/nbdkit-{file,memory}-plugin.so
     "$nbdkit_lib"/filters/nbdkit-{error,delay,pause,multi-conn,blocksize-policy}-filter.so
 )
