@@ -9,8 +9,10 @@
 #     when back, so its "ready" is when the disk completes requests again.
 # For both, io_back is measured the same way from outside: start of the new process to the disk's
 # request count moving (polled every 10 ms with shell builtins, /proc/uptime resolution 10 ms).
+# exit_ms is SIGKILL to the killed process reaped (the kernel's teardown, before any restart).
 # Prints one line per daemon:
-#   takeover-timing: daemon=D ready_ms p50=.. max=.. io_back_ms p50=.. max=.. worst_latency_ms=..
+#   takeover-timing: daemon=D ready_ms p50=.. max=.. io_back_ms p50=.. max=.. exit_ms p50=.. max=..
+#     worst_latency_ms=.. rounds=(fio's worst per round)
 # and the ratios to the issue's targets. Fails on any fio error or failed verify, a daemon that does
 # not come back, or I/O errors; never on the timings themselves (the host is shared and noisy).
 set -eu
@@ -94,6 +96,7 @@ kills() {
     : >"$dir/$_k_daemon-ready.txt"
     : >"$dir/$_k_daemon-ioback.txt"
     : >"$dir/$_k_daemon-clat.txt"
+    : >"$dir/$_k_daemon-exit.txt"
     ROUND=0
     fio_round "$_k_daemon"
     expect_io_flows 60 "fio started on $_k_daemon"
@@ -101,18 +104,21 @@ kills() {
     while [ "$_k_n" -lt "$KILLS" ]; do
         usleep $(($(random_ms 200 800) * 1000))
         fio_running "$_k_daemon"
+        now_ms
+        _k_kill_at=$NOW
         "$_k_kill"
         _requests
         _k_before=$REQS
         now_ms
         _k_t0=$NOW
+        echo $((_k_t0 - _k_kill_at)) >>"$dir/$_k_daemon-exit.txt"
         "$_k_restart"
         _k_n=$((_k_n + 1))
         _io_back "$_k_t0" "$_k_before" "$_k_daemon restart $_k_n"
         "$_k_check"
         if [ -n "$IO_BACK" ]; then
             echo "$IO_BACK" >>"$dir/$_k_daemon-ioback.txt"
-            log "$_k_daemon: SIGKILL $_k_n/$KILLS, I/O back after $IO_BACK ms"
+            log "$_k_daemon: SIGKILL $_k_n/$KILLS, reaped after $((_k_t0 - _k_kill_at)) ms, I/O back $IO_BACK ms after the restart"
         else
             log "$_k_daemon: SIGKILL $_k_n/$KILLS, the fio round ended meanwhile (not timed)"
         fi
@@ -224,7 +230,8 @@ CLEANUP_AFTER=""
 for d in vduse-blk qsd; do
     echo "takeover-timing: daemon=$d ready_ms p50=$(median "$dir/$d-ready.txt") max=$(maximum "$dir/$d-ready.txt")" \
         "io_back_ms p50=$(median "$dir/$d-ioback.txt") max=$(maximum "$dir/$d-ioback.txt")" \
-        "worst_latency_ms=$(maximum "$dir/$d-clat.txt") kills=$KILLS"
+        "exit_ms p50=$(median "$dir/$d-exit.txt") max=$(maximum "$dir/$d-exit.txt")" \
+        "worst_latency_ms=$(maximum "$dir/$d-clat.txt") rounds=$(tr '\n' ',' <"$dir/$d-clat.txt" | sed 's/,$//') kills=$KILLS"
 done
 awk -v v="$(maximum "$dir/vduse-blk-clat.txt")" -v q="$(maximum "$dir/qsd-clat.txt")" -v r="$(median "$dir/vduse-blk-ready.txt")" \
     -v rm="$(maximum "$dir/vduse-blk-ready.txt")" 'BEGIN {
