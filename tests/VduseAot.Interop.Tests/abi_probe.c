@@ -40,6 +40,7 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #include <time.h>
+#include <dirent.h>
 
 #define MEMBER_SIZE(T, m) sizeof(((T *)0)->m)
 
@@ -311,6 +312,7 @@ int main(void)
     CONST(CPU_SETSIZE);
     CONST(PR_SET_NAME);
     CONST(CLOCK_BOOTTIME);
+    CONST(DT_DIR);
 
 #define S struct vring_packed_desc
     SIZE("vring_packed_desc", S);
