@@ -47,6 +47,18 @@ public sealed class AdminServer : IDisposable
     /// <summary>Binds DIR/NAME.sock (owner-only) and starts answering.</summary>
     public static AdminServer Start(StateDirectory stateDir, string name, IAdminHandler handler)
     {
+        AdminServer server = Listen(stateDir, name, handler);
+        server.BeginAnswering();
+        return server;
+    }
+
+    /// <summary>
+    /// Binds DIR/NAME.sock (owner-only) and listens, without answering yet: clients that connect
+    /// wait in the backlog until <see cref="BeginAnswering"/>. `serve` answers once it said ready, so the
+    /// server thread's set-up does not compete with a takeover's queues for the CPU.
+    /// </summary>
+    public static AdminServer Listen(StateDirectory stateDir, string name, IAdminHandler handler)
+    {
         ArgumentNullException.ThrowIfNull(stateDir);
         string path = stateDir.SocketPath(name);
         StateDirectory.CheckSocketPathLength(path);
@@ -55,9 +67,20 @@ public sealed class AdminServer : IDisposable
 
         // Listening once this returns: a client that connects before the thread runs waits in the backlog.
         var server = new AdminServer(UnixListenSocket.Listen(path, 8), path, name, handler);
-        server._thread.Start();
         return server;
     }
+
+    /// <summary>Starts the thread that answers (once).</summary>
+    public void BeginAnswering()
+    {
+        if (Interlocked.Exchange(ref _answering, 1) == 0)
+        {
+            _thread.Start();
+        }
+    }
+
+    // 1 once the thread was started (ThreadState is a set of flags: Background | Unstarted before).
+    private int _answering;
 
     /// <summary>
     /// A socket file left by a daemon that died is removed; one that still answers belongs to a live
@@ -221,7 +244,11 @@ public sealed class AdminServer : IDisposable
             _listenFd?.Dispose();
         }
 
-        _thread.Join(IdleTimeoutMs * 2);
+        if (Volatile.Read(ref _answering) != 0)
+        {
+            _thread.Join(IdleTimeoutMs * 2);
+        }
+
         lock (_held)
         {
             foreach (Socket s in _held)

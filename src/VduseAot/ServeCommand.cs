@@ -53,10 +53,10 @@ public static class ServeCommand
             created = true;
             device.WaitTakenOver();
             var handler = new DaemonAdmin(new ServedDevice(options.Name, device, requestStop));
-            admin = AdminServer.Start(stateDir, options.Name, handler);
+            admin = AdminServer.Listen(stateDir, options.Name, handler);
             metrics?.Start(options.Name, handler.Metrics);
             StartupClock.Mark(options.Name, "control socket listening");
-            return Serve(options, device, shutdown);
+            return Serve(options, device, shutdown, admin);
         }
         finally
         {
@@ -164,7 +164,7 @@ public static class ServeCommand
         }
     }
 
-    private static int Serve(ServeOptions options, VduseBlkDevice device, ManualResetEventSlim shutdown)
+    private static int Serve(ServeOptions options, VduseBlkDevice device, ManualResetEventSlim shutdown, AdminServer admin)
     {
         SystemdNotify systemd = SystemdNotify.FromEnvironment(options.Name);
         if (options.Attach)
@@ -180,6 +180,8 @@ public static class ServeCommand
             systemd.Ready("created " + device.DevicePath + " (not attached)");
         }
 
+        // The socket has listened since before the line; its thread starts now (see AdminServer.Listen).
+        admin.BeginAnswering();
         WaitHandle.WaitAny([shutdown.WaitHandle, device.KernelLoopEnded!]);
         systemd.Stopping("tearing down " + options.Name);
         Exception? failure = device.KernelLoopFailure;
