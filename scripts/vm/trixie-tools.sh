@@ -36,9 +36,10 @@ ROOT_PKGS=(qemu-utils nbdkit nbd-client libblkio1)
 # nothing here loads; the module itself needs only libblkio and qemu-utils' own.
 NODEP_PKGS=(qemu-block-extra)
 nbdkit_lib=usr/lib/x86_64-linux-gnu/nbdkit
-# What the scenarios use (lib.sh's start_nbdkit, start_qemu_nbd, nbd_attach).
+# What the scenarios use (lib.sh's start_nbdkit, start_qemu_nbd, nbd_attach; 82-takeover-timing's
+# qemu-storage-daemon).
 DEFAULT_PATHS=(
-    usr/bin/qemu-nbd usr/bin/qemu-img usr/bin/qemu-io usr/bin/nbdkit usr/sbin/nbd-client
+    usr/bin/qemu-nbd usr/bin/qemu-img usr/bin/qemu-io usr/bin/nbdkit usr/sbin/nbd-client usr/bin/qemu-storage-daemon
     usr/lib/x86_64-linux-gnu/qemu/block-blkio.so
     "$nbdkit_lib"/plugins/nbdkit-{file,memory}-plugin.so
     "$nbdkit_lib"/filters/nbdkit-{error,delay,pause,multi-conn,blocksize-policy}-filter.so

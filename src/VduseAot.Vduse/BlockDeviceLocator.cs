@@ -31,25 +31,21 @@ public static class BlockDeviceLocator
         return null;
     }
 
+    /// <summary>The vdX under the vdpa device <paramref name="name"/>, or null (no device, no virtio device, or no disk yet).</summary>
     private static string? Find(string name)
     {
-        string root = Path.Combine(VdpaDevices, name);
-        if (!Directory.Exists(root))
+        // DirectoryEntries, not System.IO's enumerators: a takeover looks here before it says ready.
+        string root = VdpaDevices + "/" + name;
+        foreach (string virtio in DirectoryEntries.Subdirectories(root))
         {
-            return null;
-        }
-
-        foreach (string virtio in Directory.EnumerateDirectories(root, "virtio*"))
-        {
-            string block = Path.Combine(virtio, "block");
-            if (!Directory.Exists(block))
+            if (!virtio.StartsWith("virtio", System.StringComparison.Ordinal))
             {
                 continue;
             }
 
-            foreach (string disk in Directory.EnumerateDirectories(block))
+            foreach (string disk in DirectoryEntries.Subdirectories(root + "/" + virtio + "/block"))
             {
-                return Path.GetFileName(disk);
+                return disk;
             }
         }
 

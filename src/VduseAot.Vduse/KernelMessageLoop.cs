@@ -23,6 +23,9 @@ internal sealed unsafe partial class KernelMessageLoop
     private readonly Thread _thread;
     private readonly QueueWorker?[] _workers;
     private readonly ushort[] _lastAvail;
+
+    // Queues whose worker started and whose interrupt affinity is not set yet.
+    private readonly bool[] _unsteered;
     private byte _status;
     private ulong _features;
     private int _waitingQueues;
@@ -47,6 +50,7 @@ internal sealed unsafe partial class KernelMessageLoop
         _executor = executor;
         _workers = new QueueWorker?[queues];
         _lastAvail = new ushort[queues];
+        _unsteered = new bool[queues];
         _stopFd = EventFd.Create();
         _thread = new Thread(Run) { IsBackground = true, Name = "vduse-kernel" };
     }
@@ -63,7 +67,34 @@ internal sealed unsafe partial class KernelMessageLoop
     /// <summary>Counters of every queue run that has ended (a reset or the stop folds them in).</summary>
     public BlkQueueStats Finished { get; } = new();
 
-    public void Start() => _thread.Start();
+    /// <summary>
+    /// Starts answering the kernel. A device taken over with its driver live first gets its queues
+    /// running again on the caller's thread (the guest's I/O waits for them, and a hop to this
+    /// thread and back would add two wake-ups to that wait); a failure there ends the loop before
+    /// it starts, as one on its thread would.
+    /// </summary>
+    public void Start()
+    {
+        if (_takeOver != QueueStart.Fresh && _state != null && (_state.Status & VirtioConstants.VIRTIO_CONFIG_S_DRIVER_OK) != 0)
+        {
+            try
+            {
+                ResumeRunningQueues();
+            }
+            catch (Exception e)
+            {
+                Failure = e;
+                Log.Write(LogLevel.Error, _name, "control thread failed: " + e.Message);
+                TakeOverDone.Set();
+                Ended.Set();
+                return;
+            }
+        }
+
+        _takeOver = QueueStart.Fresh;
+        TakeOverDone.Set();
+        _thread.Start();
+    }
 
     /// <summary>Stops the thread and every worker.</summary>
     public void Stop()
@@ -82,7 +113,7 @@ internal sealed unsafe partial class KernelMessageLoop
     {
         try
         {
-            Loop();
+            DrainMessages();
         }
         catch (Exception e)
         {
@@ -94,18 +125,6 @@ internal sealed unsafe partial class KernelMessageLoop
             TakeOverDone.Set();
             Ended.Set();
         }
-    }
-
-    private void Loop()
-    {
-        if (_takeOver != QueueStart.Fresh && _state != null && (_state.Status & VirtioConstants.VIRTIO_CONFIG_S_DRIVER_OK) != 0)
-        {
-            ResumeRunningQueues();
-        }
-
-        _takeOver = QueueStart.Fresh;
-        TakeOverDone.Set();
-        DrainMessages();
     }
 
     /// <summary>
@@ -125,6 +144,11 @@ internal sealed unsafe partial class KernelMessageLoop
         {
             w?.RingReady.Wait(5000);
         }
+
+        StartupClock.Mark(_name, "every queue running again");
+
+        // Only now: the sysfs writes are not needed for the rings to run, and the guest's I/O waits for those.
+        SteerInterrupts();
     }
 
     /// <summary>Waits for the kernel's messages (or the stop eventfd) and answers each one, until stopped.</summary>
@@ -145,6 +169,7 @@ internal sealed unsafe partial class KernelMessageLoop
             {
                 _waitPolls++;
                 StartReadyQueues();
+                SteerInterrupts();
                 continue;
             }
 
@@ -294,7 +319,13 @@ internal sealed unsafe partial class KernelMessageLoop
         Log.Write(LogLevel.Info, _name, "driver ready, features 0x" + features.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
         _features = features;
         _waitPolls = 0;
-        if (!StartReadyQueues())
+        bool started = StartReadyQueues();
+        if (_takeOver == QueueStart.Fresh)
+        {
+            SteerInterrupts(); // a takeover steers them once its rings run (ResumeRunningQueues)
+        }
+
+        if (!started)
         {
             return false;
         }
@@ -335,10 +366,23 @@ internal sealed unsafe partial class KernelMessageLoop
                 _state?.Journal(i, (ushort)info.num), _takeOver);
             worker.Start();
             _workers[i] = worker;
-            SetInterruptAffinity(i, worker.Cpu);
+            _unsteered[i] = true;
         }
 
         return true;
+    }
+
+    /// <summary>Steers the interrupts of every queue started since the last call (see <see cref="SetInterruptAffinity"/>).</summary>
+    private void SteerInterrupts()
+    {
+        for (uint i = 0; i < _queues; i++)
+        {
+            if (_unsteered[i] && _workers[i] is { } w)
+            {
+                _unsteered[i] = false;
+                SetInterruptAffinity(i, w.Cpu);
+            }
+        }
     }
 
     /// <summary>
@@ -348,18 +392,16 @@ internal sealed unsafe partial class KernelMessageLoop
     private void SetInterruptAffinity(uint queue, int cpu)
     {
         string path = "/sys/class/vduse/" + _name + "/vq" + queue + "/irq_cb_affinity";
-        if (cpu < 0 || !System.IO.File.Exists(path))
+        if (cpu < 0)
         {
             return;
         }
 
-        try
+        // open/write, not System.IO: its first use costs milliseconds of a takeover's start-up.
+        Errno e = SysfsAttribute.Write(path, CpuAffinity.MaskText(cpu));
+        if (e != Errno.OK && e != Errno.ENOENT)
         {
-            System.IO.File.WriteAllText(path, CpuAffinity.MaskText(cpu));
-        }
-        catch (System.IO.IOException e)
-        {
-            Log.Write(LogLevel.Warn, _name, "setting " + path + " to CPU " + cpu + " failed: " + e.Message);
+            Log.Write(LogLevel.Warn, _name, "setting " + path + " to CPU " + cpu + " failed: " + e.Describe());
         }
     }
 

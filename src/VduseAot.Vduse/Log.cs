@@ -26,6 +26,9 @@ public static class Log
     /// <summary>Lines below this level are dropped.</summary>
     public static LogLevel MinLevel { get; set; } = LogLevel.Info;
 
+    /// <summary>True when lines of <paramref name="level"/> are written (callers skip building the text otherwise).</summary>
+    public static bool Enabled(LogLevel level) => level >= MinLevel;
+
     /// <summary>Writes one line for device <paramref name="device"/>.</summary>
     public static void Write(LogLevel level, string device, string text)
     {
@@ -43,7 +46,7 @@ public static class Log
         };
         lock (Gate)
         {
-            Console.Error.WriteLine("vduse-blk[" + device + "] " + tag + ": " + text);
+            StdStream.WriteLine(StdStream.Error, "vduse-blk[" + device + "] " + tag + ": " + text);
         }
     }
 }

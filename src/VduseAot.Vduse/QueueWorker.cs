@@ -193,8 +193,6 @@ public sealed unsafe partial class QueueWorker
             Stats = queue.Stats;
             if (_start != QueueStart.Fresh)
             {
-                Log.Write(LogLevel.Info, _device, "queue " + _index + " taken over: " + Recovered + " request(s) in flight resubmitted");
-
                 // The predecessor may have published completions without the interrupt, and kicks
                 // sent while nobody listened are gone: interrupt once, and the first pass looks at
                 // the avail ring without waiting for a kick.
@@ -202,7 +200,14 @@ public sealed unsafe partial class QueueWorker
                 _ = LibC.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_INJECT_IRQ, &index);
             }
 
+            // Before the log line: whoever waits for the ring (a takeover's "ready") need not wait for stderr.
             RingReady.Set();
+            if (_start != QueueStart.Fresh)
+            {
+                StartupClock.Mark(_device, "queue " + _index + " running again");
+                Log.Write(LogLevel.Info, _device, "queue " + _index + " taken over: " + Recovered + " request(s) in flight resubmitted");
+            }
+
             Serve(queue, uring, cache);
         }
         catch (Exception e)

@@ -91,6 +91,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     {
         _stateOptions.Directory.Create();
         _controlDevice = new VduseControlDevice();
+        StartupClock.Mark(_name, "control device opened");
         DeviceIdentity identity = Identity;
         virtio_blk_config config = BlkConfigSpace.Build(_config, _executor.Backend.CapacityBytes);
         var configBytes = new ReadOnlySpan<byte>(&config, sizeof(virtio_blk_config));
@@ -133,6 +134,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     private void TakeOver(DeviceIdentity identity)
     {
         StateFile? state = StateFile.Open(StatePath, out string? problem);
+        StartupClock.Mark(_name, "state file mapped");
         OwnedFd? fd = OpenNode(_name);
         if (fd is null)
         {
@@ -142,6 +144,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
             throw new VduseException(OpenRefusal(_name, e, owner));
         }
 
+        StartupClock.Mark(_name, "device opened");
         QueueStart mode = QueueStart.Resume;
         string? refusal = state == null
             ? (_stateOptions.Force ? null : NoStateRefusal(_name, problem!))
@@ -215,6 +218,22 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     }
 
     /// <summary>
+    /// After a takeover, waits until every queue the driver had running serves again (at once
+    /// otherwise): the guest's I/O waits for that, so the daemon's other start-up work (the control
+    /// socket, metrics) comes after it.
+    /// </summary>
+    public void WaitTakenOver(int timeoutMs = 60000)
+    {
+        if (TookOver && !_takenOver)
+        {
+            _kernelLoop?.TakeOverDone.Wait(timeoutMs);
+            _takenOver = true;
+        }
+    }
+
+    private bool _takenOver;
+
+    /// <summary>
     /// Attaches to the vDPA bus and waits for the block device to appear; with <paramref name="vhost"/>,
     /// hands the device to vhost_vdpa and waits for /dev/vhost-vdpa-N instead (kept in
     /// <see cref="BlockDevice"/>).
@@ -237,7 +256,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
             // Still on the bus from the predecessor: the guest never saw the device go. "ready" means
             // serving: wait until the queues run again.
             _attached = true;
-            _kernelLoop?.TakeOverDone.Wait(timeoutMs);
+            WaitTakenOver(timeoutMs);
             BlockDevice = BlockDeviceLocator.Wait(_name, timeoutMs)
                 ?? throw new VduseException("'" + _name + "' is on the vDPA bus but has no block device: load virtio_blk (modprobe virtio_blk)");
             Log.Write(LogLevel.Info, _name, "serving " + BlockDevice + " again");
@@ -264,7 +283,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         if (onBus)
         {
             _attached = true;
-            _kernelLoop?.TakeOverDone.Wait(timeoutMs);
+            WaitTakenOver(timeoutMs);
         }
         else
         {

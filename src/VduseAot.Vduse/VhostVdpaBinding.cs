@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO;
 using System.Threading;
+using VduseAot.Interop;
 
 namespace VduseAot.Vduse;
 
@@ -22,7 +23,7 @@ public static class VhostVdpaBinding
     public static void Bind(string name)
     {
         string device = Path.Combine(BlockDeviceLocator.VdpaDevices, name);
-        File.WriteAllText(Path.Combine(device, "driver_override"), "vhost_vdpa");
+        Write(Path.Combine(device, "driver_override"), "vhost_vdpa");
         string? current = Driver(name);
         if (current == "vhost_vdpa")
         {
@@ -31,10 +32,19 @@ public static class VhostVdpaBinding
 
         if (current != null)
         {
-            File.WriteAllText(Path.Combine(Drivers, current, "unbind"), name);
+            Write(Path.Combine(Drivers, current, "unbind"), name);
         }
 
-        File.WriteAllText("/sys/bus/vdpa/drivers_probe", name);
+        Write("/sys/bus/vdpa/drivers_probe", name);
+    }
+
+    private static void Write(string path, string text)
+    {
+        Errno e = SysfsAttribute.Write(path, text);
+        if (e != Errno.OK)
+        {
+            throw new VduseException("writing '" + text + "' to " + path + " failed: " + e.Describe() + " (binding the device to vhost_vdpa)");
+        }
     }
 
     /// <summary>The driver that has vDPA device <paramref name="name"/> (null: none).</summary>

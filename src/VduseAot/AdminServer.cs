@@ -4,6 +4,7 @@ using System.IO;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Threading;
+using VduseAot.Interop;
 using VduseAot.Vduse;
 
 namespace VduseAot;
@@ -21,16 +22,19 @@ public sealed class AdminServer : IDisposable
 
     private const int MaxRequestBytes = 64 * 1024;
 
-    private readonly Socket _listener;
+    // The listening socket: a raw descriptor from Start until the server's thread wraps it in a Socket.
+    private readonly object _listenerGate = new();
+    private OwnedFd? _listenFd;
+    private Socket? _listener;
     private readonly IAdminHandler _handler;
     private readonly string _name;
     private readonly Thread _thread;
     private readonly List<Socket> _held = [];
     private volatile bool _stopping;
 
-    private AdminServer(Socket listener, string path, string name, IAdminHandler handler)
+    private AdminServer(OwnedFd listenFd, string path, string name, IAdminHandler handler)
     {
-        _listener = listener;
+        _listenFd = listenFd;
         Path = path;
         _name = name;
         _handler = handler;
@@ -43,28 +47,40 @@ public sealed class AdminServer : IDisposable
     /// <summary>Binds DIR/NAME.sock (owner-only) and starts answering.</summary>
     public static AdminServer Start(StateDirectory stateDir, string name, IAdminHandler handler)
     {
+        AdminServer server = Listen(stateDir, name, handler);
+        server.BeginAnswering();
+        return server;
+    }
+
+    /// <summary>
+    /// Binds DIR/NAME.sock (owner-only) and listens, without answering yet: clients that connect
+    /// wait in the backlog until <see cref="BeginAnswering"/>. `serve` answers once it said ready, so the
+    /// server thread's set-up does not compete with a takeover's queues for the CPU.
+    /// </summary>
+    public static AdminServer Listen(StateDirectory stateDir, string name, IAdminHandler handler)
+    {
         ArgumentNullException.ThrowIfNull(stateDir);
         string path = stateDir.SocketPath(name);
         StateDirectory.CheckSocketPathLength(path);
         stateDir.Create();
         RemoveStale(path, name);
-        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            listener.Bind(new UnixDomainSocketEndPoint(path));
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            listener.Listen(8);
-        }
-        catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
-        {
-            listener.Dispose();
-            throw new VduseException("cannot create the control socket " + path + ": " + e.Message, e);
-        }
 
-        var server = new AdminServer(listener, path, name, handler);
-        server._thread.Start();
+        // Listening once this returns: a client that connects before the thread runs waits in the backlog.
+        var server = new AdminServer(UnixListenSocket.Listen(path, 8), path, name, handler);
         return server;
     }
+
+    /// <summary>Starts the thread that answers (once).</summary>
+    public void BeginAnswering()
+    {
+        if (Interlocked.Exchange(ref _answering, 1) == 0)
+        {
+            _thread.Start();
+        }
+    }
+
+    // 1 once the thread was started (ThreadState is a set of flags: Background | Unstarted before).
+    private int _answering;
 
     /// <summary>
     /// A socket file left by a daemon that died is removed; one that still answers belongs to a live
@@ -77,27 +93,36 @@ public sealed class AdminServer : IDisposable
             return;
         }
 
-        using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        if (UnixListenSocket.Answers(path))
         {
-            try
-            {
-                probe.Connect(new UnixDomainSocketEndPoint(path));
-                throw new VduseException("another vduse-blk serves " + name + " (its control socket " + path + " answers): stop it first (vduse-blk stop " + name + ")");
-            }
-            catch (SocketException)
-            {
-                // Nobody listens: a leftover.
-            }
+            throw new VduseException("another vduse-blk serves " + name + " (its control socket " + path + " answers): stop it first (vduse-blk stop " + name + ")");
         }
 
-        File.Delete(path);
+        File.Delete(path); // nobody listens: a leftover
+    }
+
+    /// <summary>The listener as a Socket, made on this thread (see <see cref="UnixListenSocket"/>); null once stopping.</summary>
+    private Socket? WrapListener()
+    {
+        lock (_listenerGate)
+        {
+            if (_stopping || _listenFd is null)
+            {
+                return null;
+            }
+
+            _listener = new Socket(new SafeSocketHandle((IntPtr)_listenFd.Release(), ownsHandle: true));
+            _listenFd = null;
+            return _listener;
+        }
     }
 
     private void Run()
     {
-        while (!_stopping)
+        Socket? listener = WrapListener();
+        while (listener != null && !_stopping)
         {
-            Socket? client = ServerSockets.Accept(_listener, () => _stopping, _name, "control socket");
+            Socket? client = ServerSockets.Accept(listener, () => _stopping, _name, "control socket");
             if (client is null)
             {
                 return;
@@ -208,10 +233,22 @@ public sealed class AdminServer : IDisposable
             return;
         }
 
-        _stopping = true;
+        lock (_listenerGate)
+        {
+            _stopping = true;
+            if (_listener != null)
+            {
+                ServerSockets.CloseListener(_listener);
+            }
 
-        ServerSockets.CloseListener(_listener);
-        _thread.Join(IdleTimeoutMs * 2);
+            _listenFd?.Dispose();
+        }
+
+        if (Volatile.Read(ref _answering) != 0)
+        {
+            _thread.Join(IdleTimeoutMs * 2);
+        }
+
         lock (_held)
         {
             foreach (Socket s in _held)

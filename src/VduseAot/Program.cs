@@ -97,6 +97,7 @@ public static class Program
     /// <summary>Runs the command line and returns the exit status.</summary>
     public static int Main(string[] args)
     {
+        StartupClock.Begin();
         try
         {
             return Run(args);

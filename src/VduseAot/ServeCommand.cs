@@ -13,6 +13,7 @@ public static class ServeCommand
     public static int Run(ServeOptions options)
     {
         Log.MinLevel = options.LogLevel;
+        StartupClock.MarkStart(options.Name);
         using var shutdown = new ManualResetEventSlim();
         bool keepDevice = false;
         Action<bool> requestStop = keep =>
@@ -39,10 +40,12 @@ public static class ServeCommand
         if (existing)
         {
             CheckBeforeTakeOver(options, stateDir);
+            StartupClock.Mark(options.Name, "takeover checked (state file read, device not served)");
         }
 
         using MetricsServer? metrics = options.MetricsListen is { } endpoint ? MetricsServer.Bind(endpoint) : null;
         using IBlockBackend backend = OpenBackend(options, stateDir, existing);
+        StartupClock.Mark(options.Name, "backend opened");
         BlkDeviceConfig config = BlkDeviceConfig.For(options.Device, backend);
         var state = new DeviceStateOptions { Directory = stateDir, Force = options.Force, BackendIdentity = BackendIdentity(options) };
         var device = new VduseBlkDevice(options.Name, config, backend, dataPlane, state);
@@ -52,10 +55,12 @@ public static class ServeCommand
         {
             device.Create();
             created = true;
+            device.WaitTakenOver();
             var handler = new DaemonAdmin(new ServedDevice(options.Name, device, requestStop));
-            admin = AdminServer.Start(stateDir, options.Name, handler);
+            admin = AdminServer.Listen(stateDir, options.Name, handler);
             metrics?.Start(options.Name, handler.Metrics);
-            return Serve(options, device, shutdown);
+            StartupClock.Mark(options.Name, "control socket listening");
+            return Serve(options, device, shutdown, admin);
         }
         finally
         {
@@ -163,13 +168,14 @@ public static class ServeCommand
         }
     }
 
-    private static int Serve(ServeOptions options, VduseBlkDevice device, ManualResetEventSlim shutdown)
+    private static int Serve(ServeOptions options, VduseBlkDevice device, ManualResetEventSlim shutdown, AdminServer admin)
     {
         SystemdNotify systemd = SystemdNotify.FromEnvironment(options.Name);
         if (options.Attach)
         {
             device.Attach(options.Vhost);
             Announce("ready " + options.Name + " " + device.BlockDevice);
+            StartupClock.Mark(options.Name, "ready printed");
             systemd.Ready("serving " + options.Name + " on " + device.BlockDevice);
         }
         else
@@ -178,6 +184,8 @@ public static class ServeCommand
             systemd.Ready("created " + device.DevicePath + " (not attached)");
         }
 
+        // The socket has listened since before the line; its thread starts now (see AdminServer.Listen).
+        admin.BeginAnswering();
         WaitHandle.WaitAny([shutdown.WaitHandle, device.KernelLoopEnded!]);
         systemd.Stopping("tearing down " + options.Name);
         Exception? failure = device.KernelLoopFailure;
@@ -270,7 +278,8 @@ public static class ServeCommand
 
     private static void Announce(string line)
     {
-        Console.Out.WriteLine(line);
-        Console.Out.Flush();
+        // Straight to the descriptor: nothing else of serve writes stdout, and Console's set-up would
+        // come between the queues running again and the line that says so.
+        StdStream.WriteLine(StdStream.Out, line);
     }
 }

@@ -54,6 +54,31 @@ public sealed class AdminSocketTests : IDisposable
     }
 
     [Fact]
+    public void A_client_that_connects_before_the_server_answers_waits_in_the_backlog_and_is_answered()
+    {
+        using AdminServer server = AdminServer.Listen(new StateDirectory(StateDir), "d", new DaemonAdmin(_target));
+        using Socket s = ConnectRaw(server); // listening already: the connect succeeds
+        LineReader.Send(s, Encoding.UTF8.GetBytes("{\"cmd\":\"info\"}"));
+        server.BeginAnswering();
+        server.BeginAnswering(); // once
+        using JsonDocument reply = JsonDocument.Parse(new LineReader(s, 65536).ReadLine()!);
+        Assert.True(reply.RootElement.GetProperty("ok").GetBoolean());
+    }
+
+    [Fact]
+    public void A_server_that_never_answered_disposes_cleanly()
+    {
+        string path;
+        using (AdminServer server = AdminServer.Listen(new StateDirectory(StateDir), "d", new DaemonAdmin(_target)))
+        {
+            path = server.Path;
+            Assert.True(File.Exists(path));
+        }
+
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
     public void Directory_is_owner_only_socket_is_owner_only_and_removed_at_dispose()
     {
         string path;

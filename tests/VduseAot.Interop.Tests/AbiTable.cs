@@ -582,6 +582,8 @@ internal static class AbiTable
         t.Const("VRING_PACKED_EVENT_FLAG_DESC", VirtioConstants.VRING_PACKED_EVENT_FLAG_DESC);
         t.Const("VRING_PACKED_EVENT_F_WRAP_CTR", VirtioConstants.VRING_PACKED_EVENT_F_WRAP_CTR);
         t.Const("PR_SET_NAME", Sys.PR_SET_NAME);
+        t.Const("CLOCK_BOOTTIME", Sys.CLOCK_BOOTTIME);
+        t.Const("DT_DIR", Sys.DT_DIR);
         t.Const("S_IFMT", (ushort)LibC.S_IFMT);
         t.Const("TMPFS_MAGIC", Sys.TMPFS_MAGIC);
         t.Const("RAMFS_MAGIC", Sys.RAMFS_MAGIC);

@@ -40,6 +40,8 @@
 #include <linux/fs.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <time.h>
+#include <dirent.h>
 
 #define MEMBER_SIZE(T, m) sizeof(((T *)0)->m)
 
@@ -310,6 +312,8 @@ int main(void)
     SIZE("cpu_set_t", cpu_set_t);
     CONST(CPU_SETSIZE);
     CONST(PR_SET_NAME);
+    CONST(CLOCK_BOOTTIME);
+    CONST(DT_DIR);
 
 #define S struct vring_packed_desc
     SIZE("vring_packed_desc", S);

@@ -1,0 +1,101 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using Tmds.Linux;
+using VduseAot.Interop;
+
+namespace VduseAot.Vduse;
+
+/// <summary>
+/// Monotonic timestamps of the start-up steps (a takeover's above all: the guest's I/O waits for
+/// them), as debug lines "startup +12.3 ms: STEP" counted from the process's exec. Only the control
+/// plane marks steps, once each per start; at info level a mark costs one comparison.
+/// </summary>
+public static class StartupClock
+{
+    // Stopwatch ticks (CLOCK_MONOTONIC) at Main, and how long the process ran before Main (the
+    // runtime's own start-up), from /proc/self/stat; 0 until Begin.
+    private static long s_main = Stopwatch.GetTimestamp();
+    private static double s_beforeMainMs;
+
+    /// <summary>How long the process ran before <see cref="Begin"/> (exec to Main), in ms; 10 ms resolution (USER_HZ).</summary>
+    public static double BeforeMainMs => s_beforeMainMs;
+
+    /// <summary>Milliseconds since the process's exec.</summary>
+    public static double ElapsedMs => s_beforeMainMs + Stopwatch.GetElapsedTime(s_main).TotalMilliseconds;
+
+    /// <summary>Called first in Main: takes the time there, and the exec time from /proc/self/stat.</summary>
+    public static void Begin()
+    {
+        s_main = Stopwatch.GetTimestamp();
+        s_beforeMainMs = ReadBeforeMainMs() ?? 0;
+    }
+
+    /// <summary>The first lines of the timeline: the exec, Main and now (the options parsed).</summary>
+    public static void MarkStart(string device)
+    {
+        if (Log.Enabled(LogLevel.Debug))
+        {
+            Log.Write(LogLevel.Debug, device, Line(0, "process start (exec)"));
+            Log.Write(LogLevel.Debug, device, Line(s_beforeMainMs, "main"));
+            Mark(device, "options parsed");
+        }
+    }
+
+    /// <summary>Logs step <paramref name="step"/> of device <paramref name="device"/> at debug level, with the time since exec.</summary>
+    public static void Mark(string device, string step)
+    {
+        if (Log.Enabled(LogLevel.Debug))
+        {
+            Log.Write(LogLevel.Debug, device, Line(ElapsedMs, step));
+        }
+    }
+
+    /// <summary>The log text of a step at <paramref name="ms"/> since exec.</summary>
+    public static string Line(double ms, string step) => "startup +" + ms.ToString("0.0", CultureInfo.InvariantCulture) + " ms: " + step;
+
+    /// <summary>
+    /// Field 22 of a /proc/PID/stat line (starttime, in clock ticks since boot), or null when the line
+    /// is malformed. The command name (field 2) may hold spaces and parentheses: fields are counted
+    /// after its last ')'.
+    /// </summary>
+    public static ulong? StartTimeTicks(string stat)
+    {
+        ArgumentNullException.ThrowIfNull(stat);
+        int close = stat.LastIndexOf(')');
+        if (close < 0)
+        {
+            return null;
+        }
+
+        // After ')' come fields 3 (state) onwards: starttime is the 20th of them.
+        string[] fields = stat.Substring(close + 1).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return fields.Length >= 20 && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out ulong ticks) ? ticks : null;
+    }
+
+    /// <summary>Milliseconds between a start at <paramref name="startTicks"/> (USER_HZ ticks since boot) and boot time <paramref name="nowBootMs"/>; never negative.</summary>
+    public static double SinceStartMs(ulong startTicks, double nowBootMs, long ticksPerSecond) =>
+        Math.Max(0, nowBootMs - (startTicks * 1000.0 / ticksPerSecond));
+
+    // USER_HZ, the unit of starttime: the kernel's ABI fixes it at 100 on x86-64 (sysconf(_SC_CLK_TCK)).
+    private const long UserHz = 100;
+
+    private static unsafe double? ReadBeforeMainMs()
+    {
+        try
+        {
+            ulong? ticks = StartTimeTicks(System.IO.File.ReadAllText("/proc/self/stat"));
+            timespec now;
+            if (ticks is null || Sys.clock_gettime(Sys.CLOCK_BOOTTIME, &now) != 0)
+            {
+                return null;
+            }
+
+            return SinceStartMs(ticks.Value, (now.tv_sec * 1000.0) + (now.tv_nsec / 1e6), UserHz);
+        }
+        catch (System.IO.IOException)
+        {
+            return null; // no /proc: the timeline counts from Main
+        }
+    }
+}
