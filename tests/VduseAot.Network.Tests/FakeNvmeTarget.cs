@@ -109,6 +109,9 @@ internal sealed partial class FakeNvmeTarget : IDisposable
     /// <summary>Connect commands seen: (queue id, host NQN, controller id asked for).</summary>
     public List<(ushort Queue, string HostNqn, ushort Controller)> Connects { get; } = new();
 
+    /// <summary>CATTR of each Connect, in the order of <see cref="Connects"/>.</summary>
+    public List<byte> ConnectAttributes { get; } = new();
+
     /// <summary>Keep Alive commands received.</summary>
     public int KeepAlives;
 
@@ -226,6 +229,7 @@ internal sealed partial class FakeNvmeTarget : IDisposable
                     lock (t.Connects)
                     {
                         t.Connects.Add((qid, Text(data.AsSpan(512, 256)), want));
+                        t.ConnectAttributes.Add(sqe[46]);
                     }
 
                     ushort controller = qid == 0 ? t.NewController() : want;

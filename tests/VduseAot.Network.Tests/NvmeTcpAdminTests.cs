@@ -54,6 +54,7 @@ public sealed class NvmeTcpAdminTests : IDisposable
 
         Assert.Empty(_target!.Errors);
         Assert.Equal([((ushort)0, o.HostNqn, (ushort)0xffff), ((ushort)1, o.HostNqn, (ushort)0x21), ((ushort)2, o.HostNqn, (ushort)0x21)], _target.Connects);
+        Assert.Equal([0, NvmeProto.NVME_CONNECT_DISABLE_SQFLOW, NvmeProto.NVME_CONNECT_DISABLE_SQFLOW], _target.ConnectAttributes); // the I/O queues without SQ flow control
     }
 
     [Fact]
