@@ -4,7 +4,10 @@ using System.Threading;
 
 namespace VduseAot.Vduse;
 
-/// <summary>Finds the /dev/vdX that virtio_blk made for a vdpa device, through sysfs.</summary>
+/// <summary>
+/// Finds the device node a vdpa device's driver made, through sysfs: the /dev/vdX of virtio_blk, or
+/// the /dev/vhost-vdpa-N of vhost_vdpa.
+/// </summary>
 public static class BlockDeviceLocator
 {
     /// <summary>Sysfs directory of vdpa devices.</summary>
@@ -14,18 +17,38 @@ public static class BlockDeviceLocator
     public static bool VdpaDeviceExists(string name) => Directory.Exists(Path.Combine(VdpaDevices, name));
 
     /// <summary>Waits up to <paramref name="timeoutMs"/> for /sys/bus/vdpa/devices/NAME/virtio*/block/vdX and its /dev node.</summary>
-    public static string? Wait(string name, int timeoutMs)
+    public static string? Wait(string name, int timeoutMs) => WaitForNode(() => Find(name), timeoutMs);
+
+    /// <summary>Waits up to <paramref name="timeoutMs"/> for /sys/bus/vdpa/devices/NAME/vhost-vdpa-N and its /dev node.</summary>
+    public static string? WaitVhost(string name, int timeoutMs) => WaitForNode(() => FindVhost(name), timeoutMs);
+
+    /// <summary>Polls <paramref name="find"/> (a name under /dev) until that node exists; null after <paramref name="timeoutMs"/>.</summary>
+    private static string? WaitForNode(System.Func<string?> find, int timeoutMs)
     {
         var clock = Stopwatch.StartNew();
         while (clock.ElapsedMilliseconds < timeoutMs)
         {
-            string? disk = Find(name);
-            if (disk != null && File.Exists("/dev/" + disk))
+            string? node = find();
+            if (node != null && File.Exists("/dev/" + node))
             {
-                return "/dev/" + disk;
+                return "/dev/" + node;
             }
 
             Thread.Sleep(20);
+        }
+
+        return null;
+    }
+
+    /// <summary>The vhost-vdpa-N under the vdpa device <paramref name="name"/>, or null.</summary>
+    private static string? FindVhost(string name)
+    {
+        foreach (string dir in DirectoryEntries.Subdirectories(VdpaDevices + "/" + name))
+        {
+            if (dir.StartsWith("vhost-vdpa-", System.StringComparison.Ordinal))
+            {
+                return dir;
+            }
         }
 
         return null;

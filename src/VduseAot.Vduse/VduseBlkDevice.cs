@@ -245,40 +245,8 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
             throw new VduseException(missing);
         }
 
-        if (vhost)
-        {
-            AttachVhost(timeoutMs);
-            return;
-        }
-
-        if (TookOver && Directory.Exists("/sys/bus/vdpa/devices/" + _name))
-        {
-            // Still on the bus from the predecessor: the guest never saw the device go. "ready" means
-            // serving: wait until the queues run again.
-            _attached = true;
-            WaitTakenOver(timeoutMs);
-            BlockDevice = BlockDeviceLocator.Wait(_name, timeoutMs)
-                ?? throw new VduseException("'" + _name + "' is on the vDPA bus but has no block device: load virtio_blk (modprobe virtio_blk)");
-            Log.Write(LogLevel.Info, _name, "serving " + BlockDevice + " again");
-            return;
-        }
-
-        if (_dataPlane.BounceSize is ulong bounce)
-        {
-            SetBounceSize(bounce);
-        }
-
-        _netlink = new VdpaNetlink();
-        _netlink.AddDevice(_name);
-        _attached = true;
-        BlockDevice = BlockDeviceLocator.Wait(_name, timeoutMs)
-            ?? throw new VduseException("attached '" + _name + "' to the vDPA bus but no block device appeared within " + (timeoutMs / 1000)
-                + " s: load virtio_vdpa and virtio_blk (modprobe virtio_vdpa virtio_blk)");
-        Log.Write(LogLevel.Info, _name, "attached as " + BlockDevice);
-    }
-
-    private void AttachVhost(int timeoutMs)
-    {
+        // Still on the bus from the predecessor: the guest (or the VM) never saw the device go.
+        // "ready" means serving: wait until the queues run again.
         bool onBus = TookOver && BlockDeviceLocator.VdpaDeviceExists(_name);
         if (onBus)
         {
@@ -297,10 +265,21 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
             _attached = true;
         }
 
-        VhostVdpaBinding.Bind(_name);
-        BlockDevice = VhostVdpaBinding.Wait(_name, timeoutMs)
-            ?? throw new VduseException("bound '" + _name + "' to vhost_vdpa but no /dev/vhost-vdpa-N appeared within " + (timeoutMs / 1000) + " s");
-        Log.Write(LogLevel.Info, _name, (onBus ? "serving " : "attached to vhost_vdpa as ") + BlockDevice + (onBus ? " again" : ""));
+        if (vhost)
+        {
+            VhostVdpaBinding.Bind(_name);
+            BlockDevice = BlockDeviceLocator.WaitVhost(_name, timeoutMs)
+                ?? throw new VduseException("bound '" + _name + "' to vhost_vdpa but no /dev/vhost-vdpa-N appeared within " + (timeoutMs / 1000) + " s");
+        }
+        else
+        {
+            BlockDevice = BlockDeviceLocator.Wait(_name, timeoutMs) ?? throw new VduseException(onBus
+                ? "'" + _name + "' is on the vDPA bus but has no block device: load virtio_blk (modprobe virtio_blk)"
+                : "attached '" + _name + "' to the vDPA bus but no block device appeared within " + (timeoutMs / 1000)
+                    + " s: load virtio_vdpa and virtio_blk (modprobe virtio_vdpa virtio_blk)");
+        }
+
+        Log.Write(LogLevel.Info, _name, (onBus ? "serving " : "attached as ") + BlockDevice + (onBus ? " again" : ""));
     }
 
     /// <summary>The bounce buffer can only be sized while the device is off the vDPA bus.</summary>

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.IO;
-using System.Threading;
 using VduseAot.Interop;
 
 namespace VduseAot.Vduse;
@@ -52,42 +50,5 @@ public static class VhostVdpaBinding
     {
         var link = new FileInfo(Path.Combine(BlockDeviceLocator.VdpaDevices, name, "driver"));
         return link.LinkTarget is string target ? Path.GetFileName(target) : null;
-    }
-
-    /// <summary>Waits up to <paramref name="timeoutMs"/> for /dev/vhost-vdpa-N of vDPA device <paramref name="name"/>.</summary>
-    public static string? Wait(string name, int timeoutMs)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.ElapsedMilliseconds < timeoutMs)
-        {
-            if (Find(name) is string dev)
-            {
-                return dev;
-            }
-
-            Thread.Sleep(5); // udev-free devtmpfs: the node comes with the device
-        }
-
-        return null;
-    }
-
-    private static string? Find(string name)
-    {
-        string root = Path.Combine(BlockDeviceLocator.VdpaDevices, name);
-        if (!Directory.Exists(root))
-        {
-            return null;
-        }
-
-        foreach (string dir in Directory.EnumerateDirectories(root, "vhost-vdpa-*"))
-        {
-            string dev = "/dev/" + Path.GetFileName(dir);
-            if (File.Exists(dev))
-            {
-                return dev;
-            }
-        }
-
-        return null;
     }
 }
