@@ -68,13 +68,7 @@ public sealed class NvmeTcpQueueTests
     public void An_error_status_fails_that_request_only()
     {
         using var rig = new NvmeRig(behaviour: new FakeNvmeBehaviour { FailReadLba = 8 });
-        BlkRequestLayout bad = rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, 8, 4096);
-        BlkRequestLayout good = rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, 16, 4096);
-        rig.RunUntilIdle();
-        Assert.Equal(VirtioBlk.VIRTIO_BLK_S_IOERR, rig.Builder.Status(bad));
-        Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(good));
-        ConnectionStatus c = Assert.Single(rig.Backend.Connections());
-        Assert.Equal(new ConnectionStatus("queue 0", "unix socket " + rig.Target.SocketPath, "connected", 0, 0, 1, null), c);
+        ReadBack.OnlyTheFailedReadFails(rig, rig.Backend, rig.Target.SocketPath);
         Assert.Contains(rig.Logged, l => l.Contains("SCT 2 SC 0x81 (unrecovered read error)", StringComparison.Ordinal));
     }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using VduseAot.Block;
 using VduseAot.Interop;
 using VduseAot.Testing;
 using Xunit;
@@ -88,5 +89,20 @@ internal static class ReadBack
         Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(w));
         Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(r));
         Assert.True(data.AsSpan().SequenceEqual(rig.Builder.Data(r)));
+    }
+
+    /// <summary>
+    /// Two 4 KiB reads, at sector 8 (which the server fails) and 16: only the first ends with IOERR,
+    /// and the one connection stays up with one server error counted.
+    /// </summary>
+    public static void OnlyTheFailedReadFails(BackendRig rig, IConnectionStatusSource backend, string socketPath)
+    {
+        BlkRequestLayout bad = rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, 8, 4096);
+        BlkRequestLayout good = rig.Builder.Add(VirtioBlk.VIRTIO_BLK_T_IN, 16, 4096);
+        rig.RunUntilIdle();
+        Assert.Equal(VirtioBlk.VIRTIO_BLK_S_IOERR, rig.Builder.Status(bad));
+        Assert.Equal(VirtioBlk.VIRTIO_BLK_S_OK, rig.Builder.Status(good));
+        ConnectionStatus c = Assert.Single(backend.Connections());
+        Assert.Equal(new ConnectionStatus("queue 0", "unix socket " + socketPath, "connected", 0, 0, 1, null), c);
     }
 }
