@@ -289,7 +289,7 @@ _io_moved_or_gone() {
 # io_moment TRIES WHAT START [AGAIN]: brings about "WHAT running with I/O on $DEV" for the scenario
 # to act in (a kill, a reset). START is a command that starts WHAT in the background and sets
 # JOB_PID (MOMENT_TRY is the attempt, from 1); io_moment returns as soon as the job runs and $DEV
-# has completed requests since the last look (polled every 0.1 s from START's return).
+# has completed requests since START began (polled every 0.1 s from START's return).
 # A job that ends before is reaped (WAIT_RC is its status), AGAIN runs (a check of the finished
 # job), and unless it failed START runs again, TRIES times at most. The scenario fails after that,
 # and when the job runs 60 s without I/O completing on $DEV.
@@ -298,9 +298,11 @@ io_moment() {
     MOMENT_TRY=1
     while :; do
         JOB_PID=""
+        # Counted before START: a short job (mke2fs on a fast host) may do all its I/O during
+        # START's own wait, and counting after it would miss that I/O every time.
+        IO_SEEN=$(dev_requests)
         "$_mo_start"
         [ -n "$JOB_PID" ] || fail "io_moment: $_mo_start set no JOB_PID"
-        IO_SEEN=$(dev_requests)
         poll_until 60 _io_moved_or_gone "$JOB_PID" || fail "$_mo_what: no request completed on $DEV for 60 s"
         if proc_alive "$JOB_PID"; then
             log "$_mo_what: running with I/O on $DEV (attempt $MOMENT_TRY)"
