@@ -1,3 +1,6 @@
+using System;
+using VduseAot.Interop;
+
 namespace VduseAot.Vduse;
 
 /// <summary>Where a device keeps what outlives its process, and how strictly a takeover checks it.</summary>
@@ -11,4 +14,11 @@ public sealed record DeviceStateOptions
 
     /// <summary>What serves the bytes, recorded so a successor must serve the same ("ram", "null", "file PATH").</summary>
     public string BackendIdentity { get; init; } = "";
+
+    /// <summary>
+    /// A live upgrade: instead of opening the device a running daemon serves, ask it to hand its
+    /// descriptor over (called once the configuration is known to match); throws
+    /// <see cref="VduseException"/> when it refuses, leaving it serving.
+    /// </summary>
+    public Func<OwnedFd>? Handover { get; init; }
 }

@@ -39,8 +39,10 @@ internal sealed unsafe partial class KernelMessageLoop
     /// queues from <paramref name="state"/> (the status a predecessor acknowledged and its journals).
     /// </summary>
     public KernelMessageLoop(string name, int deviceFd, ushort queues, BlkExecutor executor, DataPlaneOptions dataPlane,
-        StateFile? state = null, QueueStart takeOver = QueueStart.Fresh)
+        StateFile? state = null, QueueStart takeOver = QueueStart.Fresh, ManualResetEventSlim? ended = null, BlkQueueStats? finished = null)
     {
+        Ended = ended ?? new ManualResetEventSlim();
+        Finished = finished ?? new BlkQueueStats();
         _state = state;
         _takeOver = takeOver;
         _dataPlane = dataPlane;
@@ -61,11 +63,14 @@ internal sealed unsafe partial class KernelMessageLoop
     /// <summary>Signalled once the queues of a device taken over run again (at once for a new device).</summary>
     public ManualResetEventSlim TakeOverDone { get; } = new();
 
-    /// <summary>Signalled when the thread ends, for the main thread's wait.</summary>
-    public ManualResetEventSlim Ended { get; } = new();
+    /// <summary>
+    /// Signalled when the thread ends, for the main thread's wait; not by <see cref="Pause"/>. A device
+    /// passes one event to each loop it runs, so the main thread's one wait sees whichever loop ends.
+    /// </summary>
+    public ManualResetEventSlim Ended { get; }
 
     /// <summary>Counters of every queue run that has ended (a reset or the stop folds them in).</summary>
-    public BlkQueueStats Finished { get; } = new();
+    public BlkQueueStats Finished { get; }
 
     /// <summary>
     /// Starts answering the kernel. A device taken over with its driver live first gets its queues
@@ -109,6 +114,19 @@ internal sealed unsafe partial class KernelMessageLoop
         _stopFd.Dispose();
     }
 
+    /// <summary>
+    /// Stops like <see cref="Stop"/> but as a pause, not an end: <see cref="Ended"/> stays unsignalled,
+    /// because the device goes on (in another process after a handover, or in a new loop here).
+    /// Every message read was answered: the thread stops between messages.
+    /// </summary>
+    public void Pause()
+    {
+        _pausing = true;
+        Stop();
+    }
+
+    private volatile bool _pausing;
+
     private void Run()
     {
         try
@@ -123,7 +141,10 @@ internal sealed unsafe partial class KernelMessageLoop
         finally
         {
             TakeOverDone.Set();
-            Ended.Set();
+            if (!_pausing || Failure != null)
+            {
+                Ended.Set();
+            }
         }
     }
 

@@ -47,6 +47,7 @@ public sealed unsafe partial class QueueWorker
             if (_stop)
             {
                 Drain(queue, uring, cqes, counters);
+                DisarmReads(uring, cqes);
                 return;
             }
 
@@ -107,6 +108,37 @@ public sealed unsafe partial class QueueWorker
         }
 
         queue.Queue.FlushUsed();
+    }
+
+    /// <summary>
+    /// Cancels the kick and wake reads and waits for both to end. They write into
+    /// <c>counters</c> on this thread's stack: a kick that lands after Serve returned would
+    /// otherwise complete into whatever frame is there by then (a SIGUSR1 or a handover under load
+    /// crashed on exactly that).
+    /// </summary>
+    private static void DisarmReads(IoUring uring, Span<io_uring_cqe> cqes)
+    {
+        foreach (ulong tag in (ReadOnlySpan<ulong>)[KickTag, WakeTag])
+        {
+            io_uring_sqe* sqe = uring.NextSqeSubmittingIfFull();
+            if (sqe == null)
+            {
+                throw new VduseException("io_uring submission queue stuck full");
+            }
+
+            SqePrep.Cancel(sqe, tag, CancelTag);
+        }
+
+        bool kickEnded = false, wakeEnded = false;
+        while (!kickEnded || !wakeEnded)
+        {
+            uring.SubmitAndWait(1);
+            foreach (io_uring_cqe cqe in cqes.Slice(0, uring.Reap(cqes)))
+            {
+                kickEnded |= cqe.user_data == KickTag;
+                wakeEnded |= cqe.user_data == WakeTag;
+            }
+        }
     }
 
     /// <summary>

@@ -44,8 +44,10 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     /// <summary>Path of the VDUSE char device.</summary>
     public string DevicePath => NodePath(_name);
 
-    /// <summary>Signalled if the kernel message thread dies.</summary>
-    public WaitHandle? KernelLoopEnded => _kernelLoop?.Ended.WaitHandle;
+    /// <summary>Signalled if the kernel message thread dies (whichever loop runs: a handover that fails starts a new one).</summary>
+    public WaitHandle KernelLoopEnded => _loopEnded.WaitHandle;
+
+    private readonly ManualResetEventSlim _loopEnded = new();
 
     /// <summary>Counters of every queue run that has ended; complete once the device is disposed.</summary>
     public BlkQueueStats FinishedStats { get; private set; } = new();
@@ -135,6 +137,36 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     {
         StateFile? state = StateFile.Open(StatePath, out string? problem);
         StartupClock.Mark(_name, "state file mapped");
+        QueueStart mode = QueueStart.Resume;
+        OwnedFd fd;
+        if (_stateOptions.Handover is { } handover)
+        {
+            fd = ReceiveHandedOver(handover, state, problem, identity);
+        }
+        else
+        {
+            fd = OpenForTakeOver(state, problem, identity);
+            if (state == null)
+            {
+                Log.Write(LogLevel.Warn, _name, problem + "; --force: taking the device over without its requests in flight");
+                state = StateFile.Create(StatePath, identity);
+                state.Status = DriverLooksLive(fd.Value) ? (byte)0x0f : (byte)0;
+                mode = QueueStart.Adopt;
+            }
+        }
+
+        _device = fd;
+        _created = true;
+        _state = state!;
+        TookOver = true;
+        Log.Write(LogLevel.Info, _name, "taking over " + DevicePath + " from pid " + _state.OwnerPid + " (" + _executor.Backend.Describe() + ")");
+        _state.OwnerPid = Environment.ProcessId;
+        StartKernelLoop(mode);
+    }
+
+    /// <summary>The device node opened for a takeover, or a refusal (served elsewhere, no state, other settings) that leaves it as it was.</summary>
+    private OwnedFd OpenForTakeOver(StateFile? state, string? problem, DeviceIdentity identity)
+    {
         OwnedFd? fd = OpenNode(_name);
         if (fd is null)
         {
@@ -145,7 +177,6 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         }
 
         StartupClock.Mark(_name, "device opened");
-        QueueStart mode = QueueStart.Resume;
         string? refusal = state == null
             ? (_stateOptions.Force ? null : NoStateRefusal(_name, problem!))
             : state.Identity.Difference(identity) is string difference ? ConfigurationRefusal(_name, difference) : null;
@@ -157,21 +188,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
             throw new VduseException(refusal);
         }
 
-        if (state == null)
-        {
-            Log.Write(LogLevel.Warn, _name, problem + "; --force: taking the device over without its requests in flight");
-            state = StateFile.Create(StatePath, identity);
-            state.Status = DriverLooksLive(fd.Value) ? (byte)0x0f : (byte)0;
-            mode = QueueStart.Adopt;
-        }
-
-        _device = fd;
-        _created = true;
-        _state = state;
-        TookOver = true;
-        Log.Write(LogLevel.Info, _name, "taking over " + DevicePath + " from pid " + state.OwnerPid + " (" + _executor.Backend.Describe() + ")");
-        state.OwnerPid = Environment.ProcessId;
-        StartKernelLoop(mode);
+        return fd;
     }
 
     /// <summary>
@@ -212,7 +229,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
 
     private void StartKernelLoop(QueueStart mode)
     {
-        _kernelLoop = new KernelMessageLoop(_name, DeviceFd, _config.Queues, _executor, _dataPlane, _state, mode);
+        _kernelLoop = new KernelMessageLoop(_name, DeviceFd, _config.Queues, _executor, _dataPlane, _state, mode, _loopEnded, FinishedStats);
         FinishedStats = _kernelLoop.Finished;
         _kernelLoop.Start();
     }
@@ -368,7 +385,9 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         _netlink = null;
         _controlDevice?.Dispose();
         _controlDevice = null;
-        Log.Write(LogLevel.Info, _name, "exited leaving " + DevicePath + (BlockDevice != null ? " and " + BlockDevice : "") + " for the next `serve --name " + _name + "`");
+        Log.Write(LogLevel.Info, _name, HandedOverTo != 0
+            ? "exited: pid " + HandedOverTo + " serves " + DevicePath + (BlockDevice != null ? " and " + BlockDevice : "")
+            : "exited leaving " + DevicePath + (BlockDevice != null ? " and " + BlockDevice : "") + " for the next `serve --name " + _name + "`");
     }
 
     /// <summary>Detaches from the vDPA bus, stops every thread, closes the device and destroys it with its state file.</summary>

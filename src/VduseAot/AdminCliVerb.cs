@@ -14,4 +14,7 @@ public enum AdminCliVerb
 
     /// <summary>`stop NAME`.</summary>
     Stop,
+
+    /// <summary>`upgrade NAME`: a new daemon takes the device over from the running one (<see cref="UpgradeCommand"/>).</summary>
+    Upgrade,
 }

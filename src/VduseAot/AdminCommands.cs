@@ -9,7 +9,7 @@ using VduseAot.Vduse;
 namespace VduseAot;
 
 /// <summary>
-/// `vduse-blk list | stats | resize | stop`: the operator's verbs, each one request on the device's
+/// `vduse-blk list | stats | resize | stop` (and `upgrade`, in <see cref="UpgradeCommand"/>): the operator's verbs, each one request on the device's
 /// admin socket. Failures are <see cref="VduseException"/> (exit 1) with one line; usage mistakes
 /// <see cref="UsageException"/> (exit 2).
 /// </summary>
@@ -29,6 +29,7 @@ public static class AdminCommands
             AdminCliVerb.Stats => Stats(options, stdout),
             AdminCliVerb.Resize => Resize(options, stdout),
             AdminCliVerb.Stop => Stop(options, stdout),
+            AdminCliVerb.Upgrade => UpgradeCommand.Run(options, stdout),
             _ => throw new UsageException("unknown command " + (int)options.Verb + " (try: vduse-blk --help)"),
         };
     }

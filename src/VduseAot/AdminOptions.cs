@@ -4,7 +4,7 @@ using VduseAot.Vduse;
 
 namespace VduseAot;
 
-/// <summary>The parsed command line of the verbs that talk to a running daemon: list, stats, resize, stop.</summary>
+/// <summary>The parsed command line of the verbs that talk to a running daemon: list, stats, resize, stop, upgrade.</summary>
 public sealed class AdminOptions
 {
     // The one mapping between the verbs and how they are spelt on the command line.
@@ -14,6 +14,7 @@ public sealed class AdminOptions
         (AdminCliVerb.Stats, "stats"),
         (AdminCliVerb.Resize, "resize"),
         (AdminCliVerb.Stop, "stop"),
+        (AdminCliVerb.Upgrade, "upgrade"),
     ];
 
     /// <summary>The verb.</summary>
@@ -36,6 +37,9 @@ public sealed class AdminOptions
 
     /// <summary>resize --force: allow shrinking.</summary>
     public bool Force { get; private set; }
+
+    /// <summary>upgrade --binary PATH: the new vduse-blk (default: this one).</summary>
+    public string? Binary { get; private set; }
 
     /// <summary>resize SIZE in bytes.</summary>
     public ulong Size { get; private set; }
@@ -126,6 +130,9 @@ public sealed class AdminOptions
                     break;
                 case "--force" when Verb == AdminCliVerb.Resize:
                     Force = true;
+                    break;
+                case "--binary" when Verb == AdminCliVerb.Upgrade:
+                    Binary = OptionText.Value(args, ref i);
                     break;
                 default:
                     if (a.StartsWith('-'))

@@ -63,6 +63,30 @@ public static class AdminProtocol
     /// <summary>Stats reply: the backend's network connections (present only when it has some).</summary>
     public const string Connections = "connections";
 
+    /// <summary>Reply (handover): the names of the passed descriptors, in their order.</summary>
+    public const string Fds = "fds";
+
+    /// <summary>Reply (handover): when the daemon stopped serving, as a Stopwatch timestamp (CLOCK_MONOTONIC, shared by the processes).</summary>
+    public const string PausedAt = "paused_at";
+
+    /// <summary>Handover: the successor's line once its queues run: {"resumed":true}.</summary>
+    public const string Resumed = "resumed";
+
+    /// <summary>Handover descriptor: the VDUSE device, /dev/vduse/NAME.</summary>
+    public const string DeviceFd = "device";
+
+    /// <summary>Handover descriptor: the control socket's listener.</summary>
+    public const string ControlFd = "control";
+
+    /// <summary>Handover descriptor: the --metrics-listen listener.</summary>
+    public const string MetricsFd = "metrics";
+
+    /// <summary>Handover descriptor: the daemon's standard output.</summary>
+    public const string StdoutFd = "stdout";
+
+    /// <summary>Handover descriptor: the daemon's standard error (its log).</summary>
+    public const string StderrFd = "stderr";
+
     /// <summary>Reply (metrics): the Prometheus text.</summary>
     public const string Text = "text";
 
@@ -80,6 +104,7 @@ public static class AdminProtocol
         (AdminVerb.Metrics, "metrics"),
         (AdminVerb.Resize, "resize"),
         (AdminVerb.Stop, "stop"),
+        (AdminVerb.Handover, "handover"),
     ];
 
     /// <summary>The wire name of <paramref name="verb"/>.</summary>

@@ -70,6 +70,22 @@ public sealed class AdminServer : IDisposable
         return server;
     }
 
+    /// <summary>
+    /// A live upgrade's successor: the control socket it was handed (already bound and listening;
+    /// clients waiting in its backlog are answered here), without the stale-socket check.
+    /// </summary>
+    public static AdminServer Adopt(OwnedFd listenFd, StateDirectory stateDir, string name, IAdminHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(stateDir);
+        return new AdminServer(listenFd, stateDir.SocketPath(name), name, handler);
+    }
+
+    /// <summary>Answers "handover" requests (serve sets it; without it they are refused).</summary>
+    public IHandoverSource? Handover { get; set; }
+
+    // Set once the socket went to a successor: it is theirs now, not to be shut down or removed.
+    private volatile bool _handedOver;
+
     /// <summary>Starts the thread that answers (once).</summary>
     public void BeginAnswering()
     {
@@ -120,7 +136,7 @@ public sealed class AdminServer : IDisposable
     private void Run()
     {
         Socket? listener = WrapListener();
-        while (listener != null && !_stopping)
+        while (listener != null && !_stopping && !_handedOver)
         {
             Socket? client = ServerSockets.Accept(listener, () => _stopping, _name, "control socket");
             if (client is null)
@@ -173,6 +189,16 @@ public sealed class AdminServer : IDisposable
                 return false;
             }
 
+            if (Handover is { } source && IsHandover(line, out JsonDocument? request))
+            {
+                using (request)
+                {
+                    _handedOver = HandoverSender.Run(client, reader, request!.RootElement, source, (int)_listener!.Handle, _name);
+                }
+
+                return false; // after a handover this thread answers no one else: the successor's does
+            }
+
             bool hold = Answer(line, out byte[] reply);
             LineReader.Send(client, reply);
             if (hold)
@@ -213,6 +239,31 @@ public sealed class AdminServer : IDisposable
         return hold;
     }
 
+    /// <summary>A well-formed "handover" request (parsed into <paramref name="request"/>); anything else goes to <see cref="Answer"/>.</summary>
+    private static bool IsHandover(byte[] line, out JsonDocument? request)
+    {
+        request = null;
+        try
+        {
+            JsonDocument doc = JsonDocument.Parse(line);
+            JsonElement root = doc.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty(AdminProtocol.Command, out JsonElement cmd) && cmd.ValueKind == JsonValueKind.String
+                && AdminProtocol.TryParseVerb(cmd.GetString(), out AdminVerb verb) && verb == AdminVerb.Handover)
+            {
+                request = doc;
+                return true;
+            }
+
+            doc.Dispose();
+        }
+        catch (JsonException)
+        {
+            // Answer replies to it
+        }
+
+        return false;
+    }
+
     /// <summary>The request's verb; an error reply for a request without one or with one this daemon does not know.</summary>
     private static AdminVerb Verb(JsonElement request)
     {
@@ -236,7 +287,12 @@ public sealed class AdminServer : IDisposable
         lock (_listenerGate)
         {
             _stopping = true;
-            if (_listener != null)
+            if (_handedOver)
+            {
+                // Shutting a shared listener down would stop the successor's too: only our descriptor goes.
+                _listener?.Dispose();
+            }
+            else if (_listener != null)
             {
                 ServerSockets.CloseListener(_listener);
             }
@@ -257,6 +313,11 @@ public sealed class AdminServer : IDisposable
             }
 
             _held.Clear();
+        }
+
+        if (_handedOver)
+        {
+            return; // the path is the successor's socket now
         }
 
         try

@@ -17,4 +17,11 @@ public enum AdminVerb
 
     /// <summary>"stop": the teardown ("keep": leave the device for a successor); the connection stays open until it is over.</summary>
     Stop,
+
+    /// <summary>
+    /// "handover": a live upgrade's successor ("pid") asks for the device; the reply carries the
+    /// descriptors named in "fds" (SCM_RIGHTS) and the successor answers {"resumed":true} once it
+    /// serves (see <see cref="HandoverSender"/>).
+    /// </summary>
+    Handover,
 }

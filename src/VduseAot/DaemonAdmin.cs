@@ -45,6 +45,8 @@ public sealed class DaemonAdmin(IAdminTarget target) : IAdminHandler
                 Volatile.Write(ref _stopping, 1);
                 target.RequestStop(IsTrue(request, AdminProtocol.Keep));
                 return true;
+            case AdminVerb.Handover:
+                throw new VduseException(target.Name + ": this daemon does not hand over its device");
             default:
                 throw new ArgumentOutOfRangeException(nameof(verb), verb, "not an admin verb");
         }

@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading;
 using Tmds.Linux;
+using VduseAot.Interop;
 using VduseAot.Vduse;
 
 namespace VduseAot;
@@ -65,6 +66,23 @@ public sealed class MetricsServer : IDisposable
 
         return new MetricsServer(listener);
     }
+
+    /// <summary>A live upgrade's successor: the listener it was handed, already bound and listening.</summary>
+    public static MetricsServer Adopt(OwnedFd listenFd)
+    {
+        ArgumentNullException.ThrowIfNull(listenFd);
+        return new MetricsServer(new Socket(new SafeSocketHandle((IntPtr)listenFd.Release(), ownsHandle: true)));
+    }
+
+    /// <summary>The listening descriptor, to pass to a successor.</summary>
+    public int ListenFd => (int)_listener.Handle;
+
+    /// <summary>
+    /// The listener went to a successor: stop answering without shutting it down (that would stop
+    /// the successor's too) and without waiting for the thread, which may sit in accept() until the
+    /// process exits; a connection it takes meanwhile is closed unanswered, and the scraper retries.
+    /// </summary>
+    public void Abandon() => _stopping = true;
 
     private static string Advice(SocketError error) => error switch
     {
@@ -200,7 +218,7 @@ public sealed class MetricsServer : IDisposable
     {
         if (_stopping)
         {
-            return;
+            return; // stopped already, or abandoned to a successor
         }
 
         _stopping = true;

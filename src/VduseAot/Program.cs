@@ -18,6 +18,7 @@ public static class Program
           vduse-blk stats NAME [--state-dir DIR] [--json | --prometheus]
           vduse-blk resize NAME SIZE [--force] [--state-dir DIR] [--json]
           vduse-blk stop NAME [--state-dir DIR]
+          vduse-blk upgrade NAME [--binary PATH] [--state-dir DIR]
           vduse-blk --help | --version
 
         serve options:
@@ -59,6 +60,8 @@ public static class Program
                                       /run/vduse-blk; created 0700, files 0600)
           --force                     take over a device left without a usable state file (requests
                                       it had in flight are lost)
+          --handover                  what `upgrade` runs: take the device over from the daemon serving
+                                      it, which hands it over on its control socket
           --metrics-listen ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics from a thread
                                       of its own (off by default; 127.0.0.1:9100 or [::1]:9100 keep them
                                       on this host: the endpoint has no authentication)
@@ -73,6 +76,12 @@ public static class Program
                                       size in place; shrinking needs --force; --file grows the file
           stop NAME [--keep]          tear down exactly like SIGTERM (with --keep: like SIGUSR1, leave the
                                       device for the next serve); returns once the daemon is done
+          upgrade NAME [--binary PATH]  live upgrade: start PATH (default: this vduse-blk) with the running
+                                      daemon's command line plus --handover; it opens its backend, then
+                                      the running daemon finishes its requests in flight and hands over
+                                      the device, control socket and log; prints upgraded NAME pid N once
+                                      the new daemon serves. A new daemon that fails first leaves the
+                                      running one serving
           --json                      print the daemon's JSON reply instead of text
           --prometheus                stats only: the Prometheus text format (what --metrics-listen serves)
 

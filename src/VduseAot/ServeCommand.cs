@@ -35,19 +35,34 @@ public static class ServeCommand
         {
             throw new VduseException(missing); // before anything is created: nothing to undo
         }
+
         var stateDir = new StateDirectory(options.StateDir);
         bool existing = VduseBlkDevice.Exists(options.Name);
+        if (options.Handover)
+        {
+            StartSuccessor(options, existing);
+        }
+
         if (existing)
         {
             CheckBeforeTakeOver(options, stateDir);
             StartupClock.Mark(options.Name, "takeover checked (state file read, device not served)");
         }
 
-        using MetricsServer? metrics = options.MetricsListen is { } endpoint ? MetricsServer.Bind(endpoint) : null;
+        using HandoverReceiver? receiver = options.Handover ? new HandoverReceiver(stateDir, options.Name) : null;
+
+        // A successor gets the listener from its predecessor, once the device is handed over.
+        MetricsServer? metrics = options.MetricsListen is { } endpoint && receiver == null ? MetricsServer.Bind(endpoint) : null;
         using IBlockBackend backend = OpenBackend(options, stateDir, existing);
         StartupClock.Mark(options.Name, "backend opened");
         BlkDeviceConfig config = BlkDeviceConfig.For(options.Device, backend);
-        var state = new DeviceStateOptions { Directory = stateDir, Force = options.Force, BackendIdentity = BackendIdentity(options) };
+        var state = new DeviceStateOptions
+        {
+            Directory = stateDir,
+            Force = options.Force,
+            BackendIdentity = BackendIdentity(options),
+            Handover = receiver != null ? receiver.Request : null,
+        };
         var device = new VduseBlkDevice(options.Name, config, backend, dataPlane, state);
         bool created = false;
         AdminServer? admin = null;
@@ -56,20 +71,46 @@ public static class ServeCommand
             device.Create();
             created = true;
             device.WaitTakenOver();
+            receiver?.ReportPause();
             var handler = new DaemonAdmin(new ServedDevice(options.Name, device, requestStop));
-            admin = AdminServer.Listen(stateDir, options.Name, handler);
+            admin = receiver?.Take(AdminProtocol.ControlFd) is { } control
+                ? AdminServer.Adopt(control, stateDir, options.Name, handler)
+                : AdminServer.Listen(stateDir, options.Name, handler);
+            if (receiver != null)
+            {
+                metrics = receiver.Take(AdminProtocol.MetricsFd) is { } listener ? MetricsServer.Adopt(listener)
+                    : options.MetricsListen is { } again ? MetricsServer.Bind(again) : null;
+            }
+
+            admin.Handover = new DaemonHandover(device, metrics, requestStop);
             metrics?.Start(options.Name, handler.Metrics);
             StartupClock.Mark(options.Name, "control socket listening");
-            return Serve(options, device, shutdown, admin);
+            return Serve(options, device, shutdown, admin, receiver);
         }
         finally
         {
             // First, so a scrape never waits on the teardown and the port is free for the successor.
             metrics?.Dispose();
-            TearDown(options, stateDir, device, keepDevice && created, created);
+
+            // A successor that fails before it told its predecessor leaves it the device, which it takes back.
+            bool leave = keepDevice || (receiver != null && !receiver.Confirmed);
+            TearDown(options, stateDir, device, leave && created, created);
 
             // Last: a `vduse-blk stop` waiting on the socket returns once everything above is done.
             admin?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// `serve --handover`, as `upgrade` starts it: a session of its own (neither `upgrade` ending nor
+    /// a Ctrl-C where it ran reaches the daemon), and a device to take over.
+    /// </summary>
+    private static void StartSuccessor(ServeOptions options, bool existing)
+    {
+        _ = Tmds.Linux.LibC.setsid();
+        if (!existing)
+        {
+            throw new VduseException("no device '" + options.Name + "' to take over: --handover (what `vduse-blk upgrade` runs) needs the daemon that serves it");
         }
     }
 
@@ -120,7 +161,10 @@ public static class ServeCommand
     private static void CheckBeforeTakeOver(ServeOptions options, StateDirectory stateDir)
     {
         StateFile? state = StateFile.Open(stateDir.StateFilePath(options.Name), out string? problem);
-        VduseBlkDevice.CheckNotServed(options.Name, state?.OwnerPid ?? 0);
+        if (!options.Handover)
+        {
+            VduseBlkDevice.CheckNotServed(options.Name, state?.OwnerPid ?? 0); // a handover's device is served: that is the point
+        }
         if (state == null)
         {
             if (!options.Force)
@@ -168,25 +212,43 @@ public static class ServeCommand
         }
     }
 
-    private static int Serve(ServeOptions options, VduseBlkDevice device, ManualResetEventSlim shutdown, AdminServer admin)
+    private static int Serve(ServeOptions options, VduseBlkDevice device, ManualResetEventSlim shutdown, AdminServer admin, HandoverReceiver? receiver)
     {
         SystemdNotify systemd = SystemdNotify.FromEnvironment(options.Name);
+        string status;
         if (options.Attach)
         {
             device.Attach(options.Vhost);
             Announce("ready " + options.Name + " " + device.BlockDevice);
             StartupClock.Mark(options.Name, "ready printed");
-            systemd.Ready("serving " + options.Name + " on " + device.BlockDevice);
+            status = "serving " + options.Name + " on " + device.BlockDevice;
         }
         else
         {
             Announce("created " + options.Name + " " + device.DevicePath);
-            systemd.Ready("created " + device.DevicePath + " (not attached)");
+            status = "created " + device.DevicePath + " (not attached)";
+        }
+
+        if (receiver != null)
+        {
+            // The manager follows this process before the predecessor exits, so the unit stays up.
+            systemd.Send("MAINPID=" + Environment.ProcessId + "\nREADY=1\nSTATUS=" + status + " (upgraded from pid " + receiver.FromPid + ")\n");
+            receiver.Confirm();
+            receiver.AdoptOutput();
+        }
+        else
+        {
+            systemd.Ready(status);
         }
 
         // The socket has listened since before the line; its thread starts now (see AdminServer.Listen).
         admin.BeginAnswering();
-        WaitHandle.WaitAny([shutdown.WaitHandle, device.KernelLoopEnded!]);
+        WaitHandle.WaitAny([shutdown.WaitHandle, device.KernelLoopEnded]);
+        if (device.HandedOverTo != 0)
+        {
+            return 0; // the unit goes on with the successor: no STOPPING=1
+        }
+
         systemd.Stopping("tearing down " + options.Name);
         Exception? failure = device.KernelLoopFailure;
         if (failure != null)

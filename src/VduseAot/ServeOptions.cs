@@ -84,6 +84,9 @@ public sealed partial class ServeOptions
     /// <summary>--force: take over a device whose state file is missing or unreadable.</summary>
     public bool Force { get; private set; }
 
+    /// <summary>--handover (what `upgrade` starts): take the device over from the daemon serving it, which hands it over on its control socket.</summary>
+    public bool Handover { get; private set; }
+
     // Every `serve` option; Parse applies them in the order given, Validate checks how they combine.
     private static readonly ServeOptionSpec[] Specs =
     [
@@ -122,6 +125,7 @@ public sealed partial class ServeOptions
         new("--vhost", false, (o, _, _) => o.Vhost = true),
         new("--state-dir", true, (o, _, v) => o.StateDir = OptionText.StateDir(v)),
         new("--force", false, (o, _, _) => o.Force = true),
+        new("--handover", false, (o, _, _) => o.Handover = true),
         new("--metrics-listen", true, (o, _, v) => o.MetricsListen = MetricsEndpoint.Parse(v)),
         new("--log-level", true, (o, _, v) => o.LogLevel = ParseLogLevel(v)),
     ];

@@ -18,6 +18,9 @@ public class AdminOptionsTests
         AdminOptions p = AdminOptions.Parse("stats", ["d", "--prometheus"]);
         Assert.True(p.Prometheus);
         Assert.False(p.Json);
+        AdminOptions u = AdminOptions.Parse("upgrade", ["d", "--binary", "/usr/local/bin/vduse-blk.new"]);
+        Assert.Equal((AdminCliVerb.Upgrade, "d", "/usr/local/bin/vduse-blk.new"), (u.Verb, u.Name, u.Binary));
+        Assert.Null(AdminOptions.Parse("upgrade", ["d"]).Binary);
     }
 
     [Theory]
@@ -30,6 +33,9 @@ public class AdminOptionsTests
     [InlineData("resize: '12Q' is not a size", "resize", "d", "12Q")]
     [InlineData("unknown option '--force' for stop", "stop", "d", "--force")]
     [InlineData("unknown option '--json' for stop", "stop", "d", "--json")]
+    [InlineData("unknown option '--binary' for stop", "stop", "d", "--binary", "x")]
+    [InlineData("--binary needs a value", "upgrade", "d", "--binary")]
+    [InlineData("upgrade takes NAME", "upgrade")]
     [InlineData("stats takes --json or --prometheus, not both", "stats", "d", "--prometheus", "--json")]
     [InlineData("unknown option '--prometheus' for list", "list", "--prometheus")]
     [InlineData("--state-dir 'rel' must be an absolute path", "list", "--state-dir", "rel")]

@@ -242,7 +242,7 @@ public sealed class AdminSocketTests : IDisposable
         AssertErrorReplies(s, reader,
             ("not json", "request is not JSON"),
             ("[1,2]", "a request is a JSON object with a \"cmd\" string"),
-            ("{\"cmd\":\"fly\"}", "unknown command 'fly' (known: info, stats, metrics, resize, stop)"),
+            ("{\"cmd\":\"fly\"}", "unknown command 'fly' (known: info, stats, metrics, resize, stop, handover)"),
             ("{\"cmd\":\"resize\",\"size\":\"big\"}", "resize needs \"size\": a number of bytes"));
 
         // Two requests in one write are two replies, in order.
@@ -261,8 +261,8 @@ public sealed class AdminSocketTests : IDisposable
         using AdminServer server = StartServer();
         using Socket s = ConnectRaw(server);
         AssertErrorReplies(s, new LineReader(s, 1 << 20),
-            ("{\"cmd\":\"STOP\"}", "unknown command 'STOP' (known: info, stats, metrics, resize, stop)"),
-            ("{\"cmd\":\"\"}", "unknown command '' (known: info, stats, metrics, resize, stop)"),
+            ("{\"cmd\":\"STOP\"}", "unknown command 'STOP' (known: info, stats, metrics, resize, stop, handover)"),
+            ("{\"cmd\":\"\"}", "unknown command '' (known: info, stats, metrics, resize, stop, handover)"),
             ("{\"keep\":true}", "a request is a JSON object with a \"cmd\" string"),
             ("{\"cmd\":null}", "a request is a JSON object with a \"cmd\" string"));
 

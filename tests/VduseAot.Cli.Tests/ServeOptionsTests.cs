@@ -33,10 +33,12 @@ public class ServeOptionsTests
         Assert.True(o.SqPoll);
         Assert.Equal(Vduse.LogLevel.Debug, o.LogLevel);
 
-        string[] file = ["--name", "d", "--file", "/srv/disk.img", "--size", "2G", "--direct", "--vhost"];
+        string[] file = ["--name", "d", "--file", "/srv/disk.img", "--size", "2G", "--direct", "--vhost", "--handover"];
         ServeOptions f = Parse(file);
         Assert.Equal(("/srv/disk.img", 2UL << 30, true, true), (f.FilePath, f.FileSize, f.Direct, f.Vhost));
+        Assert.True(f.Handover);
         Assert.False(o.Vhost);
+        Assert.False(o.Handover);
         Assert.Contains("cannot go with --no-attach", Assert.Throws<UsageException>(() => Parse("--name", "d", "--ram", "1M", "--vhost", "--no-attach")).Message,
             System.StringComparison.Ordinal);
         string[] none = ["--name", "d", "--null", "1T"];

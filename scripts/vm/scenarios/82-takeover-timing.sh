@@ -32,9 +32,6 @@ now_ms() {
     read -r _nm_up _ </proc/uptime
     NOW=$((${_nm_up%.*} * 1000 + (1${_nm_up#*.} - 100) * 10))
 }
-# median FILE / maximum FILE: of one number per line.
-median() { sort -n "$1" | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-maximum() { sort -n "$1" | tail -n1; }
 
 # _requests: sets REQS to the reads, writes, flushes and discards completed on $DEV, with builtins
 # only (no fork: under TCG every process the poll starts takes CPU from the daemon being timed).

@@ -149,7 +149,15 @@ wait_gone() {
 # await_clean_exit WHAT: after WHAT asked the daemon to stop, wait for it; expect
 # rc 0, and no /dev/vduse/NAME, vdpa device, /dev/vdX or control socket after.
 await_clean_exit() {
-    wait_gone "$PID" "$STOP_TIMEOUT" "daemon $NAME after $1"
+    if [ "$UPGRADED" = 1 ]; then
+        # Not this shell's child: no status to wait for; its log says whether the teardown finished.
+        poll_until "$STOP_TIMEOUT" proc_gone "$PID" || fail "daemon $NAME (pid $PID) still running $STOP_TIMEOUT s after $1; $(daemon_stderr)"
+        WAIT_RC=0
+        tail -n 3 "$DAEMON_ERR" | grep -q "served [0-9]* requests" || WAIT_RC=1
+        UPGRADED=0
+    else
+        wait_gone "$PID" "$STOP_TIMEOUT" "daemon $NAME after $1"
+    fi
     PID=""
     [ "$WAIT_RC" -eq 0 ] || fail "daemon $NAME exited rc=$WAIT_RC after $1 (want 0); $(daemon_stderr)"
     [ ! -e "/dev/vduse/$NAME" ] || fail "/dev/vduse/$NAME still exists after exit (device not destroyed)"
@@ -397,6 +405,35 @@ upgrade_exit_daemon() {
     PID=""
     [ "$WAIT_RC" -eq 0 ] || fail "daemon $NAME exited rc=$WAIT_RC after SIGUSR1 (want 0); $(daemon_stderr)"
     expect_device_left
+}
+
+# UPGRADED is 1 while $PID is a daemon `vduse-blk upgrade` started: not this shell's child, so its
+# exit status cannot be waited for.
+UPGRADED=0
+
+# upgrade_daemon [ARGS...]: `vduse-blk upgrade $NAME ARGS...` must exit 0 with "upgraded NAME pid N"
+# while the old daemon exits (rc 0 when it is this shell's child) and N serves. Sets PID to N and
+# UPGRADE_MS to the command's wall time.
+upgrade_daemon() {
+    _ud_old=$PID
+    _ud_t0=$(uptime_ms)
+    _ud_rc=0
+    "$VDUSE_BLK" upgrade "$NAME" --state-dir "$STATE_DIR" "$@" >/tmp/upgrade.out 2>/tmp/upgrade.err || _ud_rc=$?
+    UPGRADE_MS=$(($(uptime_ms) - _ud_t0))
+    [ "$_ud_rc" -eq 0 ] || fail "vduse-blk upgrade $NAME exited rc=$_ud_rc: $(cat /tmp/upgrade.err); $(daemon_stderr)"
+    _ud_line=$(cat /tmp/upgrade.out)
+    # shellcheck disable=SC2086 # split "upgraded NAME pid N"
+    set -- $_ud_line
+    { [ "$#" -eq 4 ] && [ "$1" = upgraded ] && [ "$2" = "$NAME" ] && [ "$3" = pid ]; } || fail "bad upgrade line '$_ud_line' (want 'upgraded $NAME pid N')"
+    PID=$4
+    if [ "$UPGRADED" = 1 ]; then
+        poll_until "$STOP_TIMEOUT" proc_gone "$_ud_old" || fail "the old daemon (pid $_ud_old) still runs after the upgrade"
+    else
+        wait_gone "$_ud_old" "$STOP_TIMEOUT" "the old daemon after the upgrade"
+        [ "$WAIT_RC" -eq 0 ] || fail "the old daemon exited rc=$WAIT_RC after the upgrade (want 0); $(daemon_stderr)"
+    fi
+    UPGRADED=1
+    proc_alive "$PID" || fail "the new daemon (pid $PID) is not running after the upgrade; $(daemon_stderr)"
 }
 
 # restart_daemon ARGS...: serve the same name again; it must come back on the same disk.
@@ -947,6 +984,9 @@ expect_discard_and_zeroes() {
 
 # count_matches PATTERN FILE: lines of FILE matching PATTERN (grep -E).
 count_matches() { grep -c -E "$1" "$2" || true; }
+# median FILE / maximum FILE: of one number per line.
+median() { sort -n "$1" | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+maximum() { sort -n "$1" | tail -n1; }
 # uptime_ms: /proc/uptime in milliseconds.
 uptime_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 # fio_clat_max_ms FIO-OUTPUT: the worst completion latency (ms) of fio's JSON output, reads and writes.

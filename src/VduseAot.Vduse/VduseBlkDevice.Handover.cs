@@ -1,0 +1,85 @@
+using System;
+using VduseAot.Interop;
+
+namespace VduseAot.Vduse;
+
+/// <content>
+/// A live upgrade, both sides. The running daemon pauses (its queues finish what is in flight and
+/// record their rings; its kernel message thread stops between messages), passes the open device
+/// to its successor, and exits once the successor serves, or resumes if it does not. The successor
+/// takes the device over from the state file as after a crash, with the descriptor it was given.
+/// </content>
+public sealed unsafe partial class VduseBlkDevice
+{
+    private bool _paused;
+
+    /// <summary>The process the device was handed to (0: none): the teardown then leaves the device to it.</summary>
+    public int HandedOverTo { get; private set; }
+
+    /// <summary>
+    /// Stops serving for a handover and returns the device descriptor to pass (still owned here).
+    /// Throws <see cref="VduseException"/> when there is nothing to hand over.
+    /// </summary>
+    public int PauseForHandover()
+    {
+        if (_paused || _kernelLoop == null || _device == null || _state == null || !_created)
+        {
+            throw new VduseException(_name + " is not serving a device that can be handed over");
+        }
+
+        _kernelLoop.Pause();
+        _kernelLoop = null;
+        _paused = true;
+        Log.Write(LogLevel.Info, _name, "paused for a handover: every request in flight completed");
+        return _device.Value;
+    }
+
+    /// <summary>The successor serves: this process's teardown leaves the device to <paramref name="pid"/>.</summary>
+    public void HandedOver(int pid)
+    {
+        HandedOverTo = pid;
+        Log.Write(LogLevel.Info, _name, "handed " + DevicePath + " over to pid " + pid);
+    }
+
+    /// <summary>
+    /// The handover failed and the successor is gone: serve again from the state file, exactly as a
+    /// takeover would (the successor may have resumed the rings before it died).
+    /// </summary>
+    public void ResumeAfterHandover()
+    {
+        if (!_paused)
+        {
+            return;
+        }
+
+        _paused = false;
+        _state!.OwnerPid = Environment.ProcessId;
+        StartKernelLoop(QueueStart.Resume);
+        Log.Write(LogLevel.Info, _name, "serving again after a failed handover");
+    }
+
+    /// <summary>A live upgrade's successor: asks the running daemon for the device once the configuration matches.</summary>
+    private OwnedFd ReceiveHandedOver(Func<OwnedFd> handover, StateFile? state, string? problem, DeviceIdentity identity)
+    {
+        string? refusal = state == null
+            ? "cannot upgrade device '" + _name + "': " + problem + " (the running daemon was left serving)"
+            : state.Identity.Difference(identity) is string difference ? ConfigurationRefusal(_name, difference) : null;
+        if (refusal != null)
+        {
+            state?.Dispose();
+            throw new VduseException(refusal);
+        }
+
+        try
+        {
+            OwnedFd fd = handover();
+            StartupClock.Mark(_name, "device handed over");
+            return fd;
+        }
+        catch
+        {
+            state!.Dispose();
+            throw;
+        }
+    }
+}

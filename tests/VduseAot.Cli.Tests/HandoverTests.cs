@@ -1,0 +1,133 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Threading;
+using Tmds.Linux;
+using VduseAot.Interop;
+using VduseAot.Vduse;
+using Xunit;
+
+namespace VduseAot.Cli.Tests;
+
+/// <summary>
+/// The live upgrade's exchange on a real control socket, both sides in this process: what the old
+/// daemon passes arrives as the same open files, the control listener goes on answering in the
+/// successor, and a successor that leaves without saying it serves gives the device back.
+/// </summary>
+public sealed unsafe class HandoverTests : IDisposable
+{
+    private readonly DirectoryInfo _parent = Directory.CreateTempSubdirectory("vduse-handover-");
+    private readonly FakeAdminTarget _target = new();
+
+    private StateDirectory State => new(Path.Combine(_parent.FullName, "state"));
+
+    public void Dispose()
+    {
+        _target.Dispose();
+        _parent.Delete(recursive: true);
+    }
+
+    /// <summary>An old daemon's side: a "device" (an eventfd) to pass, and what the exchange did.</summary>
+    private sealed class FakeSource : IHandoverSource, IDisposable
+    {
+        public OwnedFd Device { get; } = EventFd.Create();
+
+        public int CompletedBy { get; private set; }
+
+        public int Resumed { get; private set; }
+
+        public ManualResetEventSlim Done { get; } = new();
+
+        public IReadOnlyList<(string Name, int Fd)> Pause() => [(AdminProtocol.DeviceFd, Device.Value)];
+
+        public void Complete(int pid)
+        {
+            CompletedBy = pid;
+            Done.Set();
+        }
+
+        public void Resume()
+        {
+            Resumed++;
+            Done.Set();
+        }
+
+        public void Dispose()
+        {
+            Device.Dispose();
+            Done.Dispose();
+        }
+    }
+
+    private static ulong Read(int fd)
+    {
+        ulong v = 0;
+        Assert.Equal(8, LibC.read(fd, &v, 8));
+        return v;
+    }
+
+    [Fact]
+    public void The_device_goes_to_the_successor_and_the_control_socket_answers_from_it_and_hands_over_again()
+    {
+        using var first = new FakeSource();
+        using AdminServer old = AdminServer.Start(State, "d", new DaemonAdmin(_target));
+        old.Handover = first;
+
+        using var receiver = new HandoverReceiver(State, "d");
+        using OwnedFd device = receiver.Request();
+        EventFd.Signal(first.Device); // the passed descriptor is the same eventfd
+        Assert.Equal(1UL, Read(device.Value));
+        Assert.Equal(Environment.ProcessId, receiver.FromPid);
+        Assert.NotNull(receiver.Take(AdminProtocol.StdoutFd));
+        Assert.NotNull(receiver.Take(AdminProtocol.StderrFd));
+        OwnedFd control = receiver.Take(AdminProtocol.ControlFd)!;
+        receiver.Confirm();
+        Assert.True(first.Done.Wait(10000));
+        Assert.Equal(Environment.ProcessId, first.CompletedBy);
+
+        // The successor answers on the listener it was given, and hands it over in turn.
+        using var second = new FakeSource();
+        using AdminServer next = AdminServer.Adopt(control, State, "d", new DaemonAdmin(_target));
+        next.Handover = second;
+        next.BeginAnswering();
+        old.Dispose(); // the old one lets go without shutting the shared listener down or removing the path
+        Assert.True(File.Exists(next.Path));
+        using var again = new HandoverReceiver(State, "d");
+        using OwnedFd device2 = again.Request();
+        EventFd.Signal(second.Device);
+        Assert.Equal(1UL, Read(device2.Value));
+        again.Confirm();
+        Assert.True(second.Done.Wait(10000));
+        Assert.Equal(0, second.Resumed);
+    }
+
+    [Fact]
+    public void A_successor_that_leaves_without_saying_it_serves_gives_the_device_back()
+    {
+        using var source = new FakeSource();
+        using AdminServer server = AdminServer.Start(State, "d", new DaemonAdmin(_target));
+        server.Handover = source;
+        using (var receiver = new HandoverReceiver(State, "d"))
+        {
+            using OwnedFd device = receiver.Request();
+        }
+
+        Assert.True(source.Done.Wait(10000));
+        Assert.Equal(1, source.Resumed);
+        Assert.Equal(0, source.CompletedBy);
+
+        // Still the daemon's socket: it answers.
+        var o = new StringWriter();
+        Assert.Equal(0, AdminCommands.Run(AdminOptions.Parse("list", ["--state-dir", State.Path]), o));
+    }
+
+    [Fact]
+    public void A_daemon_that_cannot_hand_over_refuses_with_its_reason_and_serves_on()
+    {
+        using AdminServer server = AdminServer.Start(State, "d", new DaemonAdmin(_target));
+        using var receiver = new HandoverReceiver(State, "d");
+        VduseException e = Assert.Throws<VduseException>(() => receiver.Request());
+        Assert.Contains("refused the handover", e.Message);
+        Assert.Contains("does not hand over", e.Message);
+    }
+}
