@@ -47,6 +47,7 @@ public sealed unsafe partial class QueueWorker
             if (_stop)
             {
                 Drain(queue, uring, cqes, counters);
+                RetireReads(queue, uring, cqes);
                 return;
             }
 
@@ -107,6 +108,21 @@ public sealed unsafe partial class QueueWorker
         }
 
         queue.Queue.FlushUsed();
+    }
+
+    /// <summary>
+    /// Completes the kick and wake reads before Serve returns: their counters are in its stack frame,
+    /// and a kick that lands after it (the driver kicks as it resets) would write 8 bytes into
+    /// whatever frame is there by then. Seen under the hostile driver as a queue thread jumping to
+    /// address 1, an eventfd count. See <see cref="EventFdReads"/>.
+    /// </summary>
+    private void RetireReads(BlkQueue<IotlbMemory> queue, IoUring uring, Span<io_uring_cqe> cqes)
+    {
+        int n = EventFdReads.Retire(uring, [_kickFd.Value, _wakeFd.Value], [KickTag, WakeTag], cqes);
+        foreach (io_uring_cqe cqe in cqes.Slice(0, n))
+        {
+            queue.OnCompletion(cqe.user_data, cqe.res);
+        }
     }
 
     /// <summary>
