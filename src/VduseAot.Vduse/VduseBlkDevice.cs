@@ -212,7 +212,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
 
     private void StartKernelLoop(QueueStart mode)
     {
-        _kernelLoop = new KernelMessageLoop(_name, DeviceFd, _config.Queues, _executor, _dataPlane, _state, mode);
+        _kernelLoop = new KernelMessageLoop(_name, DeviceFd, _config.Queues, BlkConfigSpace.Features(_config), _executor, _dataPlane, _state, mode);
         FinishedStats = _kernelLoop.Finished;
         _kernelLoop.Start();
     }
