@@ -2,7 +2,8 @@
 # Build the test VM's initramfs: an UNCOMPRESSED newc cpio (TCG unpacks it
 # much faster than a compressed one) holding busybox, the real fio/e2fsprogs/
 # util-linux tools with their shared libraries, the kernel modules from
-# fetch-kernel.sh, the vduse-blk binary, the guest init and the scenarios.
+# fetch-kernel.sh, the vduse-blk binary (and vhost-hostile beside it), the guest
+# init and the scenarios.
 #
 # Usage: build-initramfs.sh --binary PATH --out FILE [--extra DIR]...
 #   --extra DIR  copied over the root last (extra tools, data, scenarios); may
@@ -109,6 +110,13 @@ if [[ -x /usr/sbin/vdpa ]]; then add_tool /usr/sbin/vdpa /usr/sbin/vdpa; fi
 cp -L "$binary" "$stage/usr/bin/vduse-blk"
 chmod 0755 "$stage/usr/bin/vduse-blk"
 copy_libs "$binary"
+# The hostile vhost-vdpa driver (scripts/build.sh publishes it beside vduse-blk) for 96-vhost-hostile,
+# which fails naming it when it is not there.
+hostile=$(dirname "$binary")/vhost-hostile
+if [[ -x $hostile ]]; then
+    install -m 0755 "$hostile" "$stage/usr/bin/vhost-hostile"
+    copy_libs "$hostile"
+fi
 
 while IFS= read -r m; do
     cp "$cache/modules/$m" "$stage/lib/modules-vm/$m"

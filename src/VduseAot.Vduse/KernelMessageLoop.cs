@@ -17,6 +17,7 @@ internal sealed unsafe partial class KernelMessageLoop
     private readonly string _name;
     private readonly int _deviceFd;
     private readonly ushort _queues;
+    private readonly ulong _offeredFeatures;
     private readonly BlkExecutor _executor;
     private readonly DataPlaneOptions _dataPlane;
     private readonly OwnedFd _stopFd;
@@ -37,12 +38,15 @@ internal sealed unsafe partial class KernelMessageLoop
     /// A kernel message thread for the device open on <paramref name="deviceFd"/>. With <paramref name="takeOver"/>
     /// other than Fresh the device is already running under the driver: the thread first restarts the
     /// queues from <paramref name="state"/> (the status a predecessor acknowledged and its journals).
+    /// <paramref name="offeredFeatures"/>: what the device was created with; a driver that accepts
+    /// more is refused FEATURES_OK and DRIVER_OK.
     /// </summary>
-    public KernelMessageLoop(string name, int deviceFd, ushort queues, BlkExecutor executor, DataPlaneOptions dataPlane,
+    public KernelMessageLoop(string name, int deviceFd, ushort queues, ulong offeredFeatures, BlkExecutor executor, DataPlaneOptions dataPlane,
         StateFile? state = null, QueueStart takeOver = QueueStart.Fresh, ManualResetEventSlim? ended = null, BlkQueueStats? finished = null)
     {
         Ended = ended ?? new ManualResetEventSlim();
         Finished = finished ?? new BlkQueueStats();
+        _offeredFeatures = offeredFeatures;
         _state = state;
         _takeOver = takeOver;
         _dataPlane = dataPlane;
@@ -302,95 +306,6 @@ internal sealed unsafe partial class KernelMessageLoop
         {
             Log.Write(LogLevel.Warn, _name, "answering control message " + request.request_id + " failed: " + ErrnoExtensions.Last().Describe());
         }
-    }
-
-    private bool SetStatus(byte status)
-    {
-        byte old = _status;
-        _status = status;
-        Log.Write(LogLevel.Debug, _name, "status 0x" + status.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
-        if (status == 0)
-        {
-            // Reset: finish the current batches, drop the mappings, forget the negotiated state.
-            StopWorkers();
-            Array.Clear(_lastAvail);
-            _waitingQueues = 0;
-            return true;
-        }
-
-        bool wasOk = (old & VirtioConstants.VIRTIO_CONFIG_S_DRIVER_OK) != 0;
-        bool isOk = (status & VirtioConstants.VIRTIO_CONFIG_S_DRIVER_OK) != 0;
-        if (isOk && !wasOk)
-        {
-            return StartWorkers();
-        }
-
-        return true;
-    }
-
-    private bool StartWorkers()
-    {
-        ulong features = 0;
-        if (LibC.ioctl(_deviceFd, VduseUapi.VDUSE_DEV_GET_FEATURES, &features) < 0)
-        {
-            Log.Write(LogLevel.Error, _name, "VDUSE_DEV_GET_FEATURES failed: " + ErrnoExtensions.Last().Describe());
-            return false;
-        }
-
-        Log.Write(LogLevel.Info, _name, "driver ready, features 0x" + features.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
-        _features = features;
-        _waitPolls = 0;
-        bool started = StartReadyQueues();
-        if (_takeOver == QueueStart.Fresh)
-        {
-            SteerInterrupts(); // a takeover steers them once its rings run (ResumeRunningQueues)
-        }
-
-        if (!started)
-        {
-            return false;
-        }
-
-        if (_waitingQueues > 0)
-        {
-            Log.Write(LogLevel.Info, _name, _waitingQueues + " queue(s) not enabled by the driver yet: they start when it enables them");
-        }
-
-        return true;
-    }
-
-    /// <summary>Starts a worker for every queue the driver has enabled and that has none; counts the rest.</summary>
-    private bool StartReadyQueues()
-    {
-        _waitingQueues = 0;
-        for (uint i = 0; i < _queues; i++)
-        {
-            if (_workers[i] != null)
-            {
-                continue;
-            }
-
-            vduse_vq_info info = new() { index = i };
-            if (LibC.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_GET_INFO, &info) < 0)
-            {
-                Log.Write(LogLevel.Error, _name, "VDUSE_VQ_GET_INFO " + i + " failed: " + ErrnoExtensions.Last().Describe());
-                return false;
-            }
-
-            if (info.ready == 0)
-            {
-                _waitingQueues++;
-                continue;
-            }
-
-            var worker = new QueueWorker(_name, _deviceFd, in info, _features, _executor, _dataPlane,
-                _state?.Journal(i, (ushort)info.num), _takeOver);
-            worker.Start();
-            _workers[i] = worker;
-            _unsteered[i] = true;
-        }
-
-        return true;
     }
 
     /// <summary>Steers the interrupts of every queue started since the last call (see <see cref="SetInterruptAffinity"/>).</summary>

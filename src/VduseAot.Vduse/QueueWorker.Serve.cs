@@ -47,7 +47,7 @@ public sealed unsafe partial class QueueWorker
             if (_stop)
             {
                 Drain(queue, uring, cqes, counters);
-                DisarmReads(uring, cqes);
+                RetireReads(queue, uring, cqes);
                 return;
             }
 
@@ -111,33 +111,17 @@ public sealed unsafe partial class QueueWorker
     }
 
     /// <summary>
-    /// Cancels the kick and wake reads and waits for both to end. They write into
-    /// <c>counters</c> on this thread's stack: a kick that lands after Serve returned would
-    /// otherwise complete into whatever frame is there by then (a SIGUSR1 or a handover under load
-    /// crashed on exactly that).
+    /// Completes the kick and wake reads before Serve returns: their counters are in its stack frame,
+    /// and a kick that lands after it (the driver kicks as it resets) would write 8 bytes into
+    /// whatever frame is there by then. Seen under the hostile driver as a queue thread jumping to
+    /// address 1, an eventfd count. See <see cref="EventFdReads"/>.
     /// </summary>
-    private static void DisarmReads(IoUring uring, Span<io_uring_cqe> cqes)
+    private void RetireReads(BlkQueue<IotlbMemory> queue, IoUring uring, Span<io_uring_cqe> cqes)
     {
-        foreach (ulong tag in (ReadOnlySpan<ulong>)[KickTag, WakeTag])
+        int n = EventFdReads.Retire(uring, [_kickFd.Value, _wakeFd.Value], [KickTag, WakeTag], cqes);
+        foreach (io_uring_cqe cqe in cqes.Slice(0, n))
         {
-            io_uring_sqe* sqe = uring.NextSqeSubmittingIfFull();
-            if (sqe == null)
-            {
-                throw new VduseException("io_uring submission queue stuck full");
-            }
-
-            SqePrep.Cancel(sqe, tag, CancelTag);
-        }
-
-        bool kickEnded = false, wakeEnded = false;
-        while (!kickEnded || !wakeEnded)
-        {
-            uring.SubmitAndWait(1);
-            foreach (io_uring_cqe cqe in cqes.Slice(0, uring.Reap(cqes)))
-            {
-                kickEnded |= cqe.user_data == KickTag;
-                wakeEnded |= cqe.user_data == WakeTag;
-            }
+            queue.OnCompletion(cqe.user_data, cqe.res);
         }
     }
 

@@ -20,7 +20,6 @@ public sealed unsafe partial class QueueWorker
 {
     private const ulong KickTag = 1UL << 63;
     private const ulong WakeTag = KickTag | 1;
-    private const ulong CancelTag = KickTag | 2;
     private const int ReapBatch = 64;
 
     // The data plane's deepest frames are a few hundred bytes of stackalloc and the runtime's exception

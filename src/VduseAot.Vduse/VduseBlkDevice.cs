@@ -229,7 +229,8 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
 
     private void StartKernelLoop(QueueStart mode)
     {
-        _kernelLoop = new KernelMessageLoop(_name, DeviceFd, _config.Queues, _executor, _dataPlane, _state, mode, _loopEnded, FinishedStats);
+        _kernelLoop = new KernelMessageLoop(_name, DeviceFd, _config.Queues, BlkConfigSpace.Features(_config), _executor, _dataPlane, _state, mode,
+            _loopEnded, FinishedStats);
         FinishedStats = _kernelLoop.Finished;
         _kernelLoop.Start();
     }
