@@ -53,7 +53,7 @@ pause_round() {
     ROUND=$((ROUND + 1))
     _pr_out="$dir/$1-$ROUND.txt"
     /usr/bin/fio --name=upgrade --filename="$DEV" --ioengine=libaio --direct=1 \
-        --rw=randwrite --bs=4k --iodepth=4 --numjobs=2 --size=8M --offset_increment=8M \
+        --rw=randwrite --bs=4k --iodepth=4 --numjobs=2 --size=4M --offset_increment=4M \
         --verify=crc32c --do_verify=1 --verify_fatal=1 --randrepeat=0 --verify_state_save=0 \
         --group_reporting --output-format=normal,json >"$_pr_out" 2>&1 &
     FIO_PID=$!
