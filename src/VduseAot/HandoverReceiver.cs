@@ -138,9 +138,7 @@ public sealed unsafe class HandoverReceiver : IDisposable
 
     private void SendLine(byte[] line)
     {
-        byte[] framed = new byte[line.Length + 1];
-        line.CopyTo(framed, 0);
-        framed[^1] = (byte)'\n';
+        byte[] framed = LineReader.Frame(line);
         long sent;
         do
         {

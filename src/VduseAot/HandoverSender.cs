@@ -95,9 +95,7 @@ internal static class HandoverSender
 
             w.WriteEndArray();
         });
-        byte[] framed = new byte[line.Length + 1];
-        line.CopyTo(framed, 0);
-        framed[^1] = (byte)'\n';
+        byte[] framed = LineReader.Frame(line);
 
         // One sendmsg: the descriptors ride on the line's first byte, so the successor's first recvmsg gets them.
         long sent;

@@ -49,9 +49,15 @@ public sealed class LineReader(Socket socket, int maxLineBytes)
     public static void Send(Socket socket, ReadOnlySpan<byte> line)
     {
         ArgumentNullException.ThrowIfNull(socket);
+        socket.Send(Frame(line));
+    }
+
+    /// <summary><paramref name="line"/> and its newline, for a sender that cannot use <see cref="Send"/> (one with descriptors attached).</summary>
+    public static byte[] Frame(ReadOnlySpan<byte> line)
+    {
         byte[] framed = new byte[line.Length + 1];
         line.CopyTo(framed);
         framed[^1] = (byte)'\n';
-        socket.Send(framed);
+        return framed;
     }
 }
