@@ -117,22 +117,10 @@ public sealed unsafe class HandoverReceiver : IDisposable
 
     private static OwnedFd Connect(string path)
     {
-        OwnedFd fd = OwnedFd.FromResult(LibC.socket(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0))
-            ?? throw new VduseException("cannot create a socket: " + ErrnoExtensions.Last().Describe());
-        Span<byte> address = stackalloc byte[110];
-        int length = UnixListenSocket.Address(path, address);
+        OwnedFd fd = UnixListenSocket.Connect(path, out Errno e)
+            ?? throw new VduseException("cannot reach the daemon serving the device on " + path + ": " + e.Describe() + " (is it running? --state-dir?)");
         long* timeout = stackalloc long[2] { ReplyTimeoutMs / 1000, 0 }; // struct timeval: seconds, microseconds
         _ = LibC.setsockopt(fd.Value, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, timeout, 2 * sizeof(long));
-        fixed (byte* a = address)
-        {
-            if (LibC.connect(fd.Value, (sockaddr*)a, (uint)length) < 0)
-            {
-                Errno e = ErrnoExtensions.Last();
-                fd.Dispose();
-                throw new VduseException("cannot reach the daemon serving the device on " + path + ": " + e.Describe() + " (is it running? --state-dir?)");
-            }
-        }
-
         return fd;
     }
 

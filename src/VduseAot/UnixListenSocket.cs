@@ -60,18 +60,34 @@ public static unsafe class UnixListenSocket
     /// <summary>True when a process listens on <paramref name="path"/> (a connect succeeds); false for a socket file nobody serves.</summary>
     public static bool Answers(string path)
     {
-        using OwnedFd? fd = OwnedFd.FromResult(LibC.socket(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0));
+        using OwnedFd? fd = Connect(path, out _);
+        return fd is not null;
+    }
+
+    /// <summary>A stream socket connected to <paramref name="path"/>; null, with the reason in <paramref name="error"/>, when nobody listens there (or no socket could be made).</summary>
+    public static OwnedFd? Connect(string path, out Errno error)
+    {
+        error = Errno.OK;
+        OwnedFd? fd = OwnedFd.FromResult(LibC.socket(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0));
         if (fd is null)
         {
-            return false;
+            error = ErrnoExtensions.Last();
+            return null;
         }
 
         Span<byte> address = stackalloc byte[2 + SunPathBytes];
         int length = Address(path, address);
         fixed (byte* a = address)
         {
-            return LibC.connect(fd.Value, (sockaddr*)a, (uint)length) == 0;
+            if (LibC.connect(fd.Value, (sockaddr*)a, (uint)length) == 0)
+            {
+                return fd;
+            }
         }
+
+        error = ErrnoExtensions.Last();
+        fd.Dispose();
+        return null;
     }
 
     /// <summary>sockaddr_un for <paramref name="path"/> into <paramref name="address"/>; its length.</summary>
