@@ -193,7 +193,9 @@ public sealed class AdminServer : IDisposable
             {
                 using (request)
                 {
-                    _handedOver = HandoverSender.Run(client, reader, request!.RootElement, source, (int)_listener!.Handle, _name);
+                    // Marked before the source completes: its Complete ends the process, whose Dispose
+                    // must not shut the listener the successor now accepts on.
+                    _ = HandoverSender.Run(client, reader, request!.RootElement, source, (int)_listener!.Handle, _name, () => _handedOver = true);
                 }
 
                 return false; // after a handover this thread answers no one else: the successor's does

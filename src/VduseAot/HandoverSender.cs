@@ -22,8 +22,12 @@ internal static class HandoverSender
     /// <summary>How long the successor may take from receiving the device to serving it.</summary>
     public const int ResumeTimeoutMs = 30000;
 
-    /// <summary>Runs the exchange for the request on <paramref name="client"/>; true once handed over (the caller stops answering).</summary>
-    public static bool Run(Socket client, LineReader reader, JsonElement request, IHandoverSource source, int controlListenFd, string name)
+    /// <summary>
+    /// Runs the exchange for the request on <paramref name="client"/>; true once handed over (the
+    /// caller stops answering). <paramref name="handedOver"/> runs before the source completes,
+    /// which lets the process end: the caller must know the listener is shared by then.
+    /// </summary>
+    public static bool Run(Socket client, LineReader reader, JsonElement request, IHandoverSource source, int controlListenFd, string name, Action handedOver)
     {
         int socket = (int)client.Handle;
         int peer = Sys.PeerPid(socket, out uint uid);
@@ -56,6 +60,7 @@ internal static class HandoverSender
         string? failure = Send(socket, passed, controlListenFd, pausedAt) ?? AwaitResumed(client, reader);
         if (failure == null)
         {
+            handedOver();
             source.Complete(peer);
             return true;
         }

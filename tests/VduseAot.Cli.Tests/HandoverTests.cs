@@ -38,11 +38,15 @@ public sealed unsafe class HandoverTests : IDisposable
 
         public ManualResetEventSlim Done { get; } = new();
 
+        /// <summary>Runs in Complete, as the daemon's main thread would start its teardown then.</summary>
+        public Action? OnComplete { get; set; }
+
         public IReadOnlyList<(string Name, int Fd)> Pause() => [(AdminProtocol.DeviceFd, Device.Value)];
 
         public void Complete(int pid)
         {
             CompletedBy = pid;
+            OnComplete?.Invoke();
             Done.Set();
         }
 
@@ -102,6 +106,35 @@ public sealed unsafe class HandoverTests : IDisposable
     }
 
     [Fact]
+    public void An_old_daemon_that_tears_down_the_moment_it_completes_leaves_the_successor_answering()
+    {
+        using var source = new FakeSource();
+        AdminServer old = AdminServer.Start(State, "d", new DaemonAdmin(_target));
+        old.Handover = source;
+
+        // The daemon's main thread wakes on Complete and disposes the server while the control
+        // thread is still returning from the exchange: give that teardown its head start.
+        var teardown = new Thread(old.Dispose);
+        source.OnComplete = () =>
+        {
+            teardown.Start();
+            teardown.Join(500);
+        };
+        using var receiver = new HandoverReceiver(State, "d");
+        using OwnedFd device = receiver.Request();
+        OwnedFd control = receiver.Take(AdminProtocol.ControlFd)!;
+        using AdminServer next = AdminServer.Adopt(control, State, "d", new DaemonAdmin(_target));
+        next.BeginAnswering();
+        receiver.Confirm();
+        Assert.True(source.Done.Wait(10000));
+        Assert.True(teardown.Join(10000));
+
+        Assert.True(File.Exists(next.Path));
+        var o = new StringWriter();
+        Assert.Equal(0, AdminCommands.Run(AdminOptions.Parse("stats", ["d", "--state-dir", State.Path]), o));
+    }
+
+    [Fact]
     public void A_successor_that_leaves_without_saying_it_serves_gives_the_device_back()
     {
         using var source = new FakeSource();
@@ -118,7 +151,7 @@ public sealed unsafe class HandoverTests : IDisposable
 
         // Still the daemon's socket: it answers.
         var o = new StringWriter();
-        Assert.Equal(0, AdminCommands.Run(AdminOptions.Parse("list", ["--state-dir", State.Path]), o));
+        Assert.Equal(0, AdminCommands.Run(AdminOptions.Parse("stats", ["d", "--state-dir", State.Path]), o));
     }
 
     [Fact]
