@@ -117,7 +117,7 @@ internal sealed unsafe partial class KernelMessageLoop
             }
 
             var worker = new QueueWorker(_name, _deviceFd, in info, _features, _executor, _dataPlane,
-                _state?.Journal(i, (ushort)info.num), _takeOver);
+                _state?.Journal(i, (ushort)info.num), _takeOver, _prepared?.Take(i));
             worker.Start();
             _workers[i] = worker;
             _unsteered[i] = true;

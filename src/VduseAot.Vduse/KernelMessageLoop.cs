@@ -33,17 +33,21 @@ internal sealed unsafe partial class KernelMessageLoop
     private int _waitPolls;
     private readonly StateFile? _state;
     private QueueStart _takeOver;
+    private PreparedQueues? _prepared;
 
     /// <summary>
     /// A kernel message thread for the device open on <paramref name="deviceFd"/>. With <paramref name="takeOver"/>
     /// other than Fresh the device is already running under the driver: the thread first restarts the
     /// queues from <paramref name="state"/> (the status a predecessor acknowledged and its journals).
     /// <paramref name="offeredFeatures"/>: what the device was created with; a driver that accepts
-    /// more is refused FEATURES_OK and DRIVER_OK.
+    /// more is refused FEATURES_OK and DRIVER_OK. The queues taken over run on <paramref name="prepared"/>'s
+    /// threads (the loop releases the rest once they run).
     /// </summary>
     public KernelMessageLoop(string name, int deviceFd, ushort queues, ulong offeredFeatures, BlkExecutor executor, DataPlaneOptions dataPlane,
-        StateFile? state = null, QueueStart takeOver = QueueStart.Fresh, ManualResetEventSlim? ended = null, BlkQueueStats? finished = null)
+        StateFile? state = null, QueueStart takeOver = QueueStart.Fresh, ManualResetEventSlim? ended = null, BlkQueueStats? finished = null,
+        PreparedQueues? prepared = null)
     {
+        _prepared = prepared;
         Ended = ended ?? new ManualResetEventSlim();
         Finished = finished ?? new BlkQueueStats();
         _offeredFeatures = offeredFeatures;
@@ -66,6 +70,9 @@ internal sealed unsafe partial class KernelMessageLoop
 
     /// <summary>Signalled once the queues of a device taken over run again (at once for a new device).</summary>
     public ManualResetEventSlim TakeOverDone { get; } = new();
+
+    /// <summary>When the last queue taken over served again (a Stopwatch timestamp; 0 when none was).</summary>
+    public long QueuesRunningAt { get; private set; }
 
     /// <summary>
     /// Signalled when the thread ends, for the main thread's wait; not by <see cref="Pause"/>. A device
@@ -98,8 +105,16 @@ internal sealed unsafe partial class KernelMessageLoop
                 Ended.Set();
                 return;
             }
+            finally
+            {
+                // The queues not running by now start later on threads of their own.
+                _prepared?.Dispose();
+                _prepared = null;
+            }
         }
 
+        _prepared?.Dispose(); // a device not live under its driver: no queue to run yet
+        _prepared = null;
         _takeOver = QueueStart.Fresh;
         TakeOverDone.Set();
         _thread.Start();
@@ -123,10 +138,35 @@ internal sealed unsafe partial class KernelMessageLoop
     /// because the device goes on (in another process after a handover, or in a new loop here).
     /// Every message read was answered: the thread stops between messages.
     /// </summary>
-    public void Pause()
+    /// <returns>The parked workers, whose threads may still be cleaning up: <see cref="QueueWorker.Release"/> each.</returns>
+    public QueueWorker[] Pause()
     {
         _pausing = true;
-        Stop();
+        EventFd.Signal(_stopFd);
+        if (_thread.IsAlive)
+        {
+            _thread.Join();
+        }
+
+        foreach (QueueWorker? w in _workers)
+        {
+            w?.RequestStop();
+        }
+
+        var parked = new System.Collections.Generic.List<QueueWorker>();
+        for (int i = 0; i < _workers.Length; i++)
+        {
+            if (_workers[i] is { } w)
+            {
+                w.Park();
+                _lastAvail[i] = w.LastAvailIndex;
+                Retire(i, w);
+                parked.Add(w);
+            }
+        }
+
+        _stopFd.Dispose();
+        return [.. parked];
     }
 
     private volatile bool _pausing;
@@ -165,9 +205,14 @@ internal sealed unsafe partial class KernelMessageLoop
             throw new VduseException("the running device's queues could not be taken over");
         }
 
+
         foreach (QueueWorker? w in _workers)
         {
-            w?.RingReady.Wait(5000);
+            if (w != null)
+            {
+                w.RingReady.Wait(5000);
+                QueuesRunningAt = Math.Max(QueuesRunningAt, w.ReadyAt); // RingReady published it
+            }
         }
 
         StartupClock.Mark(_name, "every queue running again");
@@ -343,6 +388,12 @@ internal sealed unsafe partial class KernelMessageLoop
 
     private void StopWorkers()
     {
+        // All at once: a reset, a handover or an exit waits for the slowest queue, not for their sum.
+        foreach (QueueWorker? w in _workers)
+        {
+            w?.RequestStop();
+        }
+
         for (int i = 0; i < _workers.Length; i++)
         {
             QueueWorker? w = _workers[i];

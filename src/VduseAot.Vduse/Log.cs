@@ -44,9 +44,48 @@ public static class Log
             LogLevel.Warn => "warn",
             _ => "error",
         };
+        string line = "vduse-blk[" + device + "] " + tag + ": " + text;
         lock (Gate)
         {
-            StdStream.WriteLine(StdStream.Error, "vduse-blk[" + device + "] " + tag + ": " + text);
+            if (s_held != null)
+            {
+                s_held.Add(line);
+            }
+            else
+            {
+                StdStream.WriteLine(StdStream.Error, line);
+            }
+        }
+    }
+
+    // Lines kept while held (null: written at once).
+    private static System.Collections.Generic.List<string>? s_held;
+
+    /// <summary>
+    /// Keeps lines in memory until <see cref="Release"/>: a live upgrade's pause is not spent writing
+    /// to a pipe or journal whose reader then competes for the CPU with the queues being resumed.
+    /// </summary>
+    public static void Hold()
+    {
+        lock (Gate)
+        {
+            s_held ??= [];
+        }
+    }
+
+    /// <summary>Writes the lines kept since <see cref="Hold"/>, in order, and writes at once again.</summary>
+    public static void Release()
+    {
+        lock (Gate)
+        {
+            if (s_held is { } held)
+            {
+                s_held = null;
+                foreach (string line in held)
+                {
+                    StdStream.WriteLine(StdStream.Error, line);
+                }
+            }
         }
     }
 }

@@ -25,7 +25,7 @@ public sealed unsafe partial class QueueWorker
     // The data plane's deepest frames are a few hundred bytes of stackalloc and the runtime's exception
     // dispatch; glibc's default (the 8 MiB of RLIMIT_STACK) is address space that a daemon of 64
     // queues multiplies. Only touched pages are resident either way.
-    private const int StackBytes = 256 * 1024;
+    internal const int StackBytes = 256 * 1024;
 
     private readonly string _device;
     private readonly int _deviceFd;
@@ -46,11 +46,16 @@ public sealed unsafe partial class QueueWorker
     private int _lastAvail;
     private readonly RingJournal? _journal;
     private readonly QueueStart _start;
+    private readonly PreparedQueueThread? _prepared;
 
-    /// <summary>Creates (does not start) the worker for queue <paramref name="info"/>.index.</summary>
-    public QueueWorker(string device, int deviceFd, in vduse_vq_info info, ulong features, BlkExecutor executor, DataPlaneOptions dataPlane,
-        RingJournal? journal = null, QueueStart start = QueueStart.Fresh)
+    /// <summary>
+    /// Creates (does not start) the worker for queue <paramref name="info"/>.index, to run on
+    /// <paramref name="prepared"/> when given (a takeover's), else on a thread of its own.
+    /// </summary>
+    internal QueueWorker(string device, int deviceFd, in vduse_vq_info info, ulong features, BlkExecutor executor, DataPlaneOptions dataPlane,
+        RingJournal? journal = null, QueueStart start = QueueStart.Fresh, PreparedQueueThread? prepared = null)
     {
+        _prepared = prepared;
         _journal = journal;
         _start = start;
         _dataPlane = dataPlane;
@@ -63,7 +68,20 @@ public sealed unsafe partial class QueueWorker
         _lastAvail = info.state.split.avail_index;
         _kickFd = EventFd.Create(nonBlocking: false);
         _wakeFd = EventFd.Create(nonBlocking: false);
-        _thread = new Thread(Run, StackBytes) { IsBackground = true, Name = "vq" + info.index.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        _thread = prepared?.Thread ?? new Thread(Run, StackBytes) { IsBackground = true, Name = ThreadName(info.index) };
+    }
+
+    /// <summary>The name of queue <paramref name="index"/>'s thread (as ps and top show it).</summary>
+    public static string ThreadName(uint index) => "vq" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Names the calling thread for queue <paramref name="index"/> and pins it to <paramref name="cpu"/> (-1: not pinned).</summary>
+    public static void SetUpCurrentThread(string device, uint index, int cpu)
+    {
+        CpuAffinity.NameCurrentThread(ThreadName(index));
+        if (cpu >= 0 && CpuAffinity.PinCurrentThread(cpu) is Errno pinError && pinError != Errno.OK)
+        {
+            Log.Write(LogLevel.Warn, device, "queue " + index + " cannot be pinned to CPU " + cpu + ": " + pinError.Describe());
+        }
     }
 
     /// <summary>Next avail index, as last published by the worker (for GET_VQ_STATE).</summary>
@@ -78,10 +96,19 @@ public sealed unsafe partial class QueueWorker
         vduse_vq_eventfd kick = new() { index = _index, fd = _kickFd.Value };
         if (LibC.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_SETUP_KICKFD, &kick) < 0)
         {
-            throw new VduseException("VDUSE_VQ_SETUP_KICKFD for queue " + _index + " failed: " + ErrnoExtensions.Last().Describe());
+            Errno e = ErrnoExtensions.Last();
+            _prepared?.Discard();
+            throw new VduseException("VDUSE_VQ_SETUP_KICKFD for queue " + _index + " failed: " + e.Describe());
         }
 
-        _thread.Start();
+        if (_prepared != null)
+        {
+            _prepared.Run(RunOnThread);
+        }
+        else
+        {
+            _thread.Start();
+        }
     }
 
     /// <summary>
@@ -105,11 +132,48 @@ public sealed unsafe partial class QueueWorker
     /// <summary>True once the thread has handled remap request <paramref name="epoch"/> (or has exited).</summary>
     public bool RemapDone(int epoch) => Volatile.Read(ref _remapAcked) >= epoch || !_thread.IsAlive;
 
-    /// <summary>Stops the thread once its in-flight requests completed, waits for it, releases the kick eventfd.</summary>
-    public void Stop()
+    /// <summary>Asks the thread to stop once its in-flight requests completed, without waiting: a device stops all its queues at once, then waits.</summary>
+    public void RequestStop()
     {
         _stop = true;
         EventFd.Signal(_wakeFd);
+    }
+
+    /// <summary>Set once the thread no longer touches the rings, the journal or the device (its own clean-up may still run).</summary>
+    public ManualResetEventSlim Parked { get; } = new();
+
+    /// <summary>
+    /// A handover's stop: the thread's requests in flight complete and its ring position is final when
+    /// this returns; the thread's clean-up (its ring and mappings) goes on meanwhile. <see cref="Release"/> ends it.
+    /// </summary>
+    public void Park()
+    {
+        RequestStop();
+        while (!Parked.Wait(100) && _thread.IsAlive)
+        {
+            // a thread that ended without getting to its loop never sets it
+        }
+    }
+
+    /// <summary>
+    /// After <see cref="Park"/>: waits for the thread and closes its eventfds. The kick eventfd stays
+    /// assigned: the successor (or this daemon's next worker) assigned its own in its place.
+    /// </summary>
+    public void Release()
+    {
+        if (_thread.IsAlive)
+        {
+            _thread.Join();
+        }
+
+        _kickFd.Dispose();
+        _wakeFd.Dispose();
+    }
+
+    /// <summary>Stops the thread once its in-flight requests completed, waits for it, releases the kick eventfd.</summary>
+    public void Stop()
+    {
+        RequestStop();
         if (_thread.IsAlive)
         {
             _thread.Join();
@@ -123,6 +187,9 @@ public sealed unsafe partial class QueueWorker
 
     /// <summary>Set once the thread has its ring (and has resubmitted what a predecessor left), or has given up.</summary>
     public ManualResetEventSlim RingReady { get; } = new();
+
+    /// <summary>When the ring served again (a Stopwatch timestamp, 0 until then): a takeover's pause ends at the last queue's.</summary>
+    public long ReadyAt { get; private set; }
 
     /// <summary>Requests a predecessor left in flight that this worker resubmitted.</summary>
     public int Recovered { get; private set; }
@@ -167,23 +234,25 @@ public sealed unsafe partial class QueueWorker
 
     private IDeviceQueue? _ring;
 
+    /// <summary>The ring size for a queue of <paramref name="queueSize"/> entries: room for a read of every kick and wake besides each request.</summary>
+    public static uint UringEntries(uint queueSize) => Math.Max(64u, Math.Min(4096u, 2 * queueSize));
+
     private void Run()
     {
-        CpuAffinity.NameCurrentThread("vq" + _index.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        int cpu = Cpu;
-        if (cpu >= 0 && CpuAffinity.PinCurrentThread(cpu) is Errno pinError && pinError != Errno.OK)
-        {
-            Log.Write(LogLevel.Warn, _device, "queue " + _index + " cannot be pinned to CPU " + cpu + ": " + pinError.Describe());
-        }
+        SetUpCurrentThread(_device, _index, Cpu);
+        RunOnThread(null);
+    }
 
+    /// <summary>The thread's body once set up: with <paramref name="prepared"/>, a ring made ahead on this thread.</summary>
+    private void RunOnThread(IoUring? prepared)
+    {
         var cache = new IotlbCache(new VduseIotlbMapper(_deviceFd));
-        IoUring? uring = null;
+        IoUring? uring = prepared;
         BlkQueue<IotlbMemory>? queue = null;
         try
         {
             // Created on this thread: SINGLE_ISSUER binds the ring to its creator.
-            uint entries = Math.Max(64u, Math.Min(4096u, 2 * _info.num));
-            uring = new IoUring(entries, _dataPlane.RingOptions());
+            uring ??= new IoUring(UringEntries(_info.num), _dataPlane.RingOptions());
             queue = CreateQueue(cache, uring);
             if (queue == null)
             {
@@ -201,7 +270,8 @@ public sealed unsafe partial class QueueWorker
             }
 
             // Before the log line: whoever waits for the ring (a takeover's "ready") need not wait for stderr.
-            RingReady.Set();
+            ReadyAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            RingReady.Set(); // publishes ReadyAt
             if (_start != QueueStart.Fresh)
             {
                 StartupClock.Mark(_device, "queue " + _index + " running again");
@@ -216,6 +286,8 @@ public sealed unsafe partial class QueueWorker
         }
         finally
         {
+            // First: a handover waits for this, not for the clean-up below.
+            Parked.Set();
             RingReady.Set();
             queue?.Dispose();
             uring?.Dispose();

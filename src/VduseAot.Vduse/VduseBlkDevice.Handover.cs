@@ -13,6 +13,9 @@ public sealed unsafe partial class VduseBlkDevice
 {
     private bool _paused;
 
+    // The paused queues' workers, whose threads clean up while the successor starts.
+    private QueueWorker[] _parked = [];
+
     /// <summary>The process the device was handed to (0: none): the teardown then leaves the device to it.</summary>
     public int HandedOverTo { get; private set; }
 
@@ -27,7 +30,7 @@ public sealed unsafe partial class VduseBlkDevice
             throw new VduseException(_name + " is not serving a device that can be handed over");
         }
 
-        _kernelLoop.Pause();
+        _parked = _kernelLoop.Pause();
         _kernelLoop = null;
         _paused = true;
         Log.Write(LogLevel.Info, _name, "paused for a handover: every request in flight completed");
@@ -38,6 +41,7 @@ public sealed unsafe partial class VduseBlkDevice
     public void HandedOver(int pid)
     {
         HandedOverTo = pid;
+        ReleaseParked();
         Log.Write(LogLevel.Info, _name, "handed " + DevicePath + " over to pid " + pid);
     }
 
@@ -53,9 +57,20 @@ public sealed unsafe partial class VduseBlkDevice
         }
 
         _paused = false;
+        ReleaseParked();
         _state!.OwnerPid = Environment.ProcessId;
         StartKernelLoop(QueueStart.Resume);
         Log.Write(LogLevel.Info, _name, "serving again after a failed handover");
+    }
+
+    private void ReleaseParked()
+    {
+        foreach (QueueWorker w in _parked)
+        {
+            w.Release();
+        }
+
+        _parked = [];
     }
 
     /// <summary>A live upgrade's successor: asks the running daemon for the device once the configuration matches.</summary>
@@ -72,6 +87,8 @@ public sealed unsafe partial class VduseBlkDevice
 
         try
         {
+            // Released once the queues run (ServeCommand): the guest's I/O waits from here on.
+            Log.Hold();
             OwnedFd fd = handover();
             StartupClock.Mark(_name, "device handed over");
             return fd;

@@ -139,20 +139,33 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         StartupClock.Mark(_name, "state file mapped");
         QueueStart mode = QueueStart.Resume;
         OwnedFd fd;
-        if (_stateOptions.Handover is { } handover)
+
+        // Before the device: its queues' threads and rings need nothing of it. A crash's successor
+        // opens the device meanwhile (the guest waits already); a handover's waits for them, so that
+        // their set-up is not done during the running daemon's pause.
+        var prepared = new PreparedQueues(_name, _config.Queues, _config.QueueSize, _dataPlane);
+        if (_stateOptions.Handover != null)
         {
-            fd = ReceiveHandedOver(handover, state, problem, identity);
+            prepared.WaitReady(5000);
+            StartupClock.Mark(_name, "queue threads and rings made");
         }
-        else
+        try
         {
-            fd = OpenForTakeOver(state, problem, identity);
-            if (state == null)
-            {
-                Log.Write(LogLevel.Warn, _name, problem + "; --force: taking the device over without its requests in flight");
-                state = StateFile.Create(StatePath, identity);
-                state.Status = DriverLooksLive(fd.Value) ? (byte)0x0f : (byte)0;
-                mode = QueueStart.Adopt;
-            }
+            fd = _stateOptions.Handover is { } handover ? ReceiveHandedOver(handover, state, problem, identity) : OpenForTakeOver(state, problem, identity);
+        }
+        catch
+        {
+            prepared.Dispose();
+            throw;
+        }
+
+        if (state == null)
+        {
+            // Only without a handover (which refuses a missing state file): --force.
+            Log.Write(LogLevel.Warn, _name, problem + "; --force: taking the device over without its requests in flight");
+            state = StateFile.Create(StatePath, identity);
+            state.Status = DriverLooksLive(fd.Value) ? (byte)0x0f : (byte)0;
+            mode = QueueStart.Adopt;
         }
 
         _device = fd;
@@ -161,7 +174,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         TookOver = true;
         Log.Write(LogLevel.Info, _name, "taking over " + DevicePath + " from pid " + _state.OwnerPid + " (" + _executor.Backend.Describe() + ")");
         _state.OwnerPid = Environment.ProcessId;
-        StartKernelLoop(mode);
+        StartKernelLoop(mode, prepared);
     }
 
     /// <summary>The device node opened for a takeover, or a refusal (served elsewhere, no state, other settings) that leaves it as it was.</summary>
@@ -227,10 +240,10 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
             && LibC.ioctl(fd, VduseUapi.VDUSE_VQ_GET_INFO, &info) == 0 && info.ready != 0;
     }
 
-    private void StartKernelLoop(QueueStart mode)
+    private void StartKernelLoop(QueueStart mode, PreparedQueues? prepared = null)
     {
         _kernelLoop = new KernelMessageLoop(_name, DeviceFd, _config.Queues, BlkConfigSpace.Features(_config), _executor, _dataPlane, _state, mode,
-            _loopEnded, FinishedStats);
+            _loopEnded, FinishedStats, prepared);
         FinishedStats = _kernelLoop.Finished;
         _kernelLoop.Start();
     }
@@ -250,6 +263,9 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     }
 
     private bool _takenOver;
+
+    /// <summary>After <see cref="WaitTakenOver"/>: when the last queue taken over served again (a Stopwatch timestamp; 0: none ran).</summary>
+    public long QueuesRunningAt => _kernelLoop?.QueuesRunningAt ?? 0;
 
     /// <summary>
     /// Attaches to the vDPA bus and waits for the block device to appear; with <paramref name="vhost"/>,

@@ -38,12 +38,15 @@ public sealed unsafe class HandoverReceiver : IDisposable
     /// <summary>When it stopped serving (a Stopwatch timestamp; 0 if it did not say).</summary>
     public long PausedAt { get; private set; }
 
-    /// <summary>Logs how long no queue served: from the predecessor's pause to now (call once the queues run).</summary>
-    public void ReportPause()
+    /// <summary>
+    /// Logs how long no queue served: from the predecessor's pause to <paramref name="servingAt"/>,
+    /// when the last queue ran again (a Stopwatch timestamp; 0: now).
+    /// </summary>
+    public void ReportPause(long servingAt)
     {
         if (PausedAt != 0)
         {
-            double ms = System.Diagnostics.Stopwatch.GetElapsedTime(PausedAt).TotalMilliseconds;
+            double ms = System.Diagnostics.Stopwatch.GetElapsedTime(PausedAt, servingAt != 0 ? servingAt : System.Diagnostics.Stopwatch.GetTimestamp()).TotalMilliseconds;
             Log.Write(LogLevel.Info, _name, "serving " + ms.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)
                 + " ms after pid " + FromPid + " paused (the handover's pause)");
         }

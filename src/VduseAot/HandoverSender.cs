@@ -46,18 +46,25 @@ internal static class HandoverSender
         // CLOCK_MONOTONIC, the same in both processes: the successor reports the whole pause.
         long pausedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         IReadOnlyList<(string Name, int Fd)> passed;
+        string? failure;
+        Log.Write(LogLevel.Info, name, "handing over to pid " + peer);
+        Log.Hold(); // until the descriptors are sent: the pause is not spent writing logs
         try
         {
             passed = source.Pause();
+            failure = Send(socket, passed, controlListenFd, pausedAt);
         }
         catch (VduseException e)
         {
             LineReader.Send(client, AdminProtocol.ErrorReply(e.Message));
             return false;
         }
+        finally
+        {
+            Log.Release();
+        }
 
-        Log.Write(LogLevel.Info, name, "handing over to pid " + peer);
-        string? failure = Send(socket, passed, controlListenFd, pausedAt) ?? AwaitResumed(client, reader);
+        failure ??= AwaitResumed(client, reader);
         if (failure == null)
         {
             handedOver();

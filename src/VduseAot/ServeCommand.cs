@@ -71,7 +71,8 @@ public static class ServeCommand
             device.Create();
             created = true;
             device.WaitTakenOver();
-            receiver?.ReportPause();
+            Log.Release(); // held from the handover on
+            receiver?.ReportPause(device.QueuesRunningAt);
             var handler = new DaemonAdmin(new ServedDevice(options.Name, device, requestStop));
             admin = receiver?.Take(AdminProtocol.ControlFd) is { } control
                 ? AdminServer.Adopt(control, stateDir, options.Name, handler)
@@ -89,6 +90,8 @@ public static class ServeCommand
         }
         finally
         {
+            Log.Release();
+
             // First, so a scrape never waits on the teardown and the port is free for the successor.
             metrics?.Dispose();
 

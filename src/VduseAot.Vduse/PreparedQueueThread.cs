@@ -1,0 +1,91 @@
+using System;
+using System.Threading;
+using VduseAot.Uring;
+
+namespace VduseAot.Vduse;
+
+/// <summary>
+/// A queue thread started before its queue is known: named, pinned and holding its io_uring
+/// (SINGLE_ISSUER binds a ring to the thread that created it, so the ring needs its thread first).
+/// A takeover prepares one per queue before it has the device, which takes the thread start and
+/// the ring set-up out of the time the guest waits; the queue's worker then runs on it.
+/// </summary>
+internal sealed class PreparedQueueThread
+{
+    private readonly ManualResetEventSlim _go = new();
+    private readonly uint _entries;
+    private readonly IoUringOptions _options;
+    private readonly string _device;
+    private Action<IoUring?>? _work;
+
+    private PreparedQueueThread(string device, uint index, int cpu, uint entries, IoUringOptions options, int stackBytes)
+    {
+        _device = device;
+        Index = index;
+        Cpu = cpu;
+        _entries = entries;
+        _options = options;
+        Thread = new Thread(Run, stackBytes) { IsBackground = true, Name = QueueWorker.ThreadName(index) };
+    }
+
+    /// <summary>The queue it was prepared for.</summary>
+    public uint Index { get; }
+
+    /// <summary>The CPU it is pinned to, or -1.</summary>
+    public int Cpu { get; }
+
+    /// <summary>The thread, started already: waiting for its work.</summary>
+    public Thread Thread { get; }
+
+    /// <summary>Set once the thread has its ring (or failed to make one) and waits.</summary>
+    public ManualResetEventSlim Ready { get; } = new();
+
+    /// <summary>Starts a thread for queue <paramref name="index"/> of <paramref name="device"/> that makes a ring of <paramref name="entries"/> and waits.</summary>
+    public static PreparedQueueThread Start(string device, uint index, int cpu, uint entries, IoUringOptions options, int stackBytes)
+    {
+        var prepared = new PreparedQueueThread(device, index, cpu, entries, options, stackBytes);
+        prepared.Thread.Start();
+        return prepared;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on the thread with its ring (null when making it failed: the work
+    /// makes its own and reports why not); the work owns the ring from then on. Once only.
+    /// </summary>
+    public void Run(Action<IoUring?> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        _work = work;
+        _go.Set(); // publishes _work to the thread
+    }
+
+    /// <summary>The thread is not needed: it releases its ring and ends.</summary>
+    public void Discard() => _go.Set();
+
+    private void Run()
+    {
+        QueueWorker.SetUpCurrentThread(_device, Index, Cpu);
+        IoUring? uring = null;
+        try
+        {
+            uring = new IoUring(_entries, _options);
+        }
+        catch (IoUringException)
+        {
+            // the work makes its own ring, and says why that fails
+        }
+
+        Ready.Set();
+
+        _go.Wait();
+        _go.Dispose();
+        if (_work is { } work)
+        {
+            work(uring);
+        }
+        else
+        {
+            uring?.Dispose();
+        }
+    }
+}
