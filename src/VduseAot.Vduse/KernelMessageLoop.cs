@@ -139,8 +139,9 @@ internal sealed unsafe partial class KernelMessageLoop
     /// Every message read was answered: the thread stops between messages.
     /// </summary>
     /// <returns>The parked workers, whose threads may still be cleaning up: <see cref="QueueWorker.Release"/> each.</returns>
-    public QueueWorker[] Pause()
+    public QueueWorker[] Pause(out long pausedAt)
     {
+        // The messages stop first, the queues serving on meanwhile: only from here does the guest wait.
         _pausing = true;
         EventFd.Signal(_stopFd);
         if (_thread.IsAlive)
@@ -148,6 +149,7 @@ internal sealed unsafe partial class KernelMessageLoop
             _thread.Join();
         }
 
+        pausedAt = Stopwatch.GetTimestamp();
         foreach (QueueWorker? w in _workers)
         {
             w?.RequestStop();

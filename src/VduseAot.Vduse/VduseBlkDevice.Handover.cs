@@ -21,16 +21,17 @@ public sealed unsafe partial class VduseBlkDevice
 
     /// <summary>
     /// Stops serving for a handover and returns the device descriptor to pass (still owned here).
-    /// Throws <see cref="VduseException"/> when there is nothing to hand over.
+    /// Throws <see cref="VduseException"/> when there is nothing to hand over. <paramref name="pausedAt"/>:
+    /// when the queues were told to stop (a Stopwatch timestamp), the start of the guest's pause.
     /// </summary>
-    public int PauseForHandover()
+    public int PauseForHandover(out long pausedAt)
     {
         if (_paused || _kernelLoop == null || _device == null || _state == null || !_created)
         {
             throw new VduseException(_name + " is not serving a device that can be handed over");
         }
 
-        _parked = _kernelLoop.Pause();
+        _parked = _kernelLoop.Pause(out pausedAt);
         _kernelLoop = null;
         _paused = true;
         Log.Write(LogLevel.Info, _name, "paused for a handover: every request in flight completed");

@@ -8,9 +8,9 @@ namespace VduseAot;
 internal sealed class DaemonHandover(VduseBlkDevice device, MetricsServer? metrics, Action<bool> requestStop) : IHandoverSource
 {
     /// <inheritdoc />
-    public IReadOnlyList<(string Name, int Fd)> Pause()
+    public IReadOnlyList<(string Name, int Fd)> Pause(out long pausedAt)
     {
-        var fds = new List<(string, int)> { (AdminProtocol.DeviceFd, device.PauseForHandover()) };
+        var fds = new List<(string, int)> { (AdminProtocol.DeviceFd, device.PauseForHandover(out pausedAt)) };
         if (metrics != null)
         {
             fds.Add((AdminProtocol.MetricsFd, metrics.ListenFd));

@@ -44,14 +44,14 @@ internal static class HandoverSender
         }
 
         // CLOCK_MONOTONIC, the same in both processes: the successor reports the whole pause.
-        long pausedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        long pausedAt;
         IReadOnlyList<(string Name, int Fd)> passed;
         string? failure;
         Log.Write(LogLevel.Info, name, "handing over to pid " + peer);
         Log.Hold(); // until the descriptors are sent: the pause is not spent writing logs
         try
         {
-            passed = source.Pause();
+            passed = source.Pause(out pausedAt);
             failure = Send(socket, passed, controlListenFd, pausedAt);
         }
         catch (VduseException e)

@@ -9,8 +9,9 @@ public interface IHandoverSource
     /// Stops serving (the requests in flight complete first) and returns the descriptors to pass
     /// with their <see cref="AdminProtocol"/> names: the device, the metrics listener if any. Throws
     /// <see cref="Vduse.VduseException"/> when the daemon cannot hand over, still serving.
+    /// <paramref name="pausedAt"/>: when its queues were told to stop (a Stopwatch timestamp).
     /// </summary>
-    IReadOnlyList<(string Name, int Fd)> Pause();
+    IReadOnlyList<(string Name, int Fd)> Pause(out long pausedAt);
 
     /// <summary>The successor <paramref name="pid"/> serves: exit, leaving it everything.</summary>
     void Complete(int pid);

@@ -41,7 +41,11 @@ public sealed unsafe class HandoverTests : IDisposable
         /// <summary>Runs in Complete, as the daemon's main thread would start its teardown then.</summary>
         public Action? OnComplete { get; set; }
 
-        public IReadOnlyList<(string Name, int Fd)> Pause() => [(AdminProtocol.DeviceFd, Device.Value)];
+        public IReadOnlyList<(string Name, int Fd)> Pause(out long pausedAt)
+        {
+            pausedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            return [(AdminProtocol.DeviceFd, Device.Value)];
+        }
 
         public void Complete(int pid)
         {
@@ -82,6 +86,7 @@ public sealed unsafe class HandoverTests : IDisposable
         EventFd.Signal(first.Device); // the passed descriptor is the same eventfd
         Assert.Equal(1UL, Read(device.Value));
         Assert.Equal(Environment.ProcessId, receiver.FromPid);
+        Assert.InRange(receiver.PausedAt, 1, System.Diagnostics.Stopwatch.GetTimestamp()); // the source's moment, on the shared clock
         Assert.NotNull(receiver.Take(AdminProtocol.StdoutFd));
         Assert.NotNull(receiver.Take(AdminProtocol.StderrFd));
         OwnedFd control = receiver.Take(AdminProtocol.ControlFd)!;
