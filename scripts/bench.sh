@@ -12,8 +12,8 @@ usage() {
     ((status == 0)) || exec >&2
     cat <<'EOF'
 Usage:
-  scripts/bench.sh vm [--set file|nbd|nvme] [--runs N] [--runtime SEC] [--ramp SEC]
-                      [--size MB] [--qsd-aio threads|io_uring] [--kernel-only]
+  scripts/bench.sh vm [--set file|brd|nbd|nvme] [--runs N] [--runtime SEC] [--ramp SEC]
+                      [--size MB] [--qsd-aio threads|io_uring] [--kernel-only] [--profile]
                       [--vduse-args "ARGS"] [--binary PATH | --build | --rev REV]
       One VM boot (QEMU TCG, see scripts/vm/README.md); the same fio jobs
       against the set's targets (three; two for nvme), interleaved per job,
@@ -23,6 +23,11 @@ Usage:
                   --export type=vduse-blk and the kernel loop device, each
                   over a tmpfs file in the guest; writes
                   perf/results/vm-fio.{md,json,svg}
+      --set brd   the O_DIRECT path: three brd RAM disks (one per target,
+                  written once): vduse-blk --file /dev/ram0 --direct,
+                  qemu-storage-daemon host_device cache.direct=on (aio
+                  io_uring unless --qsd-aio says otherwise) and loop
+                  --direct-io=on; writes perf/results/vm-fio-brd.{md,json,svg}
       --set nbd   one nbdkit (memory plugin) on 127.0.0.1 in the guest,
                   served by vduse-blk --nbd, qemu-storage-daemon
                   (--blockdev driver=nbd, --export type=vduse-blk) and the
@@ -36,10 +41,14 @@ Usage:
                   vduse-blk cannot serve it (it fails to start), the set runs
                   the kernel column alone and the report says why
       --kernel-only  nvme set: leave vduse-blk out on purpose
+      --profile   after the measured runs of the 4k QD16 random read and the
+                  128k jobs, one more run per target under the host's perf
+                  (cpu-clock sampling of the whole guest); the flat profiles
+                  go into the report
       --runtime   fio seconds per run (default 5; TCG is slow) + --ramp (1)
       --size      image size in MiB per target (default 256)
-      --qsd-aio   the peer's file AIO mode (default threads, QEMU's default;
-                  file set only)
+      --qsd-aio   the peer's AIO mode (file set: default threads, QEMU's
+                  default; brd set: default io_uring)
       --vduse-args extra `vduse-blk serve` options (e.g. "--poll-us 50")
       --binary    vduse-blk to test (default artifacts/vduse-blk; built
                   with scripts/build.sh when missing, or always with --build)
@@ -66,8 +75,8 @@ write-128k-qd4       write     128k 4  1 1
 '
 
 bench_vm() {
-    local set=file runs=3 runtime=5 ramp=1 size=256 qsd_aio=threads binary="" build=0 rev="" vduse_args=""
-    local kernel_only=0
+    local set=file runs=3 runtime=5 ramp=1 size=256 qsd_aio="" binary="" build=0 rev="" vduse_args=""
+    local kernel_only=0 profile=0
     while (($#)); do
         case "$1" in
             --set) set=${2:?}; shift 2 ;;
@@ -78,6 +87,7 @@ bench_vm() {
             --qsd-aio) qsd_aio=${2:?}; shift 2 ;;
             --vduse-args) vduse_args=$2; shift 2 ;;
             --kernel-only) kernel_only=1; shift ;;
+            --profile) profile=1; shift ;;
             --binary) binary=${2:?}; shift 2 ;;
             --build) build=1; shift ;;
             --rev) rev=${2:?}; shift 2 ;;
@@ -89,10 +99,21 @@ bench_vm() {
         [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: '$n' is not a positive number" >&2; exit 2; }
     done
     [[ $ramp =~ ^[0-9]+$ ]] || { echo "bench.sh: bad --ramp '$ramp'" >&2; exit 2; }
+    [[ $set == file || $set == brd || $set == nbd || $set == nvme ]] || { echo "bench.sh: --set file|brd|nbd|nvme" >&2; exit 2; }
+    [[ -z $qsd_aio || $set == file || $set == brd ]] || { echo "bench.sh: --qsd-aio is for the file and brd sets only" >&2; exit 2; }
+    if [[ -z $qsd_aio ]]; then
+        qsd_aio=threads
+        [[ $set != brd ]] || qsd_aio=io_uring
+    fi
     [[ $qsd_aio == threads || $qsd_aio == io_uring ]] || { echo "bench.sh: --qsd-aio threads|io_uring" >&2; exit 2; }
-    [[ $set == file || $set == nbd || $set == nvme ]] || { echo "bench.sh: --set file|nbd|nvme" >&2; exit 2; }
-    [[ $set == file || $qsd_aio == threads ]] || { echo "bench.sh: --qsd-aio is for the file set only" >&2; exit 2; }
     [[ $set == nvme || $kernel_only == 0 ]] || { echo "bench.sh: --kernel-only is for the nvme set only" >&2; exit 2; }
+
+    local profile_jobs=""
+    if ((profile)); then
+        [[ -x /usr/bin/perf ]] || { echo "bench.sh: --profile needs /usr/bin/perf on the host (apt-get install linux-perf)" >&2; exit 1; }
+        profile_jobs="randread-4k-qd16 read-128k-qd4 write-128k-qd4"
+        export VDUSE_VM_TOOLS=/usr/bin/perf
+    fi
 
     local start=$SECONDS
     export VDUSE_VM_CACHE=${VDUSE_VM_CACHE:-$repo/.cache/vm}
@@ -149,6 +170,7 @@ QUEUE_SIZE=256
 QSD_AIO=$qsd_aio
 VDUSE_ARGS='$vduse_args'
 SKIP_VDUSE=$kernel_only
+PROFILE_JOBS='$profile_jobs'
 JOBS='$JOBS'
 EOF
 
@@ -157,7 +179,7 @@ EOF
     maxq=$(awk 'NF >= 6 && $6 > m { m = $6 } END { print m + 0 }' <<<"$JOBS")
     smp=$((maxq > 2 ? maxq : 2))
     [[ $set != nvme ]] || ntargets=$((2 - kernel_only))
-    nruns=$(($(awk 'NF >= 6' <<<"$JOBS" | wc -l) * ntargets * runs))
+    nruns=$(($(awk 'NF >= 6' <<<"$JOBS" | wc -l) * ntargets * runs + $(wc -w <<<"$profile_jobs") * ntargets))
     per_run=$((runtime + ramp + 15)) # fio start-up under TCG is slow
     vm_timeout=$((nruns * per_run + 900))
     local mem=$((1024 + 3 * size + 512))

@@ -27,6 +27,8 @@ COLOR = {"vduse": "#2b6cb0", "qsd": "#dd6b20", "loop": "#718096", "nbd": "#71809
 SETS = {
     "file": {"targets": ["vduse", "qsd", "loop"], "base": "vm-fio",
              "title": "vduse-blk vs qemu-storage-daemon (vduse-blk export) vs loop"},
+    "brd": {"targets": ["vduse", "qsd", "loop"], "base": "vm-fio-brd",
+            "title": "O_DIRECT on brd: vduse-blk --file --direct vs qemu-storage-daemon (cache.direct=on) vs loop (direct-io=on)"},
     "nbd": {"targets": ["vduse", "qsd", "nbd"], "base": "vm-fio-nbd",
             "title": "NBD: vduse-blk --nbd vs qemu-storage-daemon (nbd blockdev, vduse-blk export) vs the kernel NBD client"},
     # No qemu-storage-daemon here: QEMU has no NVMe/TCP client. vduse-blk may be missing (not run).
@@ -37,6 +39,14 @@ SETS = {
 # The nbd set's targets for the product (vduse-blk must meet them; reported, never enforced here).
 NBD_GOALS = [("every 4k job", lambda j: j["bs"] in ("4k", "4K", "4096"), "iops_vduse_over_qsd", 1.5, "qsd"),
              ("4k rand read QD16", lambda j: j["name"] == "randread-4k-qd16", "iops_vduse_over_kernel", 1.0, "kernel")]
+
+
+# The brd set's targets (issue 17; reported, never enforced here).
+BRD_GOALS = [("every 128k job", lambda j: j["bs"] == "128k", "iops_vduse_over_qsd", 1.5, "qsd"),
+             ("every 4k job", lambda j: j["bs"] in ("4k", "4K", "4096"), "iops_vduse_over_qsd", 2.5, "qsd"),
+             ("every job", lambda j: True, "iops_vduse_over_loop", 0.6, "loop")]
+GOALS = {"nbd": (NBD_GOALS, "vduse-blk >= 1.5x qsd IOPS on every 4k job, >= the kernel client on 4k rand read QD16"),
+         "brd": (BRD_GOALS, "vduse-blk >= 1.5x qsd IOPS on the 128k jobs, >= 2.5x qsd on every 4k job, >= 0.6x loop on every job")}
 
 
 def die(msg):
@@ -186,9 +196,10 @@ def svg_chart(jobs, title, subtitle, kind):
                      f'fill="#2b6cb0">{esc(line)}</text>')
         if r is not None:
             line = f'vduse/qsd IOPS {r:.2f}x' + (' (runs overlap)' if j["ratios"].get("iops_ranges_overlap") else '')
-            rk = j["ratios"].get("iops_vduse_over_kernel") if kind == "nbd" else None
+            third = SHORT[TARGETS[2]]
+            rk = j["ratios"].get(f"iops_vduse_over_{third}") if kind in ("nbd", "brd") else None
             if rk is not None:
-                line += f', vduse/kernel {rk:.2f}x'
+                line += f', vduse/{third} {rk:.2f}x'
             o.append(f'<text x="{px + pw / 2}" y="{py + 34}" font-size="11" text-anchor="middle" '
                      f'fill="#2b6cb0">{esc(line)}</text>')
     o.append(f'<text x="{left}" y="{H - 6}" font-size="10" fill="#777">bars: median IOPS; '
@@ -289,6 +300,20 @@ def print_accounting(exit_lines, daemons):
         print(f"  {d['daemon']}: {d['queues']} queue(s), CPU {d['cpu_s']:.1f} s for {d['dev_ios']} I/Os ({cpi} us per I/O)")
 
 
+def profiles_md(files):
+    """The --profile runs: perf's flat profiles of the whole guest, one per (job, target)."""
+    names = sorted(n for n in files if n.endswith(".profile.txt"))
+    if not names:
+        return []
+    md = ["", "## Profiles", "",
+          "One more run per (job, target) after the measured ones, with `perf record -a -e cpu-clock -F 499` "
+          "over the whole guest (TCG has no PMU: samples are timer ticks, so a percentage is a share of all "
+          "vCPU time, idle included as `swapper`). Userspace samples of the static binaries carry no symbols.", ""]
+    for n in names:
+        md += ["```"] + [l.rstrip() for l in files[n].splitlines()] + ["```", ""]
+    return md
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--set", choices=sorted(SETS), default="file")
@@ -319,14 +344,15 @@ def main():
             f"iops_vduse_over_{SHORT[TARGETS[2]]}": ratio(tv["iops"], tl["iops"]),
             "iops_ranges_overlap": overlap(tv, tq),
         }
-        if kind == "nbd":
+        if kind in ("nbd", "brd"):
             j["ratios"]["iops_kernel_ranges_overlap"] = overlap(tv, tl)
 
     exit_lines, daemons = daemon_accounting(files)
     cpu = cpu_per_io(files, jobs)
 
-    where = (f"{settings.get('SIZE_MB')} MiB tmpfs file per target" if kind == "file" else
-             f"one {settings.get('SIZE_MB')} MiB nbdkit memory export on 127.0.0.1")
+    where = {"file": f"{settings.get('SIZE_MB')} MiB tmpfs file per target",
+             "brd": f"one {settings.get('SIZE_MB')} MiB brd RAM disk per target, written once",
+             "nbd": f"one {settings.get('SIZE_MB')} MiB nbdkit memory export on 127.0.0.1"}[kind]
     subtitle = (f"QEMU TCG guest, {env.get('cpus', '?')} vCPUs, kernel {env.get('kernel', '?')}; "
                 f"{env.get('fio_version', 'fio')} libaio direct=1; {where}; "
                 f"median of {runs} x {settings.get('RUNTIME')} s")
@@ -357,7 +383,7 @@ def main():
             bw = " (" + " / ".join(f"{j['targets'][t]['bw_mib']:,.0f}" for t in TARGETS) + " MiB/s)"
         mark = " †" if r["iops_ranges_overlap"] else ""
         kcol = ""
-        if kind == "nbd":
+        if kind in ("nbd", "brd"):
             kr = r[f"iops_vduse_over_{third}"]
             kcol = (f"| **{kr:.2f}**" + (" †" if r["iops_kernel_ranges_overlap"] else "") + " ") if kr is not None else "| - "
         md.append(f"| {job_title(j)}{bw} | {fmt_n(tv['iops'])} | {fmt_n(tq['iops'])} | {fmt_n(tl['iops'])} "
@@ -368,18 +394,18 @@ def main():
     if kind == "file" and any(j["ratios"]["iops_ranges_overlap"] for j in jobs):
         md.append("")
         md.append("† vduse-blk's and qsd's IOPS ranges over the runs overlap: the runs do not separate them.")
-    if kind == "nbd" and any(j["ratios"]["iops_ranges_overlap"] or j["ratios"]["iops_kernel_ranges_overlap"] for j in jobs):
+    if kind in ("nbd", "brd") and any(j["ratios"]["iops_ranges_overlap"] or j["ratios"]["iops_kernel_ranges_overlap"] for j in jobs):
         md.append("")
         md.append("† the two targets' IOPS ranges over the runs overlap: the runs do not separate them.")
     goals = []
-    if kind == "nbd":
-        for what, applies, key, want, peer in NBD_GOALS:
+    if kind in GOALS:
+        for what, applies, key, want, peer in GOALS[kind][0]:
             for j in jobs:
                 if applies(j) and j["ratios"].get(key) is not None:
                     got = j["ratios"][key]
                     goals.append(f"- {'met' if got >= want else 'NOT MET'}: {job_title(j)}: vduse-blk/{peer} IOPS "
                                  f"{got:.2f} (target >= {want:g}, {what})")
-        md += ["", "Targets (vduse-blk >= 1.5x qsd IOPS on every 4k job, >= the kernel client on 4k rand read QD16):", ""]
+        md += ["", f"Targets ({GOALS[kind][1]}):", ""]
         md += goals
     table = "\n".join(md)
     print(table)
@@ -396,6 +422,15 @@ def main():
                 + (f" {settings.get('VDUSE_ARGS')}" if settings.get("VDUSE_ARGS") else "") + "` (one connection per queue). "
                 "Kernel: `nbd-client 127.0.0.1 10809 /dev/nbd0 -N '' -C N` (one connection per hardware queue; the server "
                 "allows multi-conn), scheduler set to none like the virtio disks'.")
+    elif kind == "brd":
+        peer = None
+        peer2 = (f"- Peer: {env.get('qsd_version', 'qemu-storage-daemon')} (Debian trixie), "
+                 f"`--blockdev driver=host_device,filename=/dev/ram1,cache.direct=on,aio={settings.get('QSD_AIO')} "
+                 f"--export type=vduse-blk,...,num-queues=N,queue-size={settings.get('QUEUE_SIZE')},writable=on`, "
+                 f"attached with `vdpa dev add name X mgmtdev vduse`.")
+        ours = (f"- Ours: `vduse-blk serve --file /dev/ram0 --direct --queues N --queue-size {settings.get('QUEUE_SIZE')}"
+                + (f" {settings.get('VDUSE_ARGS')}" if settings.get("VDUSE_ARGS") else "") + "`. "
+                "Baseline: `losetup --direct-io=on /dev/ram2`. Each target has its own RAM disk of the same size.")
     else:
         peer = None
         peer2 = (f"- Peer: {env.get('qsd_version', 'qemu-storage-daemon')} (Debian trixie), "
@@ -407,14 +442,14 @@ def main():
                 + (f" {settings.get('VDUSE_ARGS')}" if settings.get("VDUSE_ARGS") else "") + "`. "
                 f"Baseline: `losetup --direct-io=off` over the same kind of tmpfs file.")
     doc = [f"# VM fio: {title}", "",
-           f"Generated by `scripts/bench.sh vm{' --set nbd' if kind == 'nbd' else ''}` on {time.strftime('%Y-%m-%d %H:%M %Z')}"
+           f"Generated by `scripts/bench.sh vm{'' if kind == 'file' else ' --set ' + kind}` on {time.strftime('%Y-%m-%d %H:%M %Z')}"
            + (f" (total wall time {a.wall:.0f} s)" if a.wall else "") + ".", "",
            f"- Guest: {subtitle}."] + ([peer] if peer else []) + [peer2, ours,
            "- Each (job, target) ran "
            f"{runs} times, interleaved per job (the starting target rotates every run); "
            f"fio `--time_based --runtime={settings.get('RUNTIME')} --ramp_time={settings.get('RAMP')} "
            "--lat_percentiles=1`; numbers are medians. Latency is fio's total latency (submission to completion).",
-           f"- Ratios: IOPS vduse/qsd{' and vduse/kernel' if kind == 'nbd' else ''} > 1 and latency vduse/qsd < 1 favour vduse-blk. "
+           f"- Ratios: IOPS vduse/qsd{' and vduse/' + SHORT[TARGETS[2]] if kind in ('nbd', 'brd') else ''} > 1 and latency vduse/qsd < 1 favour vduse-blk. "
            "TCG emulation makes absolute numbers meaningless; only the ratios measured in the same VM are.",
            ]
     for n in a.note:
@@ -449,11 +484,12 @@ def main():
     devs = [l.strip() for l in files.get("devices.txt", "").splitlines() if l.strip()]
     if devs:
         doc += ["", "## Guest block devices", "", "```"] + devs + ["```"]
+    doc += profiles_md(files)
     doc += daemon_cost_md(exit_lines, daemons)
 
     out = a.out.rstrip("/")
     open(f"{out}/{base}.md", "w").write("\n".join(doc))
-    extra = {"set": kind, "targets_check": goals, "threads": threads} if kind == "nbd" else {}
+    extra = {"set": kind, "targets_check": goals, "threads": threads} if kind in GOALS else {}
     json.dump({"title": title, "generated": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "wall_s": a.wall,
                "settings": settings, "guest": env, "notes": a.note, "jobs": jobs,
                "vduse_exit_lines": exit_lines, "daemons": daemons, **extra},

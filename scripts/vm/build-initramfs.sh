@@ -105,6 +105,8 @@ ln -s e2fsck "$stage/usr/sbin/fsck.ext4"
 # iproute2's vdpa(8) helps debugging ("vdpa dev show"); optional.
 if [[ -x /usr/sbin/vdpa ]]; then add_tool /usr/sbin/vdpa /usr/sbin/vdpa; fi
 [[ -r /etc/mke2fs.conf ]] && cp /etc/mke2fs.conf "$stage/etc/mke2fs.conf"
+# More host tools on request, at the same paths (the bench's profiler: VDUSE_VM_TOOLS=/usr/bin/perf).
+for tool in ${VDUSE_VM_TOOLS:-}; do add_tool "$tool" "$tool"; done
 
 # --- our binary, modules, init, scenarios -----------------------------------------
 cp -L "$binary" "$stage/usr/bin/vduse-blk"

@@ -5,6 +5,10 @@
 #   qsd    - trixie's qemu-storage-daemon --export type=vduse-blk (tmpfs image),
 #            attached with iproute2's "vdpa dev add"
 #   loop   - the kernel loop device over a tmpfs image (--direct-io=off)
+# SET=brd: three brd RAM disks of SIZE_MB, each written once, one per target, all with O_DIRECT
+#   vduse  - vduse-blk --file /dev/ram0 --direct (io_uring on the block device)
+#   qsd    - qemu-storage-daemon --blockdev driver=host_device,filename=/dev/ram1,cache.direct=on
+#   loop   - the kernel loop device over /dev/ram2 (--direct-io=on)
 # SET=nbd: one nbdkit (memory plugin, SIZE_MB, filled once) on 127.0.0.1:10809 behind
 #   vduse  - vduse-blk --nbd nbd://127.0.0.1:10809/ (one connection per queue)
 #   qsd    - qemu-storage-daemon --blockdev driver=nbd (one connection)
@@ -25,11 +29,12 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=../../../vm/scenarios/lib.sh
 . /scenarios/lib.sh
 
-SET=file RUNS=3 RUNTIME=5 RAMP=1 SIZE_MB=256 QUEUE_SIZE=256 QSD_AIO=threads VDUSE_ARGS="" JOBS="" SKIP_VDUSE=0
+SET=file RUNS=3 RUNTIME=5 RAMP=1 SIZE_MB=256 QUEUE_SIZE=256 QSD_AIO=threads VDUSE_ARGS="" JOBS="" SKIP_VDUSE=0 PROFILE_JOBS=""
 # shellcheck disable=SC1091
 . /bench/config
 
 FIO=/usr/bin/fio
+PERF=/usr/bin/perf
 LOSETUP=/usr/sbin/losetup
 VDPA=/usr/sbin/vdpa
 QSD=/usr/bin/qemu-storage-daemon
@@ -71,6 +76,7 @@ start_vduse() { # queues
     case "$SET" in
         nbd) _be="--nbd $NBD_URI" ;;
         nvme) _be="--nvme-tcp 127.0.0.1:$NVME_PORT --nqn $NVME_NQN" ;;
+        brd) _be="--file /dev/ram0 --direct" ;;
         *) _be="--file $dir/a.img" ;;
     esac
     # shellcheck disable=SC2086 # _be and VDUSE_ARGS are lists of options
@@ -93,6 +99,9 @@ start_qsd() { # queues
     _log=$out/qsd.p$PHASE.err
     if [ "$SET" = nbd ]; then
         _bd="driver=nbd,node-name=f,server.type=inet,server.host=127.0.0.1,server.port=$NBD_PORT"
+    elif [ "$SET" = brd ]; then
+        _bd="driver=host_device,node-name=f,filename=/dev/ram1,cache.direct=on"
+        [ "$QSD_AIO" = threads ] || _bd="$_bd,aio=$QSD_AIO"
     else
         _bd="driver=file,node-name=f,filename=$dir/b.img,cache.direct=off"
         [ "$QSD_AIO" = threads ] || _bd="$_bd,aio=$QSD_AIO"
@@ -137,8 +146,10 @@ stop_qsd() {
 }
 
 start_loop() {
-    LOOP_DEV=$("$LOSETUP" --direct-io=off --show -f "$dir/c.img") || fail "losetup failed"
-    log "loop on $LOOP_DEV (direct-io=off, $(cat "/sys/block/${LOOP_DEV#/dev/}/queue/nr_requests" 2>/dev/null) requests)"
+    _dio=off _img=$dir/c.img
+    [ "$SET" != brd ] || _dio=on _img=/dev/ram2
+    LOOP_DEV=$("$LOSETUP" --direct-io="$_dio" --show -f "$_img") || fail "losetup failed"
+    log "loop on $LOOP_DEV over $_img (direct-io=$(cat "/sys/block/${LOOP_DEV#/dev/}/loop/dio" 2>/dev/null), $(cat "/sys/block/${LOOP_DEV#/dev/}/queue/nr_requests" 2>/dev/null) requests)"
 }
 stop_loop() {
     [ -n "$LOOP_DEV" ] || return 0
@@ -192,6 +203,47 @@ vduse_probe() {
     [ -s "$out/vduse-skip.txt" ] || return 0
     log "vduse-blk left out of the nvme set: $(cat "$out/vduse-skip.txt")"
     targets=nvme
+}
+
+# run_fio NAME RW BS QD NJ DEV OUT: one timed fio job, JSON to OUT.json (fails the bench on an error).
+run_fio() {
+    _rc=0
+    timeout $((RUNTIME * 10 + 120)) "$FIO" --name="$1" --filename="$6" \
+        --ioengine=libaio --direct=1 --rw="$2" --bs="$3" --iodepth="$4" \
+        --numjobs="$5" --group_reporting --time_based --runtime="$RUNTIME" \
+        --ramp_time="$RAMP" --lat_percentiles=1 --randrepeat=0 --norandommap \
+        --output-format=json --eta=never --output="$7.json" 2>"$7.stderr" || _rc=$?
+    if [ "$_rc" -ne 0 ]; then
+        cat "$7.stderr" "$7.json" 2>/dev/null | tail -n 20
+        fail "fio $1 on $6 exited rc=$_rc"
+    fi
+}
+
+# profile_job NAME RW BS QD NJ: one more run per target with perf sampling the whole guest (cpu-clock:
+# TCG has no PMU) from before fio starts to its end (perf itself takes seconds to start under TCG,
+# longer than a run); the flat profile by process and by symbol goes to NAME.TARGET.profile.txt.
+# Not one of the measured runs: sampling slows the guest.
+profile_job() {
+    for _pt in $targets; do
+        _pd=$(target_dev "$_pt")
+        _pf=$out/$1.$_pt.prof
+        log "$(up)s profile $1 on $_pt ($_pd)"
+        rm -f "$dir/perf.data"
+        $PERF record -a -e cpu-clock -F 499 -o "$dir/perf.data" >"$_pf.record.txt" 2>&1 &
+        _pp=$!
+        wait_until 120 "perf record to start (profile of $1)" test -s "$dir/perf.data"
+        run_fio "$1" "$2" "$3" "$4" "$5" "$_pd" "$_pf"
+        kill -INT "$_pp"
+        wait "$_pp" || true # perf record exits non-zero on SIGINT, having written its data
+        grep -q "Captured and wrote" "$_pf.record.txt" || { cat "$_pf.record.txt"; fail "perf record failed"; }
+        {
+            echo "## $1 on $_pt: samples by process"
+            $PERF report -i "$dir/perf.data" --stdio --no-children --sort comm --percent-limit 1 2>/dev/null | grep -v -e '^#' -e '^$'
+            echo "## $1 on $_pt: samples by symbol (>= 0.8%)"
+            $PERF report -i "$dir/perf.data" --stdio --no-children --sort comm,dso,sym --percent-limit 0.8 2>/dev/null | grep -v -e '^#' -e '^$'
+        } >"$out/$1.$_pt.profile.txt"
+        rm -f "$dir/perf.data" "$_pf.json"
+    done
 }
 
 # The library's exit trap stops vduse-blk, then runs this (quietly: it must not fail).
@@ -270,6 +322,16 @@ if [ "$SET" = nvme ]; then
     start_nvmet_target "$NVME_NQN" "$NVME_PORT" /dev/ram0
     vduse_probe
     echo "nvmet=kernel $(uname -r) nvmet_tcp, brd namespace" >"$out/env.txt"
+elif [ "$SET" = brd ]; then
+    # --- three RAM disks, one per target, every page written once (reads copy real data) ---
+    targets="vduse qsd loop"
+    load_brd 3 $((SIZE_MB * 1024))
+    for _r in 0 1 2; do
+        log "filling the ${SIZE_MB}M RAM disk /dev/ram$_r"
+        "$FIO" --name=fill --filename=/dev/ram$_r --ioengine=libaio --direct=1 --rw=write --bs=1M \
+            --iodepth=4 --size="${SIZE_MB}M" --eta=never >"$out/fill.txt" 2>&1 || { cat "$out/fill.txt"; fail "fio fill of /dev/ram$_r failed"; }
+    done
+    : >"$out/env.txt"
 elif [ "$SET" = nbd ]; then
     # --- one server: nbdkit's memory plugin, every page written once (reads copy real data) ---
     targets="vduse qsd nbd"
@@ -291,6 +353,13 @@ else
     : >"$out/env.txt"
 fi
 echo "qsd_version=$(cat /opt/trixie/VERSION 2>/dev/null)" >>"$out/env.txt"
+if [ -n "$PROFILE_JOBS" ]; then
+    [ -x "$PERF" ] || fail "PROFILE_JOBS set but no $PERF in the VM (bench.sh --profile stages it)"
+    # Kernel symbols for the profile, and sampling of every process.
+    echo 0 >/proc/sys/kernel/kptr_restrict
+    echo -1 >/proc/sys/kernel/perf_event_paranoid
+    echo "perf_version=$($PERF --version 2>&1)" >>"$out/env.txt"
+fi
 {
     echo "fio_version=$($FIO --version)"
     echo "kernel=$(uname -r)"
@@ -328,16 +397,7 @@ for qq in $(echo "$JOBS" | awk 'NF >= 6 { print $6 }' | sort -un); do
                 b0=$(guest_busy) i0=$(dev_ios "$dev") s0=0 d0=0
                 [ -z "$NBDKIT_PID" ] || s0=$(cpu_ticks "$NBDKIT_PID")
                 [ -z "$tpid" ] || d0=$(cpu_ticks "$tpid")
-                rc=0
-                timeout $((RUNTIME * 10 + 120)) "$FIO" --name="$name" --filename="$dev" \
-                    --ioengine=libaio --direct=1 --rw="$rw" --bs="$bs" --iodepth="$qd" \
-                    --numjobs="$nj" --group_reporting --time_based --runtime="$RUNTIME" \
-                    --ramp_time="$RAMP" --lat_percentiles=1 --randrepeat=0 --norandommap \
-                    --output-format=json --eta=never --output="$f.json" 2>"$f.stderr" || rc=$?
-                if [ "$rc" -ne 0 ]; then
-                    cat "$f.stderr" "$f.json" 2>/dev/null | tail -n 20
-                    fail "fio $name on $t ($dev) exited rc=$rc"
-                fi
+                run_fio "$name" "$rw" "$bs" "$qd" "$nj" "$dev" "$f"
                 s1=0 d1=0
                 [ -z "$NBDKIT_PID" ] || s1=$(cpu_ticks "$NBDKIT_PID")
                 [ -z "$tpid" ] || d1=$(cpu_ticks "$tpid")
@@ -349,6 +409,7 @@ for qq in $(echo "$JOBS" | awk 'NF >= 6 { print $6 }' | sort -un); do
             done
             r=$((r + 1))
         done
+        case " $PROFILE_JOBS " in *" $name "*) profile_job "$name" "$rw" "$bs" "$qd" "$nj" ;; esac
     done 3<<EOF
 $JOBS
 EOF
