@@ -91,30 +91,28 @@ internal sealed unsafe partial class KernelMessageLoop
     /// </summary>
     public void Start()
     {
-        if (_takeOver != QueueStart.Fresh && _state != null && (_state.Status & VirtioConstants.VIRTIO_CONFIG_S_DRIVER_OK) != 0)
+        try
         {
-            try
+            if (_takeOver != QueueStart.Fresh && _state != null && (_state.Status & VirtioConstants.VIRTIO_CONFIG_S_DRIVER_OK) != 0)
             {
                 ResumeRunningQueues();
             }
-            catch (Exception e)
-            {
-                Failure = e;
-                Log.Write(LogLevel.Error, _name, "control thread failed: " + e.Message);
-                TakeOverDone.Set();
-                Ended.Set();
-                return;
-            }
-            finally
-            {
-                // The queues not running by now start later on threads of their own.
-                _prepared?.Dispose();
-                _prepared = null;
-            }
+        }
+        catch (Exception e)
+        {
+            Failure = e;
+            Log.Write(LogLevel.Error, _name, "control thread failed: " + e.Message);
+            TakeOverDone.Set();
+            Ended.Set();
+            return;
+        }
+        finally
+        {
+            // The queues not running by now (all of a device not live under its driver) start later on threads of their own.
+            _prepared?.Dispose();
+            _prepared = null;
         }
 
-        _prepared?.Dispose(); // a device not live under its driver: no queue to run yet
-        _prepared = null;
         _takeOver = QueueStart.Fresh;
         TakeOverDone.Set();
         _thread.Start();
@@ -123,14 +121,19 @@ internal sealed unsafe partial class KernelMessageLoop
     /// <summary>Stops the thread and every worker.</summary>
     public void Stop()
     {
+        StopThread();
+        StopWorkers();
+        _stopFd.Dispose();
+    }
+
+    /// <summary>Stops the message thread between two messages and waits for it; the queues serve on.</summary>
+    private void StopThread()
+    {
         EventFd.Signal(_stopFd);
         if (_thread.IsAlive)
         {
             _thread.Join();
         }
-
-        StopWorkers();
-        _stopFd.Dispose();
     }
 
     /// <summary>
@@ -143,18 +146,9 @@ internal sealed unsafe partial class KernelMessageLoop
     {
         // The messages stop first, the queues serving on meanwhile: only from here does the guest wait.
         _pausing = true;
-        EventFd.Signal(_stopFd);
-        if (_thread.IsAlive)
-        {
-            _thread.Join();
-        }
-
+        StopThread();
         pausedAt = Stopwatch.GetTimestamp();
-        foreach (QueueWorker? w in _workers)
-        {
-            w?.RequestStop();
-        }
-
+        RequestStopAll();
         var parked = new System.Collections.Generic.List<QueueWorker>();
         for (int i = 0; i < _workers.Length; i++)
         {
@@ -206,7 +200,6 @@ internal sealed unsafe partial class KernelMessageLoop
         {
             throw new VduseException("the running device's queues could not be taken over");
         }
-
 
         foreach (QueueWorker? w in _workers)
         {
@@ -388,14 +381,18 @@ internal sealed unsafe partial class KernelMessageLoop
         }
     }
 
-    private void StopWorkers()
+    // All at once: a reset, a handover or an exit waits for the slowest queue, not for their sum.
+    private void RequestStopAll()
     {
-        // All at once: a reset, a handover or an exit waits for the slowest queue, not for their sum.
         foreach (QueueWorker? w in _workers)
         {
             w?.RequestStop();
         }
+    }
 
+    private void StopWorkers()
+    {
+        RequestStopAll();
         for (int i = 0; i < _workers.Length; i++)
         {
             QueueWorker? w = _workers[i];

@@ -149,6 +149,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
             prepared.WaitReady(5000);
             StartupClock.Mark(_name, "queue threads and rings made");
         }
+
         try
         {
             fd = _stateOptions.Handover is { } handover ? ReceiveHandedOver(handover, state, problem, identity) : OpenForTakeOver(state, problem, identity);

@@ -195,7 +195,7 @@ public sealed class AdminServer : IDisposable
                 {
                     // Marked before the source completes: its Complete ends the process, whose Dispose
                     // must not shut the listener the successor now accepts on.
-                    _ = HandoverSender.Run(client, reader, request!.RootElement, source, (int)_listener!.Handle, _name, () => _handedOver = true);
+                    HandoverSender.Run(client, reader, request!.RootElement, source, (int)_listener!.Handle, _name, () => _handedOver = true);
                 }
 
                 return false; // after a handover this thread answers no one else: the successor's does

@@ -23,24 +23,24 @@ internal static class HandoverSender
     public const int ResumeTimeoutMs = 30000;
 
     /// <summary>
-    /// Runs the exchange for the request on <paramref name="client"/>; true once handed over (the
-    /// caller stops answering). <paramref name="handedOver"/> runs before the source completes,
-    /// which lets the process end: the caller must know the listener is shared by then.
+    /// Runs the exchange for the request on <paramref name="client"/>. <paramref name="handedOver"/>
+    /// runs once handed over, before the source completes, which lets the process end: the caller
+    /// must know the listener is shared by then.
     /// </summary>
-    public static bool Run(Socket client, LineReader reader, JsonElement request, IHandoverSource source, int controlListenFd, string name, Action handedOver)
+    public static void Run(Socket client, LineReader reader, JsonElement request, IHandoverSource source, int controlListenFd, string name, Action handedOver)
     {
         int socket = (int)client.Handle;
         int peer = Sys.PeerPid(socket, out uint uid);
         if (peer <= 0 || (uid != 0 && uid != LibC.geteuid()))
         {
             LineReader.Send(client, AdminProtocol.ErrorReply("a handover goes only to a process of the daemon's user (peer uid " + uid + ")"));
-            return false;
+            return;
         }
 
         if (request.TryGetProperty(AdminProtocol.Pid, out JsonElement pid) && (!pid.TryGetInt32(out int claimed) || claimed != peer))
         {
             LineReader.Send(client, AdminProtocol.ErrorReply("the handover request names pid " + pid + " but comes from pid " + peer));
-            return false;
+            return;
         }
 
         // CLOCK_MONOTONIC, the same in both processes: the successor reports the whole pause.
@@ -57,7 +57,7 @@ internal static class HandoverSender
         catch (VduseException e)
         {
             LineReader.Send(client, AdminProtocol.ErrorReply(e.Message));
-            return false;
+            return;
         }
         finally
         {
@@ -69,13 +69,12 @@ internal static class HandoverSender
         {
             handedOver();
             source.Complete(peer);
-            return true;
+            return;
         }
 
         Log.Write(LogLevel.Warn, name, "the handover to pid " + peer + " failed: " + failure);
         EnsureGone(peer, name);
         source.Resume();
-        return false;
     }
 
     /// <summary>The reply line with the descriptors; null when sent, else why not.</summary>
