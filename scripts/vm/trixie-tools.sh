@@ -10,8 +10,9 @@
 # their own library closure under /opt/trixie/lib.  An executable goes to
 # /opt/trixie/bin and is started through trixie's dynamic loader by a wrapper
 # at its Debian path (e.g. /usr/sbin/nbd-client); a shared object (nbdkit plugins
-# and filters, which nbdkit looks for at its compiled-in path) goes to its
-# Debian path as it is.  The loader's --library-path also serves dlopen.
+# and filters, which nbdkit looks for at its compiled-in path) or a data file
+# under usr/share (QEMU's firmware) goes to its Debian path as it is.  The
+# loader's --library-path also serves dlopen.
 #
 # Usage: trixie-tools.sh STAGE_DIR [PATH...]
 #   PATH: a file of ROOT_PKGS relative to / (default: DEFAULT_PATHS)
@@ -29,8 +30,9 @@ stage=${1:?usage: trixie-tools.sh STAGE_DIR [PATH...]}
 shift
 # Every package a caller may take files from, downloaded (with their closure)
 # once: qemu-utils has qemu-nbd, qemu-img, qemu-io and qemu-storage-daemon;
-# libblkio1 is the library behind QEMU's virtio-blk-vhost-vdpa driver.
-ROOT_PKGS=(qemu-utils nbdkit nbd-client libblkio1)
+# libblkio1 is the library behind QEMU's virtio-blk-vhost-vdpa driver; qemu-system-x86 boots the
+# nested VM of 97-vhost-nested-vm from a vhost-vdpa disk (run.sh stages it apart, see there).
+ROOT_PKGS=(qemu-utils nbdkit nbd-client libblkio1 qemu-system-x86)
 # Packages taken without their dependencies: qemu-block-extra holds the blkio
 # block module, but its closure (Ceph, Gluster, iSCSI, NFS) is ~100 MB that
 # nothing here loads; the module itself needs only libblkio and qemu-utils' own.
@@ -122,6 +124,9 @@ for p in "${paths[@]}"; do
     mkdir -p "$stage/${p%/*}"
     if [[ $name == *.so ]]; then
         cp -L "$root/$p" "$stage/$p"
+    elif [[ $p == usr/share/* ]]; then
+        cp -L "$root/$p" "$stage/$p"
+        continue
     else
         cp -L "$root/$p" "$stage/opt/trixie/bin/$name"
         cat >"$stage/$p" <<EOF
