@@ -76,7 +76,7 @@ internal sealed unsafe partial class KernelMessageLoop
         bool started = StartReadyQueues();
         if (_takeOver == QueueStart.Fresh)
         {
-            SteerInterrupts(); // a takeover steers them once its rings run (ResumeRunningQueues)
+            SteerInterrupts(); // a takeover steers them on the message thread, once its rings run
         }
 
         if (!started)
