@@ -20,7 +20,7 @@ set -eu
 QEMU_SYSTEM=/usr/bin/qemu-system-x86_64
 need_tool "$QEMU_SYSTEM"
 for f in /boot/vmlinuz /usr/share/qemu/qboot.rom /usr/share/qemu/linuxboot_dma.bin /lib/modules-vm/virtio_blk.ko; do
-    [ -f "$f" ] || fail "$f missing from the initramfs (scripts/vm/build-initramfs.sh, trixie-tools.sh)"
+    [ -f "$f" ] || fail "$f missing from the initramfs: scripts/vm/run.sh stages QEMU, its firmware and the kernel only for a run that names 97-vhost-nested-vm"
 done
 load_vhost_vdpa
 
