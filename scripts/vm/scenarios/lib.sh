@@ -1035,7 +1035,8 @@ fio_across_outages() {
     proc_alive "$PID" || fail "the daemon exited; $(daemon_stderr)"
 }
 
-# sigkill_takeovers DIR KILLS QUEUES ARGS...: under rounds of fio crc32c verify (randwrite 4k, 2 jobs),
+# sigkill_takeovers DIR KILLS QUEUES ARGS...: under rounds of fio crc32c verify (randwrite of
+# KILL_BS, 4k unless set, iodepth 32, 2 jobs of KILL_SIZE, 12M unless set),
 # SIGKILLs the daemon KILLS times (up to KILLS more until one catches requests in flight) and serves
 # the device again with ARGS each time: every restart takes over QUEUES queues, every fio round ends
 # clean, no request fails. Sets KILLED, TAKEN (queue takeovers) and CAUGHT (requests resubmitted).
@@ -1070,7 +1071,7 @@ _sk_fio_round() {
     _sk_round=$((_sk_round + 1))
     _sk_out=$_sk_dir/fio-kill-$_sk_round.txt
     /usr/bin/fio --name=crash --filename="$DEV" --ioengine=libaio --direct=1 \
-        --rw=randwrite --bs=4k --iodepth=32 --numjobs=2 --size=12M --offset_increment=12M \
+        --rw=randwrite --bs="${KILL_BS:-4k}" --iodepth=32 --numjobs=2 --size="${KILL_SIZE:-12M}" --offset_increment="${KILL_SIZE:-12M}" \
         --verify=crc32c --do_verify=1 --verify_fatal=1 --randrepeat=0 --verify_state_save=0 \
         --group_reporting >"$_sk_out" 2>&1 &
     _sk_fio=$!
