@@ -118,7 +118,22 @@ internal sealed unsafe partial class KernelMessageLoop
 
             var worker = new QueueWorker(_name, _deviceFd, in info, _features, _executor, _dataPlane,
                 _state?.Journal(i, (ushort)info.num), _takeOver, _prepared?.Take(i));
-            worker.Start();
+            if (_progress != null)
+            {
+                _progress.AddQueue();
+                worker.Progress = _progress;
+            }
+
+            try
+            {
+                worker.Start();
+            }
+            catch (VduseException)
+            {
+                worker.Progress?.QueueRunning(0); // it never runs to say so
+                throw;
+            }
+
             _workers[i] = worker;
             _unsteered[i] = true;
         }

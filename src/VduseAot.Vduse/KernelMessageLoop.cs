@@ -21,7 +21,7 @@ internal sealed unsafe partial class KernelMessageLoop
     private readonly BlkExecutor _executor;
     private readonly DataPlaneOptions _dataPlane;
     private readonly OwnedFd _stopFd;
-    private readonly Thread _thread;
+    private readonly DetachedThread _thread;
     private readonly QueueWorker?[] _workers;
     private readonly ushort[] _lastAvail;
 
@@ -62,17 +62,22 @@ internal sealed unsafe partial class KernelMessageLoop
         _lastAvail = new ushort[queues];
         _unsteered = new bool[queues];
         _stopFd = EventFd.Create();
-        _thread = new Thread(Run) { IsBackground = true, Name = "vduse-kernel" };
+        _thread = new DetachedThread(name, "vduse-kernel", Run);
     }
 
     /// <summary>Set when the thread died; the daemon exits with it.</summary>
     public Exception? Failure { get; private set; }
 
-    /// <summary>Signalled once the queues of a device taken over run again (at once for a new device).</summary>
+    /// <summary>Signalled once the queues of a device taken over are started (at once for a new device); <see cref="Progress"/> says when they run.</summary>
     public ManualResetEventSlim TakeOverDone { get; } = new();
 
     /// <summary>When the last queue taken over served again (a Stopwatch timestamp; 0 when none was).</summary>
-    public long QueuesRunningAt { get; private set; }
+    public long QueuesRunningAt => _progress?.QueuesRunningAt ?? 0;
+
+    /// <summary>The queues resumed under a live driver, set before <see cref="Start"/> returns; null when none were.</summary>
+    public TakeOverProgress? Progress => _progress;
+
+    private TakeOverProgress? _progress;
 
     /// <summary>
     /// Signalled when the thread ends, for the main thread's wait; not by <see cref="Pause"/>. A device
@@ -185,6 +190,8 @@ internal sealed unsafe partial class KernelMessageLoop
                 return;
             }
 
+            _progress?.QueuesRunning.Wait(5000);
+
             // The queues taken over have their interrupts steered here, off the takeover's path.
             SteerInterrupts();
             DrainMessages();
@@ -212,25 +219,24 @@ internal sealed unsafe partial class KernelMessageLoop
     {
         _status = _state!.Status;
         Log.Write(LogLevel.Info, _name, "taking over a running device (status 0x" + _status.ToString("x2", System.Globalization.CultureInfo.InvariantCulture) + ")");
-        if (!StartWorkers())
+        _progress = new TakeOverProgress(_name);
+        try
         {
-            throw new VduseException("the running device's queues could not be taken over");
-        }
-
-        // While the queues map their rings: Thread.Start returns only once the new thread runs, which
-        // took ~25 ms (p50, TCG) when started after them, with the guest's I/O keeping every vCPU busy.
-        _threadStarted = true;
-        _thread.Start();
-        foreach (QueueWorker? w in _workers)
-        {
-            if (w != null)
+            if (!StartWorkers())
             {
-                w.RingReady.Wait(5000);
-                QueuesRunningAt = Math.Max(QueuesRunningAt, w.ReadyAt); // RingReady published it
+                throw new VduseException("the running device's queues could not be taken over");
             }
         }
+        finally
+        {
+            _progress.AllStarted();
+        }
 
-        StartupClock.Mark(_name, "every queue running again");
+        // Nothing waits for the rings here: the last one to serve ends the takeover (TakeOverProgress).
+        // The thread is a DetachedThread: Thread.Start, which returns once the new thread has run, took
+        // ~25 ms (p50, TCG) here with the guest's I/O keeping every vCPU busy.
+        _threadStarted = true;
+        _thread.Start();
     }
 
     /// <summary>Waits for the kernel's messages (or the stop eventfd) and answers each one, until stopped.</summary>

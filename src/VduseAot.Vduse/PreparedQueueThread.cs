@@ -8,7 +8,8 @@ namespace VduseAot.Vduse;
 /// A queue thread started before its queue is known: named, pinned and holding its io_uring
 /// (SINGLE_ISSUER binds a ring to the thread that created it, so the ring needs its thread first).
 /// A takeover prepares one per queue before it has the device, which takes the thread start and
-/// the ring set-up out of the time the guest waits; the queue's worker then runs on it.
+/// the ring set-up out of the time the guest waits; the queue's worker then runs on it. The thread
+/// is a <see cref="DetachedThread"/>: its start does not wait for it to run.
 /// </summary>
 internal sealed class PreparedQueueThread
 {
@@ -25,7 +26,7 @@ internal sealed class PreparedQueueThread
         Cpu = cpu;
         _entries = entries;
         _options = options;
-        Thread = new Thread(Run, stackBytes) { IsBackground = true, Name = QueueWorker.ThreadName(index) };
+        Thread = new DetachedThread(device, QueueWorker.ThreadName(index), Run, stackBytes);
     }
 
     /// <summary>The queue it was prepared for.</summary>
@@ -35,7 +36,7 @@ internal sealed class PreparedQueueThread
     public int Cpu { get; }
 
     /// <summary>The thread, started already: waiting for its work.</summary>
-    public Thread Thread { get; }
+    public DetachedThread Thread { get; }
 
     /// <summary>Set once the thread has its ring (or failed to make one) and waits.</summary>
     public ManualResetEventSlim Ready { get; } = new();

@@ -36,7 +36,7 @@ public sealed unsafe partial class QueueWorker
     private readonly ulong _features;
     private readonly OwnedFd _kickFd;
     private readonly OwnedFd _wakeFd;
-    private readonly Thread _thread;
+    private readonly Thread? _thread;
     private volatile bool _stop;
     private int _remapEpoch;
     private readonly object _remapLock = new();
@@ -68,7 +68,7 @@ public sealed unsafe partial class QueueWorker
         _lastAvail = info.state.split.avail_index;
         _kickFd = EventFd.Create(nonBlocking: false);
         _wakeFd = EventFd.Create(nonBlocking: false);
-        _thread = prepared?.Thread ?? new Thread(Run, StackBytes) { IsBackground = true, Name = ThreadName(info.index) };
+        _thread = prepared != null ? null : new Thread(Run, StackBytes) { IsBackground = true, Name = ThreadName(info.index) };
     }
 
     /// <summary>The name of queue <paramref name="index"/>'s thread (as ps and top show it).</summary>
@@ -107,7 +107,21 @@ public sealed unsafe partial class QueueWorker
         }
         else
         {
-            _thread.Start();
+            _thread!.Start();
+        }
+    }
+
+    private bool ThreadAlive => _prepared != null ? _prepared.Thread.IsAlive : _thread!.IsAlive;
+
+    private void JoinThread()
+    {
+        if (_prepared != null)
+        {
+            _prepared.Thread.Join();
+        }
+        else if (_thread!.IsAlive)
+        {
+            _thread.Join();
         }
     }
 
@@ -130,7 +144,7 @@ public sealed unsafe partial class QueueWorker
     }
 
     /// <summary>True once the thread has handled remap request <paramref name="epoch"/> (or has exited).</summary>
-    public bool RemapDone(int epoch) => Volatile.Read(ref _remapAcked) >= epoch || !_thread.IsAlive;
+    public bool RemapDone(int epoch) => Volatile.Read(ref _remapAcked) >= epoch || !ThreadAlive;
 
     /// <summary>Asks the thread to stop once its in-flight requests completed, without waiting: a device stops all its queues at once, then waits.</summary>
     public void RequestStop()
@@ -149,7 +163,7 @@ public sealed unsafe partial class QueueWorker
     public void Park()
     {
         RequestStop();
-        while (!Parked.Wait(100) && _thread.IsAlive)
+        while (!Parked.Wait(100) && ThreadAlive)
         {
             // a thread that ended without getting to its loop never sets it
         }
@@ -161,10 +175,7 @@ public sealed unsafe partial class QueueWorker
     /// </summary>
     public void Release()
     {
-        if (_thread.IsAlive)
-        {
-            _thread.Join();
-        }
+        JoinThread();
 
         _kickFd.Dispose();
         _wakeFd.Dispose();
@@ -174,10 +185,7 @@ public sealed unsafe partial class QueueWorker
     public void Stop()
     {
         RequestStop();
-        if (_thread.IsAlive)
-        {
-            _thread.Join();
-        }
+        JoinThread();
 
         vduse_vq_eventfd kick = new() { index = _index, fd = vduse_vq_eventfd.VDUSE_EVENTFD_DEASSIGN };
         _ = LibC.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_SETUP_KICKFD, &kick);
@@ -187,6 +195,21 @@ public sealed unsafe partial class QueueWorker
 
     /// <summary>Set once the thread has its ring (and has resubmitted what a predecessor left), or has given up.</summary>
     public ManualResetEventSlim RingReady { get; } = new();
+
+    /// <summary>A takeover's progress, told when the ring serves again (set before <see cref="Start"/>).</summary>
+    internal TakeOverProgress? Progress { get; set; }
+
+    // Only the worker's thread calls this: once with the ring serving, or from the clean-up if it never did.
+    private void SignalRingReady()
+    {
+        if (RingReady.IsSet)
+        {
+            return;
+        }
+
+        RingReady.Set(); // publishes ReadyAt
+        Progress?.QueueRunning(ReadyAt);
+    }
 
     /// <summary>When the ring served again (a Stopwatch timestamp, 0 until then): a takeover's pause ends at the last queue's.</summary>
     public long ReadyAt { get; private set; }
@@ -246,6 +269,11 @@ public sealed unsafe partial class QueueWorker
     /// <summary>The thread's body once set up: with <paramref name="prepared"/>, a ring made ahead on this thread.</summary>
     private void RunOnThread(IoUring? prepared)
     {
+        if (_start != QueueStart.Fresh)
+        {
+            StartupClock.Mark(_device, "queue " + _index + " thread at work");
+        }
+
         var cache = new IotlbCache(new VduseIotlbMapper(_deviceFd));
         IoUring? uring = prepared;
         BlkQueue<IotlbMemory>? queue = null;
@@ -257,6 +285,11 @@ public sealed unsafe partial class QueueWorker
             if (queue == null)
             {
                 return;
+            }
+
+            if (_start != QueueStart.Fresh)
+            {
+                StartupClock.Mark(_device, "queue " + _index + " rings mapped and resumed");
             }
 
             Stats = queue.Stats;
@@ -271,7 +304,7 @@ public sealed unsafe partial class QueueWorker
 
             // Before the log line: whoever waits for the ring (a takeover's "ready") need not wait for stderr.
             ReadyAt = System.Diagnostics.Stopwatch.GetTimestamp();
-            RingReady.Set(); // publishes ReadyAt
+            SignalRingReady();
             if (_start != QueueStart.Fresh)
             {
                 StartupClock.Mark(_device, "queue " + _index + " running again");
@@ -288,7 +321,7 @@ public sealed unsafe partial class QueueWorker
         {
             // First: a handover waits for this, not for the clean-up below.
             Parked.Set();
-            RingReady.Set();
+            SignalRingReady();
             queue?.Dispose();
             uring?.Dispose();
             cache.Clear();

@@ -259,8 +259,30 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         if (TookOver && !_takenOver)
         {
             _kernelLoop?.TakeOverDone.Wait(timeoutMs);
+            _kernelLoop?.Progress?.QueuesRunning.Wait(timeoutMs);
             _takenOver = true;
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="announce"/> once the device serves: at once, unless a takeover's queues
+    /// are still resuming, when the last of them runs it on its thread (no wake-up of this one between
+    /// the ring serving and the line); returns once it ran.
+    /// </summary>
+    public void WhenServing(Action announce, int timeoutMs = 60000)
+    {
+        ArgumentNullException.ThrowIfNull(announce);
+        if (TookOver && _kernelLoop is { } loop)
+        {
+            loop.TakeOverDone.Wait(timeoutMs);
+            if (loop.Progress is { } progress)
+            {
+                progress.WhenRunning(announce, timeoutMs);
+                return;
+            }
+        }
+
+        announce();
     }
 
     private bool _takenOver;
@@ -280,13 +302,12 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
             throw new VduseException(missing);
         }
 
-        // Still on the bus from the predecessor: the guest (or the VM) never saw the device go.
-        // "ready" means serving: wait until the queues run again.
+        // Still on the bus from the predecessor: the guest (or the VM) never saw the device go. Its
+        // queues may be resuming still: "ready" waits for them (WhenServing).
         bool onBus = TookOver && BlockDeviceLocator.VdpaDeviceExists(_name);
         if (onBus)
         {
             _attached = true;
-            WaitTakenOver(timeoutMs);
         }
         else
         {

@@ -70,9 +70,14 @@ public static class ServeCommand
         {
             device.Create();
             created = true;
-            device.WaitTakenOver();
-            Log.Release(); // held from the handover on
-            receiver?.ReportPause(device.QueuesRunningAt);
+            if (receiver != null)
+            {
+                // The predecessor exits once told when the queues served again.
+                device.WaitTakenOver();
+                Log.Release(); // held from the handover on
+                receiver.ReportPause(device.QueuesRunningAt);
+            }
+
             var handler = new DaemonAdmin(new ServedDevice(options.Name, device, requestStop));
             admin = receiver?.Take(AdminProtocol.ControlFd) is { } control
                 ? AdminServer.Adopt(control, stateDir, options.Name, handler)
@@ -222,8 +227,11 @@ public static class ServeCommand
         if (options.Attach)
         {
             device.Attach(options.Vhost);
-            Announce("ready " + options.Name + " " + device.BlockDevice);
-            StartupClock.Mark(options.Name, "ready printed");
+            device.WhenServing(() =>
+            {
+                Announce("ready " + options.Name + " " + device.BlockDevice);
+                StartupClock.Mark(options.Name, "ready printed");
+            });
             status = "serving " + options.Name + " on " + device.BlockDevice;
         }
         else
