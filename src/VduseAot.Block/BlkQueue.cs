@@ -18,26 +18,34 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable, IRequestFinisher
     private readonly IBlockQueueIo _io;
     private readonly IConnectionQueueIo? _connection;
     private readonly int _maxSegments;
-    private readonly SlotMemory _slotMemory;
+    private readonly BlkSlotTable _table;
     private readonly BlkSlot[] _slots;
     private readonly ushort[] _free;
     private int _freeCount;
 
-    /// <summary>Creates a queue over <paramref name="ring"/> (either layout); <paramref name="uring"/> is the thread's io_uring (null: synchronous backends only).</summary>
-    public BlkQueue(DeviceQueue<TMem> ring, BlkExecutor executor, IoUring? uring = null)
+    /// <summary>
+    /// Creates a queue over <paramref name="ring"/> (either layout); <paramref name="uring"/> is the
+    /// thread's io_uring (null: synchronous backends only). <paramref name="slots"/>: a table made
+    /// ahead, which the queue owns from here on (one made for another ring size is replaced).
+    /// </summary>
+    public BlkQueue(DeviceQueue<TMem> ring, BlkExecutor executor, IoUring? uring = null, BlkSlotTable? slots = null)
     {
         ArgumentNullException.ThrowIfNull(ring);
         Queue = ring;
         _executor = executor;
+        if (slots != null && slots.Size != ring.Size)
+        {
+            slots.Dispose();
+            slots = null;
+        }
+
+        _table = slots ?? new BlkSlotTable(ring.Size);
         _io = executor.Backend.OpenQueue(uring);
-        int maxSegments = BlkLimits.SlotSegments(ring.Size);
-        _maxSegments = maxSegments;
-        _slotMemory = new SlotMemory(ring.Size, BlkSlot.StorageBytes(maxSegments, BlkLimits.MaxZeroingSegments));
-        _slots = new BlkSlot[ring.Size];
+        _slots = _table.Slots;
+        _maxSegments = _table.MaxSegments;
         _free = new ushort[ring.Size];
         for (int i = 0; i < ring.Size; i++)
         {
-            _slots[i] = new BlkSlot((ushort)i, maxSegments, BlkLimits.MaxZeroingSegments, _slotMemory.Slot(i));
             _free[i] = (ushort)(ring.Size - 1 - i);
         }
 
@@ -190,6 +198,6 @@ public sealed unsafe class BlkQueue<TMem> : IDisposable, IRequestFinisher
     public void Dispose()
     {
         _io.Dispose();
-        _slotMemory.Dispose();
+        _table.Dispose();
     }
 }

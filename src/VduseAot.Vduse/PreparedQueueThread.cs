@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using VduseAot.Block;
 using VduseAot.Uring;
 
 namespace VduseAot.Vduse;
@@ -17,10 +18,12 @@ internal sealed class PreparedQueueThread
     private readonly uint _entries;
     private readonly IoUringOptions _options;
     private readonly string _device;
-    private Action<IoUring?>? _work;
+    private Action<IoUring?, BlkSlotTable?>? _work;
+    private readonly ushort _queueSize;
 
-    private PreparedQueueThread(string device, uint index, int cpu, uint entries, IoUringOptions options, int stackBytes)
+    private PreparedQueueThread(string device, uint index, int cpu, ushort queueSize, uint entries, IoUringOptions options, int stackBytes)
     {
+        _queueSize = queueSize;
         _device = device;
         Index = index;
         Cpu = cpu;
@@ -41,19 +44,24 @@ internal sealed class PreparedQueueThread
     /// <summary>Set once the thread has its ring (or failed to make one) and waits.</summary>
     public ManualResetEventSlim Ready { get; } = new();
 
-    /// <summary>Starts a thread for queue <paramref name="index"/> of <paramref name="device"/> that makes a ring of <paramref name="entries"/> and waits.</summary>
-    public static PreparedQueueThread Start(string device, uint index, int cpu, uint entries, IoUringOptions options, int stackBytes)
+    /// <summary>
+    /// Starts a thread for queue <paramref name="index"/> of <paramref name="device"/> that makes a
+    /// ring of <paramref name="entries"/> and the request slots of a queue of <paramref name="queueSize"/>, and waits.
+    /// </summary>
+    public static PreparedQueueThread Start(string device, uint index, int cpu, ushort queueSize, uint entries, IoUringOptions options, int stackBytes)
     {
-        var prepared = new PreparedQueueThread(device, index, cpu, entries, options, stackBytes);
+        var prepared = new PreparedQueueThread(device, index, cpu, queueSize, entries, options, stackBytes);
         prepared.Thread.Start();
         return prepared;
     }
 
     /// <summary>
     /// Runs <paramref name="work"/> on the thread with its ring (null when making it failed: the work
-    /// makes its own and reports why not); the work owns the ring from then on. Once only.
+    /// makes its own and reports why not) and its slots (for the queue size the device was made with:
+    /// the work replaces them when the driver chose a smaller ring); the work owns both from then on.
+    /// Once only.
     /// </summary>
-    public void Run(Action<IoUring?> work)
+    public void Run(Action<IoUring?, BlkSlotTable?> work)
     {
         ArgumentNullException.ThrowIfNull(work);
         _work = work;
@@ -76,16 +84,19 @@ internal sealed class PreparedQueueThread
             // the work makes its own ring, and says why that fails
         }
 
+        var slots = new BlkSlotTable(_queueSize);
+
         Ready.Set();
 
         _go.Wait();
         _go.Dispose();
         if (_work is { } work)
         {
-            work(uring);
+            work(uring, slots);
         }
         else
         {
+            slots.Dispose();
             uring?.Dispose();
         }
     }

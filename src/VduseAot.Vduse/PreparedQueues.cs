@@ -18,7 +18,7 @@ internal sealed class PreparedQueues : IDisposable
         uint entries = QueueWorker.UringEntries(queueSize);
         for (uint i = 0; i < queues; i++)
         {
-            _threads[i] = PreparedQueueThread.Start(device, i, dataPlane.CpuFor(i), entries, dataPlane.RingOptions(), QueueWorker.StackBytes);
+            _threads[i] = PreparedQueueThread.Start(device, i, dataPlane.CpuFor(i), queueSize, entries, dataPlane.RingOptions(), QueueWorker.StackBytes);
         }
     }
 

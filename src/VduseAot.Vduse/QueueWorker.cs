@@ -220,7 +220,7 @@ public sealed unsafe partial class QueueWorker
     /// <summary>The CPU the thread is pinned to, or -1.</summary>
     public int Cpu => _dataPlane.CpuFor(_index);
 
-    private BlkQueue<IotlbMemory>? CreateQueue(IotlbCache cache, IoUring uring)
+    private BlkQueue<IotlbMemory>? CreateQueue(IotlbCache cache, IoUring uring, BlkSlotTable? slots)
     {
         var memory = new IotlbMemory(cache);
         DeviceQueue<IotlbMemory> ring = Packed
@@ -236,7 +236,7 @@ public sealed unsafe partial class QueueWorker
             QueueStart.Adopt => ring.Adopt(rings),
             _ => ring.Start(rings, KernelRingState.Position(_info, Packed)),
         };
-        var queue = new BlkQueue<IotlbMemory>(ring, _executor, uring);
+        var queue = new BlkQueue<IotlbMemory>(ring, _executor, uring, slots);
         _ring = ring;
         Recovered = ring.RecoveredPending;
         if (error != null)
@@ -263,11 +263,11 @@ public sealed unsafe partial class QueueWorker
     private void Run()
     {
         SetUpCurrentThread(_device, _index, Cpu);
-        RunOnThread(null);
+        RunOnThread(null, null);
     }
 
-    /// <summary>The thread's body once set up: with <paramref name="prepared"/>, a ring made ahead on this thread.</summary>
-    private void RunOnThread(IoUring? prepared)
+    /// <summary>The thread's body once set up: with <paramref name="prepared"/> and <paramref name="slots"/>, a ring and request slots made ahead on this thread.</summary>
+    private void RunOnThread(IoUring? prepared, BlkSlotTable? slots)
     {
         if (_start != QueueStart.Fresh)
         {
@@ -281,7 +281,8 @@ public sealed unsafe partial class QueueWorker
         {
             // Created on this thread: SINGLE_ISSUER binds the ring to its creator.
             uring ??= new IoUring(UringEntries(_info.num), _dataPlane.RingOptions());
-            queue = CreateQueue(cache, uring);
+            queue = CreateQueue(cache, uring, slots);
+            slots = null; // the queue's now, or disposed with it
             if (queue == null)
             {
                 return;
@@ -323,6 +324,7 @@ public sealed unsafe partial class QueueWorker
             Parked.Set();
             SignalRingReady();
             queue?.Dispose();
+            slots?.Dispose();
             uring?.Dispose();
             cache.Clear();
         }

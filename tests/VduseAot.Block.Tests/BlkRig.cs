@@ -12,14 +12,14 @@ internal sealed unsafe class BlkRig : IDisposable
     public const ulong DefaultCapacity = 1UL << 20; // 2048 sectors
 
     public BlkRig(ushort size = 64, ulong capacity = DefaultCapacity, bool readOnly = false, string serial = "vduse-test-serial", ulong ramBytes = 8UL << 20,
-        RamBackend? backend = null)
+        RamBackend? backend = null, BlkSlotTable? slots = null)
     {
         Ram = new GuestRam(ramBytes);
         Driver = new SplitDriver(Ram, size);
         Ring = Driver.CreateQueue();
         Backend = backend ?? new RamBackend(capacity, readOnly);
         Executor = new BlkExecutor(Backend, serial);
-        Queue = new BlkQueue<FakeGuestMemory>(Ring, Executor);
+        Queue = new BlkQueue<FakeGuestMemory>(Ring, Executor, slots: slots);
         Builder = new BlkRequestBuilder(Ram, Driver);
     }
 
