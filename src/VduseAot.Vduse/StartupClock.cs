@@ -82,20 +82,15 @@ public static class StartupClock
 
     private static unsafe double? ReadBeforeMainMs()
     {
-        try
+        // No /proc: the timeline counts from Main.
+        string? stat = Sys.ReadText("/proc/self/stat");
+        ulong? ticks = stat is null ? null : StartTimeTicks(stat);
+        timespec now;
+        if (ticks is null || Sys.clock_gettime(Sys.CLOCK_BOOTTIME, &now) != 0)
         {
-            ulong? ticks = StartTimeTicks(System.IO.File.ReadAllText("/proc/self/stat"));
-            timespec now;
-            if (ticks is null || Sys.clock_gettime(Sys.CLOCK_BOOTTIME, &now) != 0)
-            {
-                return null;
-            }
+            return null;
+        }
 
-            return SinceStartMs(ticks.Value, (now.tv_sec * 1000.0) + (now.tv_nsec / 1e6), UserHz);
-        }
-        catch (System.IO.IOException)
-        {
-            return null; // no /proc: the timeline counts from Main
-        }
+        return SinceStartMs(ticks.Value, (now.tv_sec * 1000.0) + (now.tv_nsec / 1e6), UserHz);
     }
 }
