@@ -151,16 +151,49 @@ internal sealed unsafe partial class KernelMessageLoop
     /// <summary>
     /// Stops like <see cref="Stop"/> but as a pause, not an end: <see cref="Ended"/> stays unsignalled,
     /// because the device goes on (in another process after a handover, or in a new loop here).
-    /// Every message read was answered: the thread stops between messages.
+    /// Every message read was answered: the thread stops between messages. <paramref name="whenParked"/>
+    /// runs with the pause's start once every queue has parked, on the thread of the last to park
+    /// (no thread wakes another between the last queue stopping and what comes next). It must not
+    /// throw: an exception is logged and dropped, the queue thread's clean-up going on.
     /// </summary>
     /// <returns>The parked workers, whose threads may still be cleaning up: <see cref="QueueWorker.Release"/> each.</returns>
-    public QueueWorker[] Pause(out long pausedAt)
+    public QueueWorker[] Pause(out long pausedAt, Action<long>? whenParked = null)
     {
         // The messages stop first, the queues serving on meanwhile: only from here does the guest wait.
         _pausing = true;
         StopThread();
-        pausedAt = Stopwatch.GetTimestamp();
+        long at = Stopwatch.GetTimestamp();
+        pausedAt = at;
+
+        // The last queue to park runs whenParked on its own thread; this one is the party that
+        // holds it back until every queue was told.
+        var parkedAll = new LastArrival(1);
+        if (whenParked != null)
+        {
+            parkedAll.SetAction(() =>
+            {
+                try
+                {
+                    whenParked(at);
+                }
+                catch (Exception e)
+                {
+                    Log.Write(LogLevel.Error, _name, "after the queues parked: " + e.Message);
+                }
+            });
+        }
+
+        foreach (QueueWorker? w in _workers)
+        {
+            if (w != null)
+            {
+                parkedAll.Add();
+                w.ArriveWhenParked(parkedAll);
+            }
+        }
+
         RequestStopAll();
+        parkedAll.Arrive();
         var parked = new System.Collections.Generic.List<QueueWorker>();
         for (int i = 0; i < _workers.Length; i++)
         {
@@ -173,6 +206,7 @@ internal sealed unsafe partial class KernelMessageLoop
             }
         }
 
+        parkedAll.Done.Wait(); // every queue parked by now: the last one is running it, or ran it
         _stopFd.Dispose();
         return [.. parked];
     }

@@ -156,6 +156,32 @@ public sealed unsafe partial class QueueWorker
     /// <summary>Set once the thread no longer touches the rings, the journal or the device (its own clean-up may still run).</summary>
     public ManualResetEventSlim Parked { get; } = new();
 
+    private LastArrival? _parkArrival;
+    private int _parkArrived;
+
+    /// <summary>
+    /// A handover's pause: <paramref name="arrival"/> hears once that this queue is parked, from the
+    /// queue's thread as it parks, or from the caller when it has parked already.
+    /// </summary>
+    internal void ArriveWhenParked(LastArrival arrival)
+    {
+        // Exchange (a full fence) before the IsSet read; the thread sets Parked before it reads
+        // this: one of the two sees the other, and ArrivePark lets only one of them arrive.
+        _ = Interlocked.Exchange(ref _parkArrival, arrival);
+        if (Parked.IsSet)
+        {
+            ArrivePark();
+        }
+    }
+
+    private void ArrivePark()
+    {
+        if (Volatile.Read(ref _parkArrival) is { } arrival && Interlocked.Exchange(ref _parkArrived, 1) == 0)
+        {
+            arrival.Arrive();
+        }
+    }
+
     /// <summary>
     /// A handover's stop: the thread's requests in flight complete and its ring position is final when
     /// this returns; the thread's clean-up (its ring and mappings) goes on meanwhile. <see cref="Release"/> ends it.
@@ -320,8 +346,10 @@ public sealed unsafe partial class QueueWorker
         }
         finally
         {
-            // First: a handover waits for this, not for the clean-up below.
+            // First: a handover waits for this, not for the clean-up below (and the last queue to
+            // park passes the device on from here).
             Parked.Set();
+            ArrivePark();
             SignalRingReady();
             queue?.Dispose();
             slots?.Dispose();

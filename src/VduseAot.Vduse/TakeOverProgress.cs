@@ -15,30 +15,33 @@ public sealed class TakeOverProgress
     private readonly string _device;
 
     // The queues not serving yet, plus one held by the starter until every worker is started.
-    private int _queuesPending = 1;
+    private readonly LastArrival _queues = new(1);
 
     // The queues (as one party) and the main thread's announcement.
-    private int _partiesPending = 2;
-    private Action? _announce;
+    private readonly LastArrival _announcement = new(2);
     private long _runningAt;
 
     /// <summary>For device <paramref name="device"/> (its name, in the timeline).</summary>
-    public TakeOverProgress(string device) => _device = device;
+    public TakeOverProgress(string device)
+    {
+        _device = device;
+        _queues.SetAction(AllRunning);
+    }
 
     /// <summary>Set once every resumed queue serves again (or gave up).</summary>
     public ManualResetEventSlim QueuesRunning { get; } = new();
 
     /// <summary>Set once the announcement has run.</summary>
-    public ManualResetEventSlim Announced { get; } = new();
+    public ManualResetEventSlim Announced => _announcement.Done;
 
     /// <summary>After <see cref="QueuesRunning"/>: when the last queue served again (a Stopwatch timestamp; 0 when none did).</summary>
     public long QueuesRunningAt => Interlocked.Read(ref _runningAt);
 
     /// <summary>A worker is about to start: it reports <see cref="QueueRunning"/> once.</summary>
-    public void AddQueue() => Interlocked.Increment(ref _queuesPending);
+    public void AddQueue() => _queues.Add();
 
     /// <summary>Every worker is started (or the start failed part-way): the starter's hold ends.</summary>
-    public void AllStarted() => QueueDone();
+    public void AllStarted() => _queues.Arrive();
 
     /// <summary>On a worker's thread: its ring serves since <paramref name="at"/> (0: it gave up).</summary>
     public void QueueRunning(long at)
@@ -55,7 +58,7 @@ public sealed class TakeOverProgress
             seen = was;
         }
 
-        QueueDone();
+        _queues.Arrive(); // the last report sees every other one's time
     }
 
     /// <summary>
@@ -66,34 +69,15 @@ public sealed class TakeOverProgress
     public void WhenRunning(Action announce, int timeoutMs)
     {
         ArgumentNullException.ThrowIfNull(announce);
-        _announce = announce;
-        Arrive(); // the decrement (a full fence) publishes _announce to whichever thread arrives last
+        _announcement.SetAction(announce);
+        _announcement.Arrive();
         Announced.Wait(timeoutMs);
     }
 
-    private void QueueDone()
+    private void AllRunning()
     {
-        // Each decrement orders the reporting worker's writes before it: the last one sees them all.
-        if (Interlocked.Decrement(ref _queuesPending) == 0)
-        {
-            StartupClock.Mark(_device, "every queue running again");
-            QueuesRunning.Set();
-            Arrive();
-        }
-    }
-
-    private void Arrive()
-    {
-        if (Interlocked.Decrement(ref _partiesPending) == 0)
-        {
-            try
-            {
-                _announce!();
-            }
-            finally
-            {
-                Announced.Set();
-            }
-        }
+        StartupClock.Mark(_device, "every queue running again");
+        QueuesRunning.Set();
+        _announcement.Arrive();
     }
 }

@@ -8,16 +8,17 @@ namespace VduseAot;
 internal sealed class DaemonHandover(VduseBlkDevice device, MetricsServer? metrics, Action<bool> requestStop) : IHandoverSource
 {
     /// <inheritdoc />
-    public IReadOnlyList<(string Name, int Fd)> Pause(out long pausedAt)
-    {
-        var fds = new List<(string, int)> { (AdminProtocol.DeviceFd, device.PauseForHandover(out pausedAt)) };
-        if (metrics != null)
+    public void Pause(Action<IReadOnlyList<(string Name, int Fd)>, long> pass) =>
+        _ = device.PauseForHandover(out _, (deviceFd, pausedAt) =>
         {
-            fds.Add((AdminProtocol.MetricsFd, metrics.ListenFd));
-        }
+            var fds = new List<(string, int)> { (AdminProtocol.DeviceFd, deviceFd) };
+            if (metrics != null)
+            {
+                fds.Add((AdminProtocol.MetricsFd, metrics.ListenFd));
+            }
 
-        return fds;
-    }
+            pass(fds, pausedAt);
+        });
 
     /// <inheritdoc />
     public void Complete(int pid)

@@ -43,16 +43,14 @@ internal static class HandoverSender
             return;
         }
 
-        // CLOCK_MONOTONIC, the same in both processes: the successor reports the whole pause.
-        long pausedAt;
-        IReadOnlyList<(string Name, int Fd)> passed;
-        string? failure;
+        // The pause's start is CLOCK_MONOTONIC, the same in both processes: the successor reports the
+        // whole pause. The descriptors leave from the last queue thread to stop (see IHandoverSource).
+        string? failure = "the daemon passed nothing";
         Log.Write(LogLevel.Info, name, "handing over to pid " + peer);
         Log.Hold(); // until the descriptors are sent: the pause is not spent writing logs
         try
         {
-            passed = source.Pause(out pausedAt);
-            failure = Send(socket, passed, controlListenFd, pausedAt);
+            source.Pause((passed, pausedAt) => failure = SendOrSayWhy(socket, passed, controlListenFd, pausedAt));
         }
         catch (VduseException e)
         {
@@ -75,6 +73,18 @@ internal static class HandoverSender
         Log.Write(LogLevel.Warn, name, "the handover to pid " + peer + " failed: " + failure);
         EnsureGone(peer, name);
         source.Resume();
+    }
+
+    private static string? SendOrSayWhy(int socket, IReadOnlyList<(string Name, int Fd)> passed, int controlListenFd, long pausedAt)
+    {
+        try
+        {
+            return Send(socket, passed, controlListenFd, pausedAt);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return "passing the descriptors failed: " + e.Message; // on a queue thread: nothing may escape
+        }
     }
 
     /// <summary>The reply line with the descriptors; null when sent, else why not.</summary>

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 
 namespace VduseAot;
@@ -6,12 +7,15 @@ namespace VduseAot;
 public interface IHandoverSource
 {
     /// <summary>
-    /// Stops serving (the requests in flight complete first) and returns the descriptors to pass
-    /// with their <see cref="AdminProtocol"/> names: the device, the metrics listener if any. Throws
-    /// <see cref="Vduse.VduseException"/> when the daemon cannot hand over, still serving.
-    /// <paramref name="pausedAt"/>: when its queues were told to stop (a Stopwatch timestamp).
+    /// Stops serving (the requests in flight complete first) and, once every queue has stopped, runs
+    /// <paramref name="pass"/> with the descriptors to pass and their <see cref="AdminProtocol"/>
+    /// names (the device, the metrics listener if any) and when the queues were told to stop (a
+    /// Stopwatch timestamp): on the thread of the last queue to stop, so that no thread waits for it
+    /// to wake up in the guest's pause; it has run when this returns. Throws
+    /// <see cref="Vduse.VduseException"/> when the daemon cannot hand over, still serving (without
+    /// running <paramref name="pass"/>).
     /// </summary>
-    IReadOnlyList<(string Name, int Fd)> Pause(out long pausedAt);
+    void Pause(Action<IReadOnlyList<(string Name, int Fd)>, long> pass);
 
     /// <summary>The successor <paramref name="pid"/> serves: exit, leaving it everything.</summary>
     void Complete(int pid);

@@ -41,11 +41,20 @@ public sealed unsafe class HandoverTests : IDisposable
         /// <summary>Runs in Complete, as the daemon's main thread would start its teardown then.</summary>
         public Action? OnComplete { get; set; }
 
-        public IReadOnlyList<(string Name, int Fd)> Pause(out long pausedAt)
+        public void Pause(Action<IReadOnlyList<(string Name, int Fd)>, long> pass)
         {
-            pausedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-            return [(AdminProtocol.DeviceFd, Device.Value)];
+            // As the daemon does: from another thread (the last queue's), done before Pause returns.
+            long pausedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            var queue = new Thread(() =>
+            {
+                PassedOn = Environment.CurrentManagedThreadId;
+                pass([(AdminProtocol.DeviceFd, Device.Value)], pausedAt);
+            });
+            queue.Start();
+            queue.Join();
         }
+
+        public int PassedOn { get; private set; }
 
         public void Complete(int pid)
         {
@@ -86,6 +95,7 @@ public sealed unsafe class HandoverTests : IDisposable
         EventFd.Signal(first.Device); // the passed descriptor is the same eventfd
         Assert.Equal(1UL, Read(device.Value));
         Assert.Equal(Environment.ProcessId, receiver.FromPid);
+        Assert.NotEqual(0, first.PassedOn); // sent from the source's queue thread, not the server's
         Assert.InRange(receiver.PausedAt, 1, System.Diagnostics.Stopwatch.GetTimestamp()); // the source's moment, on the shared clock
         Assert.NotNull(receiver.Take(AdminProtocol.StdoutFd));
         Assert.NotNull(receiver.Take(AdminProtocol.StderrFd));
