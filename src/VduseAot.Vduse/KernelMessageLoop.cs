@@ -152,36 +152,33 @@ internal sealed unsafe partial class KernelMessageLoop
     /// Stops like <see cref="Stop"/> but as a pause, not an end: <see cref="Ended"/> stays unsignalled,
     /// because the device goes on (in another process after a handover, or in a new loop here).
     /// Every message read was answered: the thread stops between messages. <paramref name="whenParked"/>
-    /// runs with the pause's start once every queue has parked, on the thread of the last to park
-    /// (no thread wakes another between the last queue stopping and what comes next). It must not
-    /// throw: an exception is logged and dropped, the queue thread's clean-up going on.
+    /// runs with the pause's start (when the queues were told to stop, a Stopwatch timestamp) once
+    /// every queue has parked, on the thread of the last to park (no thread wakes another between the
+    /// last queue stopping and what comes next), before this returns. It must not throw: an exception
+    /// is logged and dropped, the queue thread's clean-up going on.
     /// </summary>
     /// <returns>The parked workers, whose threads may still be cleaning up: <see cref="QueueWorker.Release"/> each.</returns>
-    public QueueWorker[] Pause(out long pausedAt, Action<long>? whenParked = null)
+    public QueueWorker[] Pause(Action<long> whenParked)
     {
         // The messages stop first, the queues serving on meanwhile: only from here does the guest wait.
         _pausing = true;
         StopThread();
-        long at = Stopwatch.GetTimestamp();
-        pausedAt = at;
+        long pausedAt = Stopwatch.GetTimestamp();
 
         // The last queue to park runs whenParked on its own thread; this one is the party that
         // holds it back until every queue was told.
         var parkedAll = new LastArrival(1);
-        if (whenParked != null)
+        parkedAll.SetAction(() =>
         {
-            parkedAll.SetAction(() =>
+            try
             {
-                try
-                {
-                    whenParked(at);
-                }
-                catch (Exception e)
-                {
-                    Log.Write(LogLevel.Error, _name, "after the queues parked: " + e.Message);
-                }
-            });
-        }
+                whenParked(pausedAt);
+            }
+            catch (Exception e)
+            {
+                Log.Write(LogLevel.Error, _name, "after the queues parked: " + e.Message);
+            }
+        });
 
         foreach (QueueWorker? w in _workers)
         {

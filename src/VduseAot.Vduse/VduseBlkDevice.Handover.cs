@@ -20,13 +20,13 @@ public sealed unsafe partial class VduseBlkDevice
     public int HandedOverTo { get; private set; }
 
     /// <summary>
-    /// Stops serving for a handover and returns the device descriptor to pass (still owned here).
-    /// Throws <see cref="VduseException"/> when there is nothing to hand over. <paramref name="pausedAt"/>:
-    /// when the queues were told to stop (a Stopwatch timestamp), the start of the guest's pause.
-    /// <paramref name="whenParked"/> runs with the descriptor and that moment on the thread of the last
-    /// queue to stop, before this returns: passing the device from there spares the pause a wake-up.
+    /// Stops serving for a handover; <paramref name="whenParked"/> runs with the device descriptor to
+    /// pass (still owned here) and when the queues were told to stop (a Stopwatch timestamp, the start
+    /// of the guest's pause), on the thread of the last queue to stop, before this returns: passing
+    /// the device from there spares the pause a wake-up. Throws <see cref="VduseException"/> when
+    /// there is nothing to hand over.
     /// </summary>
-    public int PauseForHandover(out long pausedAt, Action<int, long>? whenParked = null)
+    public void PauseForHandover(Action<int, long> whenParked)
     {
         if (_paused || _kernelLoop == null || _device == null || _state == null || !_created)
         {
@@ -34,11 +34,10 @@ public sealed unsafe partial class VduseBlkDevice
         }
 
         int fd = _device.Value;
-        _parked = _kernelLoop.Pause(out pausedAt, whenParked == null ? null : at => whenParked(fd, at));
+        _parked = _kernelLoop.Pause(pausedAt => whenParked(fd, pausedAt));
         _kernelLoop = null;
         _paused = true;
         Log.Write(LogLevel.Info, _name, "paused for a handover: every request in flight completed");
-        return fd;
     }
 
     /// <summary>The successor serves: this process's teardown leaves the device to <paramref name="pid"/>.</summary>

@@ -9,7 +9,7 @@ internal sealed class DaemonHandover(VduseBlkDevice device, MetricsServer? metri
 {
     /// <inheritdoc />
     public void Pause(Action<IReadOnlyList<(string Name, int Fd)>, long> pass) =>
-        _ = device.PauseForHandover(out _, (deviceFd, pausedAt) =>
+        device.PauseForHandover((deviceFd, pausedAt) =>
         {
             var fds = new List<(string, int)> { (AdminProtocol.DeviceFd, deviceFd) };
             if (metrics != null)
