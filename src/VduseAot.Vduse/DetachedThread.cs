@@ -5,9 +5,10 @@ using VduseAot.Interop;
 namespace VduseAot.Vduse;
 
 /// <summary>
-/// A control-plane thread on the takeover path, started without waiting for it to run (a
-/// <see cref="NativeThread"/>); <see cref="Exited"/> stands in for Join. Nothing escapes its body:
-/// an exception is logged for <c>device</c> and ends the thread.
+/// A daemon thread (a queue's, the kernel message thread), started without waiting for it to run
+/// (a <see cref="NativeThread"/>: a takeover starts them on the path the guest waits for);
+/// <see cref="Exited"/> stands in for Join. Nothing escapes its body: an exception is logged for
+/// <c>device</c> and ends the thread.
 /// </summary>
 internal sealed class DetachedThread
 {

@@ -73,7 +73,7 @@ internal sealed class PreparedQueueThread
 
     private void Run()
     {
-        QueueWorker.SetUpCurrentThread(_device, Index, Cpu);
+        QueueWorker.PinCurrentThread(_device, Index, Cpu);
         IoUring? uring = null;
         try
         {

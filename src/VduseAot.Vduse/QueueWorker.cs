@@ -36,7 +36,7 @@ public sealed unsafe partial class QueueWorker
     private readonly ulong _features;
     private readonly OwnedFd _kickFd;
     private readonly OwnedFd _wakeFd;
-    private readonly Thread? _thread;
+    private readonly DetachedThread _thread;
     private volatile bool _stop;
     private int _remapEpoch;
     private readonly object _remapLock = new();
@@ -68,16 +68,15 @@ public sealed unsafe partial class QueueWorker
         _lastAvail = info.state.split.avail_index;
         _kickFd = EventFd.Create(nonBlocking: false);
         _wakeFd = EventFd.Create(nonBlocking: false);
-        _thread = prepared != null ? null : new Thread(Run, StackBytes) { IsBackground = true, Name = ThreadName(info.index) };
+        _thread = prepared?.Thread ?? new DetachedThread(device, ThreadName(info.index), Run, StackBytes);
     }
 
     /// <summary>The name of queue <paramref name="index"/>'s thread (as ps and top show it).</summary>
     public static string ThreadName(uint index) => "vq" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Names the calling thread for queue <paramref name="index"/> and pins it to <paramref name="cpu"/> (-1: not pinned).</summary>
-    public static void SetUpCurrentThread(string device, uint index, int cpu)
+    /// <summary>Pins the calling thread, queue <paramref name="index"/>'s (named by its <see cref="DetachedThread"/>), to <paramref name="cpu"/> (-1: not pinned).</summary>
+    public static void PinCurrentThread(string device, uint index, int cpu)
     {
-        CpuAffinity.NameCurrentThread(ThreadName(index));
         if (cpu >= 0 && CpuAffinity.PinCurrentThread(cpu) is Errno pinError && pinError != Errno.OK)
         {
             Log.Write(LogLevel.Warn, device, "queue " + index + " cannot be pinned to CPU " + cpu + ": " + pinError.Describe());
@@ -107,21 +106,7 @@ public sealed unsafe partial class QueueWorker
         }
         else
         {
-            _thread!.Start();
-        }
-    }
-
-    private bool ThreadAlive => _prepared != null ? _prepared.Thread.IsAlive : _thread!.IsAlive;
-
-    private void JoinThread()
-    {
-        if (_prepared != null)
-        {
-            _prepared.Thread.Join();
-        }
-        else if (_thread!.IsAlive)
-        {
-            _thread.Join();
+            _thread.Start();
         }
     }
 
@@ -144,7 +129,7 @@ public sealed unsafe partial class QueueWorker
     }
 
     /// <summary>True once the thread has handled remap request <paramref name="epoch"/> (or has exited).</summary>
-    public bool RemapDone(int epoch) => Volatile.Read(ref _remapAcked) >= epoch || !ThreadAlive;
+    public bool RemapDone(int epoch) => Volatile.Read(ref _remapAcked) >= epoch || !_thread.IsAlive;
 
     /// <summary>Asks the thread to stop once its in-flight requests completed, without waiting: a device stops all its queues at once, then waits.</summary>
     public void RequestStop()
@@ -189,7 +174,7 @@ public sealed unsafe partial class QueueWorker
     public void Park()
     {
         RequestStop();
-        while (!Parked.Wait(100) && ThreadAlive)
+        while (!Parked.Wait(100) && _thread.IsAlive)
         {
             // a thread that ended without getting to its loop never sets it
         }
@@ -201,7 +186,7 @@ public sealed unsafe partial class QueueWorker
     /// </summary>
     public void Release()
     {
-        JoinThread();
+        _thread.Join();
 
         _kickFd.Dispose();
         _wakeFd.Dispose();
@@ -211,7 +196,7 @@ public sealed unsafe partial class QueueWorker
     public void Stop()
     {
         RequestStop();
-        JoinThread();
+        _thread.Join();
 
         vduse_vq_eventfd kick = new() { index = _index, fd = vduse_vq_eventfd.VDUSE_EVENTFD_DEASSIGN };
         _ = LibC.ioctl(_deviceFd, VduseUapi.VDUSE_VQ_SETUP_KICKFD, &kick);
@@ -288,7 +273,7 @@ public sealed unsafe partial class QueueWorker
 
     private void Run()
     {
-        SetUpCurrentThread(_device, _index, Cpu);
+        PinCurrentThread(_device, _index, Cpu);
         RunOnThread(null, null);
     }
 
