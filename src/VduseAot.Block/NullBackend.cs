@@ -40,7 +40,7 @@ public sealed unsafe class NullBackend : IBlockBackend
     private sealed class Io : SyncQueueIo
     {
         protected override void Load(ulong offset, byte* destination, uint length) =>
-            System.Runtime.InteropServices.NativeMemory.Clear(destination, length);
+            BulkCopy.Zero(destination, length);
 
         protected override void Store(ulong offset, byte* source, uint length)
         {

@@ -79,21 +79,21 @@ public sealed unsafe class RamBackend : IBlockBackend
         ulong last = end & ~(Page - 1);
         if (last > first && _image.Release(first, last - first))
         {
-            NativeMemory.Clear(data + offset, (nuint)(first - offset));
-            NativeMemory.Clear(data + last, (nuint)(end - last));
+            BulkCopy.Zero(data + offset, (nuint)(first - offset));
+            BulkCopy.Zero(data + last, (nuint)(end - last));
             return;
         }
 
-        NativeMemory.Clear(data + offset, (nuint)length);
+        BulkCopy.Zero(data + offset, (nuint)length);
     }
 
     private sealed class Io(RamBackend owner) : SyncQueueIo
     {
         protected override void Load(ulong offset, byte* destination, uint length) =>
-            Buffer.MemoryCopy(owner._image.Data + offset, destination, length, length);
+            BulkCopy.Copy(owner._image.Data + offset, destination, length);
 
         protected override void Store(ulong offset, byte* source, uint length) =>
-            Buffer.MemoryCopy(source, owner._image.Data + offset, length, length);
+            BulkCopy.Copy(source, owner._image.Data + offset, length);
 
         protected override void Zero(ulong offset, ulong length) => owner.Zero(offset, length);
     }

@@ -162,7 +162,7 @@ internal abstract unsafe partial class QueueConnection
         {
             ulong len = RxIov[first].iov_len;
             int take = (int)Math.Min(len, (ulong)RxHave);
-            Buffer.MemoryCopy(Rx + RxStart, RxIov[first].iov_base, take, take);
+            BulkCopy.Copy(Rx + RxStart, (byte*)RxIov[first].iov_base, (nuint)take);
             RxStart += take;
             if ((ulong)take < len)
             {
@@ -233,11 +233,11 @@ internal abstract unsafe partial class QueueConnection
             int take = (int)(ulong)RxIov[i].iov_len;
             if (from == null)
             {
-                new Span<byte>(RxIov[i].iov_base, take).Clear();
+                BulkCopy.Zero((byte*)RxIov[i].iov_base, (nuint)take);
             }
             else
             {
-                Buffer.MemoryCopy(from, RxIov[i].iov_base, take, take);
+                BulkCopy.Copy(from, (byte*)RxIov[i].iov_base, (nuint)take);
                 from += take;
             }
         }
