@@ -205,8 +205,12 @@ EOF
     notes+=("Binary: $("$binary" --version 2>/dev/null | head -n1), $described (sha256 $(sha256sum "$binary" | cut -c1-12)).")
     notes+=("Host: $(nproc) CPUs, $(qemu-system-x86_64 --version | head -n1), single-threaded TCG; load average (1/5/15 min) before the VM $load_before, after $load_after: anything else running on the host shows up as noise.")
     echo
+    # scripts/build.sh leaves the binary's symbols beside it, in the publish directory.
+    local symbols=() dbg
+    dbg=$(dirname "$binary")/publish-vduse-blk/vduse-blk.dbg
+    [[ ! -f $dbg ]] || symbols=(--symbols "$dbg")
     python3 "$repo/scripts/bench/report.py" --set "$set" --console "$cache/console.log" --config "$stage/bench/config" \
-        --out "$repo/perf/results" --wall "$((SECONDS - start))" "${notes[@]/#/--note=}"
+        --out "$repo/perf/results" --wall "$((SECONDS - start))" "${symbols[@]}" "${notes[@]/#/--note=}"
     echo "bench.sh: vm bench done in $((SECONDS - start)) s wall" >&2
 }
 

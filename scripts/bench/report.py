@@ -13,6 +13,7 @@ import io
 import json
 import re
 import statistics
+import subprocess
 import sys
 import tarfile
 import time
@@ -300,17 +301,49 @@ def print_accounting(exit_lines, daemons):
         print(f"  {d['daemon']}: {d['queues']} queue(s), CPU {d['cpu_s']:.1f} s for {d['dev_ios']} I/Os ({cpi} us per I/O)")
 
 
-def profiles_md(files):
-    """The --profile runs: perf's flat profiles of the whole guest, one per (job, target)."""
+# The static binary's lowest LOAD address: perf reports its user samples relative to it.
+STATIC_BASE = 0x400000
+
+
+def user_functions(text, symbols, top=15):
+    """vduse-blk's samples by address (perf report --dsos vduse-blk --sort sym) folded into functions,
+    named from the binary's debug file with addr2line; [] without one."""
+    rows = [(float(m.group(1)), int(m.group(2), 16))
+            for m in re.finditer(r"^\s*([0-9.]+)%\s+\[\.\]\s+0x([0-9a-f]+)\s*$", text, re.M)]
+    if not rows or not symbols:
+        return []
+    out = subprocess.run(["addr2line", "-f", "-e", symbols] + [hex(a + STATIC_BASE) for _, a in rows],
+                         capture_output=True, text=True, check=False).stdout.splitlines()
+    names = out[0::2]
+    if len(names) != len(rows):
+        return []
+    total = {}
+    for (pct, _), name in zip(rows, names):
+        total[name] = total.get(name, 0.0) + pct
+    ranked = sorted(total.items(), key=lambda kv: -kv[1])[:top]
+    return [f"    {pct:6.2f}%  {name}" for name, pct in ranked]
+
+
+def profiles_md(files, symbols=None):
+    """The --profile runs: perf's flat profiles of the whole guest, one per (job, target), the run's
+    counters per I/O, and vduse-blk's own samples by function where its debug file is at hand."""
     names = sorted(n for n in files if n.endswith(".profile.txt"))
     if not names:
         return []
     md = ["", "## Profiles", "",
           "One more run per (job, target) after the measured ones, with `perf record -a -e cpu-clock -F 499` "
           "over the whole guest (TCG has no PMU: samples are timer ticks, so a percentage is a share of all "
-          "vCPU time, idle included as `swapper`). Userspace samples of the static binaries carry no symbols.", ""]
+          "vCPU time, idle included as `swapper`; code that runs with interrupts off is charged to where it "
+          "turns them on again, such as `_raw_spin_unlock_irqrestore`). Per device I/O: the guest's "
+          "interrupts and context switches over the run, and the daemon's syscalls (`perf stat`, from a "
+          "little before the run: an upper bound) and CPU time. vduse-blk's userspace samples are named "
+          "from its debug file on the host; qsd's carry no symbols.", ""]
     for n in names:
-        md += ["```"] + [l.rstrip() for l in files[n].splitlines()] + ["```", ""]
+        lines = [l.rstrip() for l in files[n].splitlines()]
+        user = user_functions(files.get(n.replace(".profile.txt", ".usersyms.txt"), ""), symbols)
+        if user:
+            lines += [f"## {n.replace('.profile.txt', '').replace('.', ' on ', 1)}: vduse-blk's userspace samples by function (share of all samples)"] + user
+        md += ["```"] + lines + ["```", ""]
     return md
 
 
@@ -321,6 +354,7 @@ def main():
     ap.add_argument("--config", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--wall", type=float)
+    ap.add_argument("--symbols", help="vduse-blk's debug file (names its userspace samples in the profiles)")
     ap.add_argument("--note", action="append", default=[])
     a = ap.parse_args()
 
@@ -484,7 +518,7 @@ def main():
     devs = [l.strip() for l in files.get("devices.txt", "").splitlines() if l.strip()]
     if devs:
         doc += ["", "## Guest block devices", "", "```"] + devs + ["```"]
-    doc += profiles_md(files)
+    doc += profiles_md(files, a.symbols)
     doc += daemon_cost_md(exit_lines, daemons)
 
     out = a.out.rstrip("/")

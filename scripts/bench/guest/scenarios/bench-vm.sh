@@ -219,30 +219,71 @@ run_fio() {
     fi
 }
 
+# counters: interrupts of the whole guest summed over its CPUs (LOC timer, RES rescheduling IPIs, CAL
+# function-call IPIs, TLB shootdowns) and its context switches, as "LOC RES CAL TLB CTXT".
+counters() {
+    awk -v n="$(nproc)" '$1 == "LOC:" || $1 == "RES:" || $1 == "CAL:" || $1 == "TLB:" {
+            s = 0; for (i = 2; i <= n + 1; i++) s += $i; v[$1] = s }
+        END { printf "%d %d %d %d", v["LOC:"], v["RES:"], v["CAL:"], v["TLB:"] }' /proc/interrupts
+    awk '$1 == "ctxt" { printf " %d\n", $2 }' /proc/stat
+}
+
+# per_io JOB TARGET IOS BEFORE AFTER SYSCALLS CPU_TICKS: the profile run's counters per device I/O.
+per_io() {
+    echo "## $1 on $2: per device I/O ($3 I/Os in the profiled run)"
+    echo "$4 $5" | awk -v n="$3" -v sc="$6" -v cpu="$7" '{
+        if (n < 1) n = 1
+        printf "    timer interrupts %.2f, rescheduling IPIs %.2f, function-call IPIs %.2f, TLB shootdowns %.2f, context switches %.2f (whole guest)\n",
+            ($6 - $1) / n, ($7 - $2) / n, ($8 - $3) / n, ($9 - $4) / n, ($10 - $5) / n
+        if (sc != "") printf "    daemon: %.2f syscalls, %.0f us of CPU\n", sc / n, cpu * 10000 / n }'
+}
+
 # profile_job NAME RW BS QD NJ: one more run per target with perf sampling the whole guest (cpu-clock:
 # TCG has no PMU) from before fio starts to its end (perf itself takes seconds to start under TCG,
-# longer than a run); the flat profile by process and by symbol goes to NAME.TARGET.profile.txt.
-# Not one of the measured runs: sampling slows the guest.
+# longer than a run); the flat profile by process and by symbol, and the run's interrupts, context
+# switches and daemon syscalls per I/O go to NAME.TARGET.profile.txt; vduse-blk's own samples by
+# address to NAME.TARGET.usersyms.txt (the host names the functions: the guest's binary is
+# stripped). Not one of the measured runs: sampling slows the guest.
 profile_job() {
     for _pt in $targets; do
         _pd=$(target_dev "$_pt")
         _pf=$out/$1.$_pt.prof
+        _tp=$(target_pid "$_pt")
         log "$(up)s profile $1 on $_pt ($_pd)"
-        rm -f "$dir/perf.data"
+        rm -f "$dir/perf.data" "$dir/perf.stat"
         $PERF record -a -e cpu-clock -F 499 -o "$dir/perf.data" >"$_pf.record.txt" 2>&1 &
         _pp=$!
+        _sp=""
+        if [ -n "$_tp" ]; then
+            $PERF stat -e raw_syscalls:sys_enter -p "$_tp" -x , -o "$dir/perf.stat" >/dev/null 2>&1 &
+            _sp=$!
+        fi
         wait_until 120 "perf record to start (profile of $1)" test -s "$dir/perf.data"
+        _ios0=$(dev_ios "$_pd") _c0=$(counters) _cpu0=$([ -z "$_tp" ] || cpu_ticks "$_tp")
         run_fio "$1" "$2" "$3" "$4" "$5" "$_pd" "$_pf"
+        _ios1=$(dev_ios "$_pd") _c1=$(counters) _cpu1=$([ -z "$_tp" ] || cpu_ticks "$_tp")
         kill -INT "$_pp"
         wait "$_pp" || true # perf record exits non-zero on SIGINT, having written its data
+        _sc=""
+        if [ -n "$_sp" ]; then
+            kill -INT "$_sp"
+            wait "$_sp" || true
+            # perf stat counts from its own start, a little before fio's: an upper bound.
+            _sc=$(awk -F, '$3 == "raw_syscalls:sys_enter" { print $1 }' "$dir/perf.stat" 2>/dev/null)
+        fi
         grep -q "Captured and wrote" "$_pf.record.txt" || { cat "$_pf.record.txt"; fail "perf record failed"; }
         {
             echo "## $1 on $_pt: samples by process"
             $PERF report -i "$dir/perf.data" --stdio --no-children --sort comm --percent-limit 1 2>/dev/null | grep -v -e '^#' -e '^$'
             echo "## $1 on $_pt: samples by symbol (>= 0.8%)"
             $PERF report -i "$dir/perf.data" --stdio --no-children --sort comm,dso,sym --percent-limit 0.8 2>/dev/null | grep -v -e '^#' -e '^$'
+            per_io "$1" "$_pt" $((_ios1 - _ios0)) "$_c0" "$_c1" "$_sc" $((${_cpu1:-0} - ${_cpu0:-0}))
         } >"$out/$1.$_pt.profile.txt"
-        rm -f "$dir/perf.data" "$_pf.json"
+        if [ "$_pt" = vduse ]; then
+            $PERF report -i "$dir/perf.data" --stdio --no-children --dsos vduse-blk --sort sym 2>/dev/null |
+                grep -v -e '^#' -e '^$' >"$out/$1.$_pt.usersyms.txt" || true
+        fi
+        rm -f "$dir/perf.data" "$dir/perf.stat" "$_pf.json"
     done
 }
 
