@@ -5,7 +5,7 @@ namespace VduseAot.Block.Tests;
 
 public sealed unsafe class BulkCopyTests
 {
-    // Every tail shape of both loops (around 16/32/64/128-byte steps and the 256-byte threshold), a
+    // Every tail shape of the loops (around the 16/64-byte steps and the 256-byte threshold), a
     // page, and a large request; misaligned starts on either side.
     public static TheoryData<int, int, int> Shapes()
     {
@@ -26,14 +26,6 @@ public sealed unsafe class BulkCopyTests
     public void Copy_moves_exactly_the_range(int size, int sourceOffset, int destinationOffset)
     {
         CheckCopy(size, sourceOffset, destinationOffset, (s, d, n) => BulkCopy.Copy(s, d, n));
-        if (size >= 128)
-        {
-            CheckCopy(size, sourceOffset, destinationOffset, (s, d, n) => BulkCopy.Copy128(s, d, n));
-            if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                CheckCopy(size, sourceOffset, destinationOffset, (s, d, n) => BulkCopy.Copy256(s, d, n));
-            }
-        }
     }
 
     [Theory]
@@ -42,14 +34,6 @@ public sealed unsafe class BulkCopyTests
     {
         _ = unused;
         CheckZero(size, offset, (d, n) => BulkCopy.Zero(d, n));
-        if (size >= 128)
-        {
-            CheckZero(size, offset, (d, n) => BulkCopy.Zero128(d, n));
-            if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                CheckZero(size, offset, (d, n) => BulkCopy.Zero256(d, n));
-            }
-        }
     }
 
     private delegate void CopyFn(byte* source, byte* destination, nuint length);
