@@ -182,15 +182,13 @@ internal static class HandoverSender
     /// <summary>Gone, or a zombie (its descriptors are closed by then).</summary>
     private static bool Exited(int pid)
     {
-        try
-        {
-            string stat = File.ReadAllText("/proc/" + pid + "/stat");
-            int close = stat.LastIndexOf(')');
-            return close < 0 || close + 2 >= stat.Length || stat[close + 2] is 'Z' or 'X';
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        string? stat = Sys.ReadText("/proc/" + pid + "/stat");
+        if (stat is null)
         {
             return true;
         }
+
+        int close = stat.LastIndexOf(')');
+        return close < 0 || close + 2 >= stat.Length || stat[close + 2] is 'Z' or 'X';
     }
 }

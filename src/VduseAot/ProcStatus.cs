@@ -1,6 +1,6 @@
 using System;
 using System.Globalization;
-using System.IO;
+using VduseAot.Interop;
 
 namespace VduseAot;
 
@@ -12,17 +12,7 @@ namespace VduseAot;
 public static class ProcStatus
 {
     /// <summary>The text of /proc/self/status, or "" where it cannot be read (the figures are then 0).</summary>
-    public static string ReadSelf()
-    {
-        try
-        {
-            return File.ReadAllText("/proc/self/status");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return "";
-        }
-    }
+    public static string ReadSelf() => Sys.ReadText("/proc/self/status", 4096) ?? ""; // the Rss lines come early
 
     /// <summary>RssAnon, RssFile and RssShmem of a /proc/PID/status text, in bytes (0 for a missing line).</summary>
     public static (long Anon, long File, long Shmem) Rss(string status)
