@@ -14,6 +14,7 @@ usage() {
 Usage:
   scripts/bench.sh vm [--set file|brd|nbd|nvme] [--runs N] [--runtime SEC] [--ramp SEC]
                       [--size MB] [--qsd-aio threads|io_uring] [--kernel-only] [--profile]
+                      [--floor]
                       [--vduse-args "ARGS"] [--binary PATH | --build | --rev REV]
       One VM boot (QEMU TCG, see scripts/vm/README.md); the same fio jobs
       against the set's targets (three; two for nvme), interleaved per job,
@@ -41,10 +42,11 @@ Usage:
                   vduse-blk cannot serve it (it fails to start), the set runs
                   the kernel column alone and the report says why
       --kernel-only  nvme set: leave vduse-blk out on purpose
-      --profile   after the measured runs of the 4k QD16 random read and the
-                  128k jobs, one more run per target under the host's perf
-                  (cpu-clock sampling of the whole guest); the flat profiles
-                  go into the report
+      --floor     file and brd sets: two more targets through the same VDUSE
+                  path: vduse-blk --null (no I/O: reads are zeroes, writes
+                  are dropped) and --ram (one copy to and from the daemon's
+                  own memory, the least a daemon that keeps the bytes does);
+                  the report says which targets lie above what they reach
       --runtime   fio seconds per run (default 5; TCG is slow) + --ramp (1)
       --size      image size in MiB per target (default 256)
       --qsd-aio   the peer's AIO mode (file set: default threads, QEMU's
@@ -76,7 +78,7 @@ write-128k-qd4       write     128k 4  1 1
 
 bench_vm() {
     local set=file runs=3 runtime=5 ramp=1 size=256 qsd_aio="" binary="" build=0 rev="" vduse_args=""
-    local kernel_only=0 profile=0
+    local kernel_only=0 profile=0 floor=0
     while (($#)); do
         case "$1" in
             --set) set=${2:?}; shift 2 ;;
@@ -88,6 +90,7 @@ bench_vm() {
             --vduse-args) vduse_args=$2; shift 2 ;;
             --kernel-only) kernel_only=1; shift ;;
             --profile) profile=1; shift ;;
+            --floor) floor=1; shift ;;
             --binary) binary=${2:?}; shift 2 ;;
             --build) build=1; shift ;;
             --rev) rev=${2:?}; shift 2 ;;
@@ -107,6 +110,7 @@ bench_vm() {
     fi
     [[ $qsd_aio == threads || $qsd_aio == io_uring ]] || { echo "bench.sh: --qsd-aio threads|io_uring" >&2; exit 2; }
     [[ $set == nvme || $kernel_only == 0 ]] || { echo "bench.sh: --kernel-only is for the nvme set only" >&2; exit 2; }
+    [[ $floor == 0 || $set == file || $set == brd ]] || { echo "bench.sh: --floor is for the file and brd sets only" >&2; exit 2; }
 
     local profile_jobs=""
     if ((profile)); then
@@ -170,6 +174,7 @@ QUEUE_SIZE=256
 QSD_AIO=$qsd_aio
 VDUSE_ARGS='$vduse_args'
 SKIP_VDUSE=$kernel_only
+FLOOR=$floor
 PROFILE_JOBS='$profile_jobs'
 JOBS='$JOBS'
 EOF
@@ -179,10 +184,11 @@ EOF
     maxq=$(awk 'NF >= 6 && $6 > m { m = $6 } END { print m + 0 }' <<<"$JOBS")
     smp=$((maxq > 2 ? maxq : 2))
     [[ $set != nvme ]] || ntargets=$((2 - kernel_only))
+    ntargets=$((ntargets + 2 * floor))
     nruns=$(($(awk 'NF >= 6' <<<"$JOBS" | wc -l) * ntargets * runs + $(wc -w <<<"$profile_jobs") * ntargets))
     per_run=$((runtime + ramp + 15)) # fio start-up under TCG is slow
     vm_timeout=$((nruns * per_run + 900))
-    local mem=$((1024 + 3 * size + 512))
+    local mem=$((1024 + (3 + floor) * size + 512))
 
     echo "bench.sh: $nruns fio runs of ${runtime}+${ramp} s; binary $binary; cache $cache" >&2
     # The console is long; the result blob (B64: lines) is only noise here.

@@ -46,8 +46,14 @@ NBD_GOALS = [("every 4k job", lambda j: j["bs"] in ("4k", "4K", "4096"), "iops_v
 BRD_GOALS = [("every 128k job", lambda j: j["bs"] == "128k", "iops_vduse_over_qsd", 1.5, "qsd"),
              ("every 4k job", lambda j: j["bs"] in ("4k", "4K", "4096"), "iops_vduse_over_qsd", 2.5, "qsd"),
              ("every job", lambda j: True, "iops_vduse_over_loop", 0.6, "loop")]
+# Issue 17's targets hold for both backing stores: the tmpfs file and brd.
 GOALS = {"nbd": (NBD_GOALS, "vduse-blk >= 1.5x qsd IOPS on every 4k job, >= the kernel client on 4k rand read QD16"),
-         "brd": (BRD_GOALS, "vduse-blk >= 1.5x qsd IOPS on the 128k jobs, >= 2.5x qsd on every 4k job, >= 0.6x loop on every job")}
+         "brd": (BRD_GOALS, "vduse-blk >= 1.5x qsd IOPS on the 128k jobs, >= 2.5x qsd on every 4k job, >= 0.6x loop on every job"),
+         "file": (BRD_GOALS, "vduse-blk >= 1.5x qsd IOPS on the 128k jobs, >= 2.5x qsd on every 4k job, >= 0.6x loop on every job")}
+
+# The --floor targets: the same VDUSE round trip with no I/O behind it (null), and with one copy
+# to and from the daemon's own memory (ram: the least a daemon that keeps the bytes does).
+FLOORS = ["null", "ram"]
 
 
 def die(msg):
@@ -281,6 +287,40 @@ def cpu_per_io(files, jobs):
     return bool(cpu)
 
 
+def floor_note(j, key, got, want):
+    """For a target missed: whether the floors (when they ran) reach it."""
+    null, ram = (j["ratios"].get(key.replace("_vduse_", f"_{f}_")) for f in FLOORS)
+    if got >= want or null is None or ram is None:
+        return ""
+    if null < want:
+        return f"; --null gets {null:.2f}: no VDUSE daemon reaches the target in this guest"
+    if ram < want:
+        return (f"; --ram gets {ram:.2f}, --null {null:.2f}: no VDUSE daemon that moves the bytes once "
+                "reaches the target in this guest")
+    return f"; --ram gets {ram:.2f}, --null {null:.2f}: reachable"
+
+
+def floor_md(jobs, third):
+    """The --floor targets' table: what the VDUSE round trip gets alone and with one copy, against the peers."""
+    if not all("floors" in j for j in jobs):
+        return []
+    doc = ["", "## Floors: the VDUSE round trip alone, and with one copy", "",
+           "Two more vduse-blk daemons in the same runs, through the same guest driver, VDUSE bounce buffer and "
+           "interrupt injection, one queue thread each: `serve --null SIZE` does no I/O (reads are zeroes written "
+           "into the bounce buffer, writes are dropped): no VDUSE daemon gets more; `serve --ram SIZE` copies each "
+           "request once between the bounce buffer and its own memory: the least a daemon that keeps the bytes "
+           "does (loop moves them once as well; VDUSE's bounce buffer costs a copy more).", "",
+           f"| job | null IOPS | ram IOPS | null/qsd | ram/qsd | null/{third} | ram/{third} | vduse-blk/ram "
+           "| mean lat µs null / ram |",
+           "|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    for j in jobs:
+        n, m, r = j["floors"]["null"], j["floors"]["ram"], j["ratios"]
+        doc.append(f"| {job_title(j)} | {fmt_n(n['iops'])} | {fmt_n(m['iops'])} | {r['iops_null_over_qsd']:.2f} "
+                   f"| {r['iops_ram_over_qsd']:.2f} | {r[f'iops_null_over_{third}']:.2f} | {r[f'iops_ram_over_{third}']:.2f} "
+                   f"| {r['iops_vduse_over_ram']:.2f} | {fmt_lat(n['lat_mean_us'])} / {fmt_lat(m['lat_mean_us'])} |")
+    return doc
+
+
 def daemon_cost_md(exit_lines, daemons):
     doc = ["", "## Daemon cost", "", "vduse-blk exit accounting:", "", "```"] + exit_lines + ["```", "",
            "CPU of each daemon process (utime+stime from /proc, read just before stopping it; "
@@ -380,6 +420,13 @@ def main():
         }
         if kind in ("nbd", "brd"):
             j["ratios"]["iops_kernel_ranges_overlap"] = overlap(tv, tl)
+        ran = env.get("targets", "").split()
+        if all(f in ran for f in FLOORS):
+            j["floors"] = {f: aggregate(files, j, f, runs) for f in FLOORS}
+            for f, tf in j["floors"].items():
+                j["ratios"].update({f"iops_{f}_over_qsd": ratio(tf["iops"], tq["iops"]),
+                                    f"iops_{f}_over_{SHORT[TARGETS[2]]}": ratio(tf["iops"], tl["iops"]),
+                                    f"iops_vduse_over_{f}": ratio(tv["iops"], tf["iops"])})
 
     exit_lines, daemons = daemon_accounting(files)
     cpu = cpu_per_io(files, jobs)
@@ -438,7 +485,7 @@ def main():
                 if applies(j) and j["ratios"].get(key) is not None:
                     got = j["ratios"][key]
                     goals.append(f"- {'met' if got >= want else 'NOT MET'}: {job_title(j)}: vduse-blk/{peer} IOPS "
-                                 f"{got:.2f} (target >= {want:g}, {what})")
+                                 f"{got:.2f} (target >= {want:g}, {what})" + floor_note(j, key, got, want))
         md += ["", f"Targets ({GOALS[kind][1]}):", ""]
         md += goals
     table = "\n".join(md)
@@ -518,6 +565,7 @@ def main():
     devs = [l.strip() for l in files.get("devices.txt", "").splitlines() if l.strip()]
     if devs:
         doc += ["", "## Guest block devices", "", "```"] + devs + ["```"]
+    doc += floor_md(jobs, third)
     doc += profiles_md(files, a.symbols)
     doc += daemon_cost_md(exit_lines, daemons)
 

@@ -9,6 +9,11 @@
 #   vduse  - vduse-blk --file /dev/ram0 --direct (io_uring on the block device)
 #   qsd    - qemu-storage-daemon --blockdev driver=host_device,filename=/dev/ram1,cache.direct=on
 #   loop   - the kernel loop device over /dev/ram2 (--direct-io=on)
+# FLOOR=1 (file and brd sets) adds two targets, the same VDUSE path with less behind it:
+#   null   - vduse-blk --null: no I/O at all (reads are zeroes, writes are dropped): the most any
+#            VDUSE daemon gets in this guest
+#   ram    - vduse-blk --ram: one copy between the bounce buffer and the daemon's own memory, the
+#            least a daemon that keeps the bytes does (loop moves them once too, VDUSE once more)
 # SET=nbd: one nbdkit (memory plugin, SIZE_MB, filled once) on 127.0.0.1:10809 behind
 #   vduse  - vduse-blk --nbd nbd://127.0.0.1:10809/ (one connection per queue)
 #   qsd    - qemu-storage-daemon --blockdev driver=nbd (one connection)
@@ -29,7 +34,7 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=../../../vm/scenarios/lib.sh
 . /scenarios/lib.sh
 
-SET=file RUNS=3 RUNTIME=5 RAMP=1 SIZE_MB=256 QUEUE_SIZE=256 QSD_AIO=threads VDUSE_ARGS="" JOBS="" SKIP_VDUSE=0 PROFILE_JOBS=""
+SET=file RUNS=3 RUNTIME=5 RAMP=1 SIZE_MB=256 QUEUE_SIZE=256 QSD_AIO=threads VDUSE_ARGS="" JOBS="" SKIP_VDUSE=0 PROFILE_JOBS="" FLOOR=0
 # shellcheck disable=SC1091
 . /bench/config
 
@@ -94,6 +99,45 @@ stop_vduse() {
     log "vduse-blk stderr:"
     sed 's/^/    /' "$out/vduse-blk.p$PHASE.err"
 }
+
+# The floors: more vduse-blk daemons beside the library's one (which owns NAME, DEV and PID),
+# --null and --ram, as bnull and bram; their PIDs and disks in FLOOR_PID_KIND and FLOOR_DEV_KIND.
+start_floor() { # kind queues
+    _fk=$1 _fout=$out/$1.p$PHASE.out _ferr=$out/$1.p$PHASE.err
+    log "start: vduse-blk serve --name b$1 --$1 ${SIZE_MB}M --queues $2 --queue-size $QUEUE_SIZE $VDUSE_ARGS"
+    # shellcheck disable=SC2086 # VDUSE_ARGS is a list of options
+    "$VDUSE_BLK" serve --name "b$1" "--$1" "${SIZE_MB}M" --queues "$2" --queue-size "$QUEUE_SIZE" $VDUSE_ARGS \
+        >"$_fout" 2>"$_ferr" &
+    eval "FLOOR_PID_$1=$!"
+    poll_until 60 _floor_ready || { cat "$_ferr"; fail "vduse-blk --$1: no ready line"; }
+    _fd=$(floor_dev "$1")
+    wait_until 5 "$_fd (announced ready) to be a block device" test -b "$_fd"
+    log "vduse-blk --$1 on $_fd (pid $(floor_pid "$1"))"
+}
+_floor_ready() {
+    _fdev=$(sed -n "s/^ready b$_fk //p" "$_fout")
+    eval "FLOOR_DEV_$_fk=\$_fdev"
+    [ -n "$_fdev" ] && return 0
+    proc_alive "$(floor_pid "$_fk")" || { cat "$_ferr"; fail "vduse-blk --$_fk exited before ready"; }
+    return 1
+}
+floor_pid() { eval "echo \${FLOOR_PID_$1:-}"; }
+floor_dev() { eval "echo \${FLOOR_DEV_$1:-}"; }
+stop_floor() { # kind
+    _fp=$(floor_pid "$1")
+    [ -n "$_fp" ] || return 0
+    _t=$(cpu_ticks "$_fp")
+    _n=$(dev_ios "$(floor_dev "$1")")
+    threads_cpu "$1" "$_fp"
+    kill -TERM "$_fp"
+    poll_until 30 proc_gone "$_fp" || { kill -KILL "$_fp"; fail "vduse-blk --$1 ignored SIGTERM"; }
+    _rc=0
+    wait "$_fp" || _rc=$?
+    echo "$1 phase=$PHASE queues=$QUEUES cpu_ticks=$_t dev_ios=$_n rc=$_rc" >>"$out/daemons.txt"
+    [ "$_rc" -eq 0 ] || fail "vduse-blk --$1 exited rc=$_rc"
+    eval "FLOOR_PID_$1='' FLOOR_DEV_$1=''"
+}
+stop_floors() { stop_floor null && stop_floor ram; }
 
 start_qsd() { # queues
     _log=$out/qsd.p$PHASE.err
@@ -295,6 +339,12 @@ bench_cleanup() {
         poll_until 10 proc_gone "$QSD_PID" || kill -KILL "$QSD_PID" 2>/dev/null
     fi
     [ -z "$LOOP_DEV" ] || "$LOSETUP" -d "$LOOP_DEV" 2>/dev/null
+    for _fk in null ram; do
+        _fp=$(floor_pid "$_fk")
+        [ -n "$_fp" ] || continue
+        kill -TERM "$_fp" 2>/dev/null
+        poll_until 10 proc_gone "$_fp" || kill -KILL "$_fp" 2>/dev/null
+    done
 }
 CLEANUP_AFTER=bench_cleanup
 
@@ -302,6 +352,7 @@ devices() { # queues: (re)start the daemons with that many queues
     [ "$QUEUES" = "$1" ] && return 0
     stop_vduse
     stop_qsd
+    stop_floors
     stop_nbd
     stop_nvme
     PHASE=$((PHASE + 1))
@@ -310,6 +361,7 @@ devices() { # queues: (re)start the daemons with that many queues
         case "$_t" in
             vduse) start_vduse "$1" ;;
             qsd) start_qsd "$1" ;;
+            null | ram) start_floor "$_t" "$1" ;;
             nbd) start_nbd "$1" ;;
             nvme) start_nvme "$1" ;;
             loop) [ -n "$LOOP_DEV" ] || start_loop ;;
@@ -339,6 +391,7 @@ target_dev() {
         vduse) echo "$DEV" ;;
         qsd) echo "$QSD_DEV" ;;
         loop) echo "$LOOP_DEV" ;;
+        null | ram) floor_dev "$1" ;;
         nbd) echo "$NBD_DEV" ;;
         nvme) echo "$NVME_DEV" ;;
     esac
@@ -348,6 +401,7 @@ target_pid() {
     case "$1" in
         vduse) echo "$PID" ;;
         qsd) echo "$QSD_PID" ;;
+        null | ram) floor_pid "$1" ;;
     esac
 }
 
@@ -394,6 +448,9 @@ else
     : >"$out/env.txt"
 fi
 echo "qsd_version=$(cat /opt/trixie/VERSION 2>/dev/null)" >>"$out/env.txt"
+if [ "$FLOOR" = 1 ]; then
+    case "$SET" in file | brd) targets="$targets null ram" ;; *) fail "FLOOR=1 is for the file and brd sets" ;; esac
+fi
 if [ -n "$PROFILE_JOBS" ]; then
     [ -x "$PERF" ] || fail "PROFILE_JOBS set but no $PERF in the VM (bench.sh --profile stages it)"
     # Kernel symbols for the profile, and sampling of every process.
@@ -457,6 +514,7 @@ EOF
 done
 stop_vduse
 stop_qsd
+stop_floors
 stop_loop
 stop_nbd
 stop_nvme
