@@ -22,6 +22,16 @@ public static class BlockDeviceLocator
     /// <summary>Waits up to <paramref name="timeoutMs"/> for /sys/bus/vdpa/devices/NAME/vhost-vdpa-N and its /dev node.</summary>
     public static string? WaitVhost(string name, int timeoutMs) => WaitForNode(() => FindVhost(name), timeoutMs);
 
+    /// <summary>
+    /// The node the vdpa device <paramref name="name"/> has now (its /dev/vdX, else its
+    /// /dev/vhost-vdpa-N), or null: one look, no waiting.
+    /// </summary>
+    public static string? Present(string name)
+    {
+        string? node = Find(name) ?? FindVhost(name);
+        return node != null && File.Exists("/dev/" + node) ? "/dev/" + node : null;
+    }
+
     /// <summary>Polls <paramref name="find"/> (a name under /dev) until that node exists; null after <paramref name="timeoutMs"/>.</summary>
     private static string? WaitForNode(System.Func<string?> find, int timeoutMs)
     {

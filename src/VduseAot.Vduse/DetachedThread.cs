@@ -27,7 +27,7 @@ internal sealed class DetachedThread
     }
 
     /// <summary>Set when the body has returned (or thrown).</summary>
-    public ManualResetEventSlim Exited { get; } = new();
+    public ManualResetEventSlim Exited { get; } = WaitEvent.Create();
 
     /// <summary>Started and not ended yet.</summary>
     public bool IsAlive => _started && !Exited.IsSet;

@@ -48,7 +48,7 @@ internal sealed unsafe partial class KernelMessageLoop
         PreparedQueues? prepared = null)
     {
         _prepared = prepared;
-        Ended = ended ?? new ManualResetEventSlim();
+        Ended = ended ?? WaitEvent.Create();
         Finished = finished ?? new BlkQueueStats();
         _offeredFeatures = offeredFeatures;
         _state = state;
@@ -69,7 +69,7 @@ internal sealed unsafe partial class KernelMessageLoop
     public Exception? Failure { get; private set; }
 
     /// <summary>Signalled once the queues of a device taken over are started (at once for a new device); <see cref="Progress"/> says when they run.</summary>
-    public ManualResetEventSlim TakeOverDone { get; } = new();
+    public ManualResetEventSlim TakeOverDone { get; } = WaitEvent.Create();
 
     /// <summary>When the last queue taken over served again (a Stopwatch timestamp; 0 when none was).</summary>
     public long QueuesRunningAt => _progress?.QueuesRunningAt ?? 0;
@@ -129,6 +129,15 @@ internal sealed unsafe partial class KernelMessageLoop
 
     // Set by the caller's thread, in Start, which alone starts the thread.
     private bool _threadStarted;
+
+    private const int QueuesFirstTimeoutMs = 5000;
+
+    /// <summary>
+    /// A live upgrade's successor: <see cref="Start"/> starts the message thread only once the queues
+    /// taken over serve (its caller waits for them next anyway); a crash's successor has start-up
+    /// work of its own to do meanwhile.
+    /// </summary>
+    public bool ThreadAfterQueues { get; init; }
 
     /// <summary>Stops the thread and every worker.</summary>
     public void Stop()
@@ -266,6 +275,13 @@ internal sealed unsafe partial class KernelMessageLoop
         // Nothing waits for the rings here: the last one to serve ends the takeover (TakeOverProgress).
         // The thread is a DetachedThread: Thread.Start, which returns once the new thread has run, took
         // ~25 ms (p50, TCG) here with the guest's I/O keeping every vCPU busy.
+        if (ThreadAfterQueues)
+        {
+            // Its start (a clone, a stack) would hold up the queue pinned to this CPU; the queues
+            // come first, as the caller waits for them next anyway.
+            _progress.QueuesRunning.Wait(QueuesFirstTimeoutMs);
+        }
+
         _threadStarted = true;
         _thread.Start();
     }

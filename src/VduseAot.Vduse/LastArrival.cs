@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using VduseAot.Interop;
 
 namespace VduseAot.Vduse;
 
@@ -21,7 +22,7 @@ public sealed class LastArrival
     }
 
     /// <summary>Set once the action has run (or thrown).</summary>
-    public ManualResetEventSlim Done { get; } = new();
+    public ManualResetEventSlim Done { get; } = WaitEvent.Create();
 
     /// <summary>One more party; only before the last arrival.</summary>
     public void Add() => Interlocked.Increment(ref _pending);

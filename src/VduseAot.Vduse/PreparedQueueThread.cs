@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using VduseAot.Interop;
 using VduseAot.Block;
 using VduseAot.Uring;
 
@@ -14,7 +15,7 @@ namespace VduseAot.Vduse;
 /// </summary>
 internal sealed class PreparedQueueThread
 {
-    private readonly ManualResetEventSlim _go = new();
+    private readonly ManualResetEventSlim _go = WaitEvent.Create();
     private readonly uint _entries;
     private readonly IoUringOptions _options;
     private readonly string _device;
@@ -42,7 +43,7 @@ internal sealed class PreparedQueueThread
     public DetachedThread Thread { get; }
 
     /// <summary>Set once the thread has its ring (or failed to make one) and waits.</summary>
-    public ManualResetEventSlim Ready { get; } = new();
+    public ManualResetEventSlim Ready { get; } = WaitEvent.Create();
 
     /// <summary>
     /// Starts a thread for queue <paramref name="index"/> of <paramref name="device"/> that makes a

@@ -139,9 +139,12 @@ public sealed unsafe partial class QueueWorker
     }
 
     /// <summary>Set once the thread no longer touches the rings, the journal or the device (its own clean-up may still run).</summary>
-    public ManualResetEventSlim Parked { get; } = new();
+    public ManualResetEventSlim Parked { get; } = WaitEvent.Create();
 
     private LastArrival? _parkArrival;
+
+    // Set by Release: a thread parked for a handover cleans up only then.
+    private readonly ManualResetEventSlim _released = WaitEvent.Create();
     private int _parkArrived;
 
     /// <summary>
@@ -186,7 +189,9 @@ public sealed unsafe partial class QueueWorker
     /// </summary>
     public void Release()
     {
+        _released.Set();
         _thread.Join();
+        _released.Dispose();
 
         _kickFd.Dispose();
         _wakeFd.Dispose();
@@ -205,7 +210,7 @@ public sealed unsafe partial class QueueWorker
     }
 
     /// <summary>Set once the thread has its ring (and has resubmitted what a predecessor left), or has given up.</summary>
-    public ManualResetEventSlim RingReady { get; } = new();
+    public ManualResetEventSlim RingReady { get; } = WaitEvent.Create();
 
     /// <summary>A takeover's progress, told when the ring serves again (set before <see cref="Start"/>).</summary>
     internal TakeOverProgress? Progress { get; set; }
@@ -336,6 +341,14 @@ public sealed unsafe partial class QueueWorker
             Parked.Set();
             ArrivePark();
             SignalRingReady();
+            if (Volatile.Read(ref _parkArrival) != null)
+            {
+                // A handover's pause: the clean-up (unmapping, the ring's teardown) would compete, on
+                // this thread's CPU, with the successor's queue thread pinned there; it waits until
+                // the successor serves (or failed).
+                _released.Wait();
+            }
+
             queue?.Dispose();
             slots?.Dispose();
             uring?.Dispose();

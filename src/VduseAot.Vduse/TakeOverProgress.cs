@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using VduseAot.Interop;
 
 namespace VduseAot.Vduse;
 
@@ -29,7 +30,7 @@ public sealed class TakeOverProgress
     }
 
     /// <summary>Set once every resumed queue serves again (or gave up).</summary>
-    public ManualResetEventSlim QueuesRunning { get; } = new();
+    public ManualResetEventSlim QueuesRunning { get; } = WaitEvent.Create();
 
     /// <summary>Set once the announcement has run.</summary>
     public ManualResetEventSlim Announced => _announcement.Done;

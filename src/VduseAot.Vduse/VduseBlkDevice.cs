@@ -47,7 +47,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     /// <summary>Signalled if the kernel message thread dies (whichever loop runs: a handover that fails starts a new one).</summary>
     public WaitHandle KernelLoopEnded => _loopEnded.WaitHandle;
 
-    private readonly ManualResetEventSlim _loopEnded = new();
+    private readonly ManualResetEventSlim _loopEnded = WaitEvent.Create();
 
     /// <summary>Counters of every queue run that has ended; complete once the device is disposed.</summary>
     public BlkQueueStats FinishedStats { get; private set; } = new();
@@ -144,6 +144,9 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         // opens the device meanwhile (the guest waits already); a handover's waits for them, so that
         // their set-up is not done during the running daemon's pause.
         var prepared = new PreparedQueues(_name, _config.Queues, _config.QueueSize, _dataPlane);
+
+        // Also before the device: the disk the predecessor left on the bus, which "ready" names.
+        _presentNode = BlockDeviceLocator.Present(_name);
         if (_stateOptions.Handover != null)
         {
             prepared.WaitReady(5000);
@@ -244,7 +247,10 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     private void StartKernelLoop(QueueStart mode, PreparedQueues? prepared = null)
     {
         _kernelLoop = new KernelMessageLoop(_name, DeviceFd, _config.Queues, BlkConfigSpace.Features(_config), _executor, _dataPlane, _state, mode,
-            _loopEnded, FinishedStats, prepared);
+            _loopEnded, FinishedStats, prepared)
+        {
+            ThreadAfterQueues = prepared != null && _stateOptions.Handover != null,
+        };
         FinishedStats = _kernelLoop.Finished;
         _kernelLoop.Start();
     }
@@ -290,6 +296,9 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
     /// <summary>After <see cref="WaitTakenOver"/>: when the last queue taken over served again (a Stopwatch timestamp; 0: none ran).</summary>
     public long QueuesRunningAt => _kernelLoop?.QueuesRunningAt ?? 0;
 
+    // A takeover's node on the bus, looked up before the device was opened; null otherwise.
+    private string? _presentNode;
+
     /// <summary>
     /// Attaches to the vDPA bus and waits for the block device to appear; with <paramref name="vhost"/>,
     /// hands the device to vhost_vdpa and waits for /dev/vhost-vdpa-N instead (kept in
@@ -304,7 +313,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
 
         // Still on the bus from the predecessor: the guest (or the VM) never saw the device go. Its
         // queues may be resuming still: "ready" waits for them (WhenServing).
-        bool onBus = TookOver && BlockDeviceLocator.VdpaDeviceExists(_name);
+        bool onBus = TookOver && (_presentNode != null || BlockDeviceLocator.VdpaDeviceExists(_name));
         if (onBus)
         {
             _attached = true;
@@ -321,7 +330,11 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
             _attached = true;
         }
 
-        if (vhost)
+        if (onBus && _presentNode != null && _presentNode.StartsWith(vhost ? "/dev/vhost-vdpa-" : "/dev/vd", StringComparison.Ordinal))
+        {
+            BlockDevice = _presentNode; // found before the device was opened: the rings come first
+        }
+        else if (vhost)
         {
             VhostVdpaBinding.Bind(_name);
             BlockDevice = BlockDeviceLocator.WaitVhost(_name, timeoutMs)

@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.InteropServices;
 using System.Threading;
+using VduseAot.Interop;
 using VduseAot.Block;
 using VduseAot.Vduse;
 
@@ -14,7 +15,12 @@ public static class ServeCommand
     {
         Log.MinLevel = options.LogLevel;
         StartupClock.MarkStart(options.Name);
-        using var shutdown = new ManualResetEventSlim();
+        if (!FinalizerThread.MakeIdle())
+        {
+            Log.Write(LogLevel.Debug, options.Name, "the runtime's finalizer thread was not found or not lowered to SCHED_IDLE");
+        }
+
+        using ManualResetEventSlim shutdown = WaitEvent.Create();
         bool keepDevice = false;
         Action<bool> requestStop = keep =>
         {

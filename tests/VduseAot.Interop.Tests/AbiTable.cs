@@ -616,6 +616,8 @@ internal static class AbiTable
         t.Const("SYS_io_uring_setup", Sys.SYS_io_uring_setup);
         t.Const("SYS_io_uring_enter", Sys.SYS_io_uring_enter);
         t.Const("SYS_io_uring_register", Sys.SYS_io_uring_register);
+        t.Const("SYS_sched_setscheduler", Sys.SYS_sched_setscheduler);
+        t.Const("SCHED_IDLE", Sys.SCHED_IDLE);
         t.Const("MAP_POPULATE", LibC.MAP_POPULATE);
         t.Const("FALLOC_FL_KEEP_SIZE", LibC.FALLOC_FL_KEEP_SIZE);
         t.Const("FALLOC_FL_PUNCH_HOLE", LibC.FALLOC_FL_PUNCH_HOLE);

@@ -875,6 +875,8 @@ int main(void)
     MISSING("SYS_io_uring_enter");
     MISSING("SYS_io_uring_register");
 #endif
+    CONST(SYS_sched_setscheduler);
+    CONST(SCHED_IDLE);
     CONST(MAP_POPULATE);
     CONST(FALLOC_FL_KEEP_SIZE);
     CONST(FALLOC_FL_PUNCH_HOLE);

@@ -25,7 +25,7 @@ internal sealed unsafe class NbdSharedConnection : IRequestFinisher, IDisposable
     private readonly int _shift;
     private readonly int _maxSegments;
     private readonly Thread _thread;
-    private readonly ManualResetEventSlim _started = new();
+    private readonly ManualResetEventSlim _started = WaitEvent.Create();
     private Exception? _startFailure;
     private NbdQueueIo? _io;
     private volatile bool _stop;
