@@ -44,8 +44,9 @@ Usage:
       --kernel-only  nvme set: leave vduse-blk out on purpose
       --floor     file and brd sets: two more targets through the same VDUSE
                   path: vduse-blk --null (no I/O: reads are zeroes, writes
-                  are dropped) and --ram (one copy to and from the daemon's
-                  own memory, the least a daemon that keeps the bytes does);
+                  are dropped) and --ram, written once (one copy to and
+                  from the daemon's own memory, the least a daemon that keeps
+                  the bytes does);
                   the report says which targets lie above what they reach
       --runtime   fio seconds per run (default 5; TCG is slow) + --ramp (1)
       --size      image size in MiB per target (default 256)

@@ -295,8 +295,8 @@ def floor_note(j, key, got, want):
     if null < want:
         return f"; --null gets {null:.2f}: no VDUSE daemon reaches the target in this guest"
     if ram < want:
-        return (f"; --ram gets {ram:.2f}, --null {null:.2f}: no VDUSE daemon that moves the bytes once "
-                "reaches the target in this guest")
+        return (f"; --ram gets {ram:.2f}, --null {null:.2f}: out of reach for a VDUSE daemon that copies "
+                "the bytes once in this guest")
     return f"; --ram gets {ram:.2f}, --null {null:.2f}: reachable"
 
 
@@ -307,9 +307,10 @@ def floor_md(jobs, third):
     doc = ["", "## Floors: the VDUSE round trip alone, and with one copy", "",
            "Two more vduse-blk daemons in the same runs, through the same guest driver, VDUSE bounce buffer and "
            "interrupt injection, one queue thread each: `serve --null SIZE` does no I/O (reads are zeroes written "
-           "into the bounce buffer, writes are dropped): no VDUSE daemon gets more; `serve --ram SIZE` copies each "
-           "request once between the bounce buffer and its own memory: the least a daemon that keeps the bytes "
-           "does (loop moves them once as well; VDUSE's bounce buffer costs a copy more).", "",
+           "into the bounce buffer, writes are dropped): no VDUSE daemon gets more; `serve --ram SIZE`, written "
+           "once before the jobs, copies each request once between the bounce buffer and its own memory: the least "
+           "a daemon that keeps the bytes does (loop moves them once as well; VDUSE's bounce buffer costs a copy "
+           "more).", "",
            f"| job | null IOPS | ram IOPS | null/qsd | ram/qsd | null/{third} | ram/{third} | vduse-blk/ram "
            "| mean lat µs null / ram |",
            "|---|--:|--:|--:|--:|--:|--:|--:|--:|"]

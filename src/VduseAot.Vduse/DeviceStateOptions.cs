@@ -21,4 +21,7 @@ public sealed record DeviceStateOptions
     /// <see cref="VduseException"/> when it refuses, leaving it serving.
     /// </summary>
     public Func<OwnedFd>? Handover { get; init; }
+
+    /// <summary>A takeover's queue threads, started early (the device takes them if they fit it); null: it starts its own.</summary>
+    public TakeOverThreads? Threads { get; init; }
 }

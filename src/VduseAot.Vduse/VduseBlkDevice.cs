@@ -143,7 +143,8 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
         // Before the device: its queues' threads and rings need nothing of it. A crash's successor
         // opens the device meanwhile (the guest waits already); a handover's waits for them, so that
         // their set-up is not done during the running daemon's pause.
-        var prepared = new PreparedQueues(_name, _config.Queues, _config.QueueSize, _dataPlane);
+        PreparedQueues prepared = _stateOptions.Threads?.Take(_config.Queues, _config.QueueSize)
+            ?? new PreparedQueues(_name, _config.Queues, _config.QueueSize, _dataPlane);
 
         // Also before the device: the disk the predecessor left on the bus, which "ready" names.
         _presentNode = BlockDeviceLocator.Present(_name);

@@ -44,6 +44,11 @@ public static class ServeCommand
 
         var stateDir = new StateDirectory(options.StateDir);
         bool existing = VduseBlkDevice.Exists(options.Name);
+
+        // First: a takeover's queue threads need nothing of what comes next (see TakeOverThreads).
+        using TakeOverThreads? threads = existing
+            ? TakeOverThreads.Start(options.Name, options.Device.Queues, options.Device.QueueSize, dataPlane)
+            : null;
         if (options.Handover)
         {
             StartSuccessor(options, existing);
@@ -68,6 +73,7 @@ public static class ServeCommand
             Force = options.Force,
             BackendIdentity = BackendIdentity(options),
             Handover = receiver != null ? receiver.Request : null,
+            Threads = threads,
         };
         var device = new VduseBlkDevice(options.Name, config, backend, dataPlane, state);
         bool created = false;

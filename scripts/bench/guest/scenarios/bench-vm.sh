@@ -12,8 +12,9 @@
 # FLOOR=1 (file and brd sets) adds two targets, the same VDUSE path with less behind it:
 #   null   - vduse-blk --null: no I/O at all (reads are zeroes, writes are dropped): the most any
 #            VDUSE daemon gets in this guest
-#   ram    - vduse-blk --ram: one copy between the bounce buffer and the daemon's own memory, the
-#            least a daemon that keeps the bytes does (loop moves them once too, VDUSE once more)
+#   ram    - vduse-blk --ram, written once: one copy between the bounce buffer and the daemon's own
+#            memory, the least a daemon that keeps the bytes does (loop moves them once too, VDUSE
+#            once more)
 # SET=nbd: one nbdkit (memory plugin, SIZE_MB, filled once) on 127.0.0.1:10809 behind
 #   vduse  - vduse-blk --nbd nbd://127.0.0.1:10809/ (one connection per queue)
 #   qsd    - qemu-storage-daemon --blockdev driver=nbd (one connection)
@@ -113,6 +114,12 @@ start_floor() { # kind queues
     _fd=$(floor_dev "$1")
     wait_until 5 "$_fd (announced ready) to be a block device" test -b "$_fd"
     log "vduse-blk --$1 on $_fd (pid $(floor_pid "$1"))"
+    if [ "$1" = ram ]; then
+        # Every page written once, like the images and RAM disks: a read of a hole would allocate
+        # (and zero) a page of the RAM image first, which the other targets never pay.
+        "$FIO" --name=fill --filename="$_fd" --ioengine=libaio --direct=1 --rw=write --bs=1M \
+            --iodepth=4 --size="${SIZE_MB}M" --eta=never >"$out/fill.txt" 2>&1 || { cat "$out/fill.txt"; fail "fio fill of $_fd failed"; }
+    fi
 }
 _floor_ready() {
     _fdev=$(sed -n "s/^ready b$_fk //p" "$_fout")
