@@ -294,6 +294,8 @@ def floor_note(j, key, got, want):
         return ""
     if null < want:
         return f"; --null gets {null:.2f}: no VDUSE daemon reaches the target in this guest"
+    if ram < want and got >= ram:
+        return f"; --ram gets {ram:.2f} (less than vduse-blk: no ceiling here), --null {null:.2f}"
     if ram < want:
         return (f"; --ram gets {ram:.2f}, --null {null:.2f}: out of reach for a VDUSE daemon that copies "
                 "the bytes once in this guest")

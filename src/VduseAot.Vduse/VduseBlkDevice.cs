@@ -514,6 +514,7 @@ public sealed unsafe partial class VduseBlkDevice : IDisposable
 
     private void StopKernelLoop()
     {
+        ReleaseParked(); // a stop during a handover's pause: the parked queues clean up and end
         _kernelLoop?.Stop();
         _kernelLoop = null;
         CloseDevice();
