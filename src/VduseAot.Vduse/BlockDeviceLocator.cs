@@ -26,11 +26,10 @@ public static class BlockDeviceLocator
     /// The node the vdpa device <paramref name="name"/> has now (its /dev/vdX, else its
     /// /dev/vhost-vdpa-N), or null: one look, no waiting.
     /// </summary>
-    public static string? Present(string name)
-    {
-        string? node = Find(name) ?? FindVhost(name);
-        return node != null && File.Exists("/dev/" + node) ? "/dev/" + node : null;
-    }
+    public static string? Present(string name) => DevicePath(Find(name) ?? FindVhost(name));
+
+    /// <summary>/dev/<paramref name="node"/> when that node exists, else null.</summary>
+    private static string? DevicePath(string? node) => node != null && File.Exists("/dev/" + node) ? "/dev/" + node : null;
 
     /// <summary>Polls <paramref name="find"/> (a name under /dev) until that node exists; null after <paramref name="timeoutMs"/>.</summary>
     private static string? WaitForNode(System.Func<string?> find, int timeoutMs)
@@ -38,10 +37,9 @@ public static class BlockDeviceLocator
         var clock = Stopwatch.StartNew();
         while (clock.ElapsedMilliseconds < timeoutMs)
         {
-            string? node = find();
-            if (node != null && File.Exists("/dev/" + node))
+            if (DevicePath(find()) is string path)
             {
-                return "/dev/" + node;
+                return path;
             }
 
             Thread.Sleep(20);

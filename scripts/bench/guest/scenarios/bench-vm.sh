@@ -101,6 +101,13 @@ stop_vduse() {
     sed 's/^/    /' "$out/vduse-blk.p$PHASE.err"
 }
 
+# fill_device DEV [WHAT]: every byte of the first SIZE_MB MiB of DEV written once (1M writes), so
+# that reads copy real pages; WHAT names it in the failure (default DEV).
+fill_device() {
+    "$FIO" --name=fill --filename="$1" --ioengine=libaio --direct=1 --rw=write --bs=1M \
+        --iodepth=4 --size="${SIZE_MB}M" --eta=never >"$out/fill.txt" 2>&1 || { cat "$out/fill.txt"; fail "fio fill of ${2:-$1} failed"; }
+}
+
 # The floors: more vduse-blk daemons beside the library's one (which owns NAME, DEV and PID),
 # --null and --ram, as bnull and bram; their PIDs and disks in FLOOR_PID_KIND and FLOOR_DEV_KIND.
 start_floor() { # kind queues
@@ -117,8 +124,7 @@ start_floor() { # kind queues
     if [ "$1" = ram ]; then
         # Every page written once, like the images and RAM disks: a read of a hole would allocate
         # (and zero) a page of the RAM image first, which the other targets never pay.
-        "$FIO" --name=fill --filename="$_fd" --ioengine=libaio --direct=1 --rw=write --bs=1M \
-            --iodepth=4 --size="${SIZE_MB}M" --eta=never >"$out/fill.txt" 2>&1 || { cat "$out/fill.txt"; fail "fio fill of $_fd failed"; }
+        fill_device "$_fd"
     fi
 }
 _floor_ready() {
@@ -144,7 +150,8 @@ stop_floor() { # kind
     [ "$_rc" -eq 0 ] || fail "vduse-blk --$1 exited rc=$_rc"
     eval "FLOOR_PID_$1='' FLOOR_DEV_$1=''"
 }
-stop_floors() { stop_floor null && stop_floor ram; }
+FLOOR_KINDS="null ram"
+stop_floors() { for _sk in $FLOOR_KINDS; do stop_floor "$_sk"; done; }
 
 start_qsd() { # queues
     _log=$out/qsd.p$PHASE.err
@@ -346,7 +353,7 @@ bench_cleanup() {
         poll_until 10 proc_gone "$QSD_PID" || kill -KILL "$QSD_PID" 2>/dev/null
     fi
     [ -z "$LOOP_DEV" ] || "$LOSETUP" -d "$LOOP_DEV" 2>/dev/null
-    for _fk in null ram; do
+    for _fk in $FLOOR_KINDS; do
         _fp=$(floor_pid "$_fk")
         [ -n "$_fp" ] || continue
         kill -TERM "$_fp" 2>/dev/null
@@ -417,8 +424,7 @@ if [ "$SET" = nvme ]; then
     targets="vduse nvme"
     load_brd 1 $((SIZE_MB * 1024))
     log "filling the ${SIZE_MB}M RAM disk /dev/ram0"
-    "$FIO" --name=fill --filename=/dev/ram0 --ioengine=libaio --direct=1 --rw=write --bs=1M \
-        --iodepth=4 --size="${SIZE_MB}M" --eta=never >"$out/fill.txt" 2>&1 || { cat "$out/fill.txt"; fail "fio fill of /dev/ram0 failed"; }
+    fill_device /dev/ram0
     load_nvmet
     load_nvme_host
     start_nvmet_target "$NVME_NQN" "$NVME_PORT" /dev/ram0
@@ -430,8 +436,7 @@ elif [ "$SET" = brd ]; then
     load_brd 3 $((SIZE_MB * 1024))
     for _r in 0 1 2; do
         log "filling the ${SIZE_MB}M RAM disk /dev/ram$_r"
-        "$FIO" --name=fill --filename=/dev/ram$_r --ioengine=libaio --direct=1 --rw=write --bs=1M \
-            --iodepth=4 --size="${SIZE_MB}M" --eta=never >"$out/fill.txt" 2>&1 || { cat "$out/fill.txt"; fail "fio fill of /dev/ram$_r failed"; }
+        fill_device /dev/ram$_r
     done
     : >"$out/env.txt"
 elif [ "$SET" = nbd ]; then
@@ -441,8 +446,7 @@ elif [ "$SET" = nbd ]; then
     start_nbdkit "$NBD_PORT" memory "${SIZE_MB}M"
     log "filling the ${SIZE_MB}M export through /dev/nbd0"
     nbd_attach /dev/nbd0 "$NBD_PORT"
-    "$FIO" --name=fill --filename=/dev/nbd0 --ioengine=libaio --direct=1 --rw=write --bs=1M \
-        --iodepth=4 --size="${SIZE_MB}M" --eta=never >"$out/fill.txt" 2>&1 || { cat "$out/fill.txt"; fail "fio fill of the export failed"; }
+    fill_device /dev/nbd0 "the export"
     nbd_detach /dev/nbd0
     echo "nbdkit_version=$("$NBDKIT" --version 2>&1 | head -n1)" >"$out/env.txt"
 else
@@ -456,7 +460,7 @@ else
 fi
 echo "qsd_version=$(cat /opt/trixie/VERSION 2>/dev/null)" >>"$out/env.txt"
 if [ "$FLOOR" = 1 ]; then
-    case "$SET" in file | brd) targets="$targets null ram" ;; *) fail "FLOOR=1 is for the file and brd sets" ;; esac
+    case "$SET" in file | brd) targets="$targets $FLOOR_KINDS" ;; *) fail "FLOOR=1 is for the file and brd sets" ;; esac
 fi
 if [ -n "$PROFILE_JOBS" ]; then
     [ -x "$PERF" ] || fail "PROFILE_JOBS set but no $PERF in the VM (bench.sh --profile stages it)"
