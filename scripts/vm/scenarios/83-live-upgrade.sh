@@ -46,7 +46,8 @@ log "ok: the new daemon logged its teardown to the old one's stderr"
 
 # --- 2. pauses under fio: upgrades against SIGUSR1 and restart -----------------------------
 # pause_round ROUTE ACTION: one fio round (2 jobs, one per queue: 4k random writes at iodepth 4
-# with crc32c verify); ACTION runs once, at a random moment of its I/O. The round's worst
+# with crc32c verify, 2 s of writes whatever the machine's speed: a round sized in bytes ended
+# before its ACTION on a fast run); ACTION runs once, at a random moment of its I/O. The round's worst
 # completion latency goes to $dir/ROUTE-clat.txt.
 FIO_PID="" ROUND=0
 pause_round() {
@@ -54,6 +55,7 @@ pause_round() {
     _pr_out="$dir/$1-$ROUND.txt"
     /usr/bin/fio --name=upgrade --filename="$DEV" --ioengine=libaio --direct=1 \
         --rw=randwrite --bs=4k --iodepth=4 --numjobs=2 --size=4M --offset_increment=4M \
+        --time_based --runtime=2 \
         --verify=crc32c --do_verify=1 --verify_fatal=1 --randrepeat=0 --verify_state_save=0 \
         --group_reporting --output-format=normal,json >"$_pr_out" 2>&1 &
     FIO_PID=$!
