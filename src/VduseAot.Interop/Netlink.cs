@@ -2,7 +2,7 @@
 
 namespace VduseAot.Interop;
 
-/// <summary>Netlink, generic netlink and vdpa constants (linux/netlink.h, genetlink.h, vdpa.h).</summary>
+/// <summary>Netlink, generic netlink, vdpa and taskstats constants (linux/netlink.h, genetlink.h, vdpa.h, taskstats.h).</summary>
 public static class Netlink
 {
     /// <summary>NETLINK_GENERIC.</summary>
@@ -43,4 +43,19 @@ public static class Netlink
     public const ushort VDPA_ATTR_MGMTDEV_DEV_NAME = 2;
     /// <summary>VDPA_ATTR_DEV_NAME (string).</summary>
     public const ushort VDPA_ATTR_DEV_NAME = 4;
+
+    /// <summary>TASKSTATS_GENL_NAME.</summary>
+    public const string TASKSTATS_GENL_NAME = "TASKSTATS";
+    /// <summary>TASKSTATS_GENL_VERSION.</summary>
+    public const byte TASKSTATS_GENL_VERSION = 1;
+    /// <summary>TASKSTATS_CMD_GET.</summary>
+    public const byte TASKSTATS_CMD_GET = 1;
+    /// <summary>TASKSTATS_CMD_ATTR_PID (u32): the task asked about.</summary>
+    public const ushort TASKSTATS_CMD_ATTR_PID = 1;
+    /// <summary>TASKSTATS_TYPE_STATS: struct taskstats, inside TASKSTATS_TYPE_AGGR_PID.</summary>
+    public const ushort TASKSTATS_TYPE_STATS = 3;
+    /// <summary>TASKSTATS_TYPE_AGGR_PID: the nest a per-task reply comes in.</summary>
+    public const ushort TASKSTATS_TYPE_AGGR_PID = 4;
+    /// <summary>offsetof(struct taskstats, ac_etime): microseconds since the task was forked (u64; the field's place is fixed since version 1).</summary>
+    public const int TASKSTATS_AC_ETIME_OFFSET = 144;
 }

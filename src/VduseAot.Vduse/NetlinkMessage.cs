@@ -35,6 +35,16 @@ internal sealed class NetlinkMessage
         return this;
     }
 
+    /// <summary>Adds a u32 attribute.</summary>
+    public NetlinkMessage U32(ushort type, uint value)
+    {
+        BinaryPrimitives.WriteUInt16LittleEndian(_buffer.AsSpan(_length), 8);
+        BinaryPrimitives.WriteUInt16LittleEndian(_buffer.AsSpan(_length + 2), type);
+        BinaryPrimitives.WriteUInt32LittleEndian(_buffer.AsSpan(_length + 4), value);
+        _length += 8;
+        return this;
+    }
+
     /// <summary>The finished message.</summary>
     public ReadOnlySpan<byte> Bytes()
     {

@@ -8,7 +8,7 @@ namespace VduseAot.Vduse;
 
 /// <summary>
 /// Monotonic timestamps of the start-up steps (a takeover's above all: the guest's I/O waits for
-/// them), as debug lines "startup +12.3 ms: STEP" counted from the process's exec. Only the control
+/// them), as debug lines "startup +12.3 ms: STEP" counted from the process's start (its fork). Only the control
 /// plane marks steps, once each per start; at info level a mark costs one comparison.
 /// </summary>
 public static class StartupClock
@@ -18,31 +18,47 @@ public static class StartupClock
     private static long s_main = Stopwatch.GetTimestamp();
     private static double s_beforeMainMs;
 
-    /// <summary>How long the process ran before <see cref="Begin"/> (exec to Main), in ms; 10 ms resolution (USER_HZ).</summary>
+    /// <summary>How long the process ran before <see cref="Begin"/> (start to Main), in ms: 10 ms resolution (USER_HZ) until <see cref="MarkStart"/> asks taskstats.</summary>
     public static double BeforeMainMs => s_beforeMainMs;
 
-    /// <summary>Milliseconds since the process's exec.</summary>
+    /// <summary>Milliseconds since the process's start.</summary>
     public static double ElapsedMs => s_beforeMainMs + Stopwatch.GetElapsedTime(s_main).TotalMilliseconds;
 
-    /// <summary>Called first in Main: takes the time there, and the exec time from /proc/self/stat.</summary>
+    /// <summary>Called first in Main: takes the time there, and the start time from /proc/self/stat.</summary>
     public static void Begin()
     {
         s_main = Stopwatch.GetTimestamp();
         s_beforeMainMs = ReadBeforeMainMs() ?? 0;
     }
 
-    /// <summary>The first lines of the timeline: the exec, Main and now (the options parsed).</summary>
+    /// <summary>
+    /// The first lines of the timeline: the process's start, Main and now (the options parsed). The
+    /// start comes from taskstats where the kernel answers (to the microsecond; the query, some
+    /// syscalls, is paid only at debug level), else from /proc/self/stat (10 ms steps, rounded down,
+    /// so the time before Main reads up to 10 ms long).
+    /// </summary>
     public static void MarkStart(string device)
     {
         if (Log.Enabled(LogLevel.Debug))
         {
-            Log.Write(LogLevel.Debug, device, Line(0, "process start (exec)"));
+            string source = "/proc/self/stat, 10 ms steps";
+            if (TaskStats.ElapsedUs(Environment.ProcessId, out long askedAt) is ulong us)
+            {
+                // The kernel counted after askedAt: this errs long by the query's send, never short.
+                s_beforeMainMs = BeforeMainFromAge(us, Stopwatch.GetElapsedTime(s_main, askedAt).TotalMilliseconds);
+                source = "taskstats";
+            }
+
+            Log.Write(LogLevel.Debug, device, Line(0, "process start (fork; " + source + ")"));
             Log.Write(LogLevel.Debug, device, Line(s_beforeMainMs, "main"));
             Mark(device, "options parsed");
         }
     }
 
-    /// <summary>Logs step <paramref name="step"/> of device <paramref name="device"/> at debug level, with the time since exec.</summary>
+    /// <summary>Time before Main from a process age of <paramref name="elapsedUs"/> taken <paramref name="sinceMainMs"/> after Main; never negative.</summary>
+    public static double BeforeMainFromAge(ulong elapsedUs, double sinceMainMs) => Math.Max(0, (elapsedUs / 1000.0) - sinceMainMs);
+
+    /// <summary>Logs step <paramref name="step"/> of device <paramref name="device"/> at debug level, with the time since the start.</summary>
     public static void Mark(string device, string step)
     {
         if (Log.Enabled(LogLevel.Debug))
@@ -51,7 +67,7 @@ public static class StartupClock
         }
     }
 
-    /// <summary>The log text of a step at <paramref name="ms"/> since exec.</summary>
+    /// <summary>The log text of a step at <paramref name="ms"/> since the start.</summary>
     public static string Line(double ms, string step) => "startup +" + ms.ToString("0.0", CultureInfo.InvariantCulture) + " ms: " + step;
 
     /// <summary>

@@ -78,7 +78,10 @@ public sealed class TakeOverProgress
     private void AllRunning()
     {
         StartupClock.Mark(_device, "every queue running again");
-        QueuesRunning.Set();
+
+        // The announcement before the event: the event wakes the message thread, which then took
+        // this CPU from the announcing queue thread (ready 3.6 ms after the last queue, p50, in TCG).
         _announcement.Arrive();
+        QueuesRunning.Set();
     }
 }

@@ -80,6 +80,16 @@ public static class ServeCommand
         AdminServer? admin = null;
         try
         {
+            var handler = new DaemonAdmin(new ServedDevice(options.Name, device, requestStop));
+            if (receiver == null)
+            {
+                // Before the device (nothing is answered before ready): once a takeover's queues run,
+                // they are busy with the guest's backlog, and what was left of this thread's start-up
+                // then waited for the CPU (ready up to 16 ms after the last queue in TCG).
+                admin = AdminServer.Listen(stateDir, options.Name, handler);
+                StartupClock.Mark(options.Name, "control socket listening");
+            }
+
             device.Create();
             created = true;
             if (receiver != null)
@@ -88,21 +98,16 @@ public static class ServeCommand
                 device.WaitTakenOver();
                 Log.Release(); // held from the handover on
                 receiver.ReportPause(device.QueuesRunningAt);
-            }
-
-            var handler = new DaemonAdmin(new ServedDevice(options.Name, device, requestStop));
-            admin = receiver?.Take(AdminProtocol.ControlFd) is { } control
-                ? AdminServer.Adopt(control, stateDir, options.Name, handler)
-                : AdminServer.Listen(stateDir, options.Name, handler);
-            if (receiver != null)
-            {
+                admin = receiver.Take(AdminProtocol.ControlFd) is { } control
+                    ? AdminServer.Adopt(control, stateDir, options.Name, handler)
+                    : AdminServer.Listen(stateDir, options.Name, handler);
                 metrics = receiver.Take(AdminProtocol.MetricsFd) is { } listener ? MetricsServer.Adopt(listener)
                     : options.MetricsListen is { } again ? MetricsServer.Bind(again) : null;
+                StartupClock.Mark(options.Name, "control socket listening");
             }
 
-            admin.Handover = new DaemonHandover(device, metrics, requestStop);
+            admin!.Handover = new DaemonHandover(device, metrics, requestStop);
             metrics?.Start(options.Name, handler.Metrics);
-            StartupClock.Mark(options.Name, "control socket listening");
             return Serve(options, device, shutdown, admin, receiver);
         }
         finally

@@ -492,6 +492,13 @@ internal static class AbiTable
         t.Const("VDPA_ATTR_MGMTDEV_BUS_NAME", Netlink.VDPA_ATTR_MGMTDEV_BUS_NAME);
         t.Const("VDPA_ATTR_MGMTDEV_DEV_NAME", Netlink.VDPA_ATTR_MGMTDEV_DEV_NAME);
         t.Const("VDPA_ATTR_DEV_NAME", Netlink.VDPA_ATTR_DEV_NAME);
+        t.Const("TASKSTATS_GENL_NAME", Netlink.TASKSTATS_GENL_NAME);
+        t.Const("TASKSTATS_GENL_VERSION", Netlink.TASKSTATS_GENL_VERSION);
+        t.Const("TASKSTATS_CMD_GET", Netlink.TASKSTATS_CMD_GET);
+        t.Const("TASKSTATS_CMD_ATTR_PID", Netlink.TASKSTATS_CMD_ATTR_PID);
+        t.Const("TASKSTATS_TYPE_STATS", Netlink.TASKSTATS_TYPE_STATS);
+        t.Const("TASKSTATS_TYPE_AGGR_PID", Netlink.TASKSTATS_TYPE_AGGR_PID);
+        t.Const("TASKSTATS_AC_ETIME_OFFSET", Netlink.TASKSTATS_AC_ETIME_OFFSET);
 
         // linux/io_uring.h
         t.Const("IORING_SETUP_IOPOLL", IoUringUapi.IORING_SETUP_IOPOLL);

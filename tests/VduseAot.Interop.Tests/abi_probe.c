@@ -24,6 +24,7 @@
 #include <linux/netlink.h>
 #include <linux/genetlink.h>
 #include <linux/vdpa.h>
+#include <linux/taskstats.h>
 #include <linux/vhost.h>
 #include <linux/io_uring.h>
 #include <linux/falloc.h>
@@ -708,6 +709,13 @@ int main(void)
     CONST(VDPA_ATTR_MGMTDEV_BUS_NAME);
     CONST(VDPA_ATTR_MGMTDEV_DEV_NAME);
     CONST(VDPA_ATTR_DEV_NAME);
+    printf("TASKSTATS_GENL_NAME %s\n", TASKSTATS_GENL_NAME);
+    CONST(TASKSTATS_GENL_VERSION);
+    CONST(TASKSTATS_CMD_GET);
+    CONST(TASKSTATS_CMD_ATTR_PID);
+    CONST(TASKSTATS_TYPE_STATS);
+    CONST(TASKSTATS_TYPE_AGGR_PID);
+    printf("TASKSTATS_AC_ETIME_OFFSET %zu\n", (size_t)offsetof(struct taskstats, ac_etime));
 
     /* ---- linux/io_uring.h constants; macros newer than 5.10 are guarded, enum values cannot be ---- */
     CONST(IORING_SETUP_IOPOLL);
