@@ -3,7 +3,7 @@
 # rounds of fio 4k random writes (iodepth 32, 2 jobs on 2 queues, crc32c verify) each daemon is
 # SIGKILLed and started again KILLS times (default 10), right after its predecessor is reaped.
 #   vduse-blk: --ram 64M --queues 2 --log-level debug; "ready" is its own timeline's "ready printed"
-#     (ms since exec, StartupClock), and the whole timeline of every restart is kept.
+#     (ms since the process started, StartupClock), and the whole timeline of every restart is kept.
 #   qsd: trixie's qemu-storage-daemon --export type=vduse-blk of a tmpfs file, the same export name
 #     again after each kill (libvduse re-attaches to the existing VDUSE device); it prints nothing
 #     when back, so its "ready" is when the disk completes requests again.
@@ -164,7 +164,7 @@ expect_eq "I/O errors across the takeovers" "$(json_total "$(stats_json)" io_err
 stop_daemon
 
 # Per step, the median time over the restarts (the timeline's steps in their order).
-log "vduse-blk takeover timeline, medians over $KILLS restarts (ms since exec):"
+log "vduse-blk takeover timeline, medians over $KILLS restarts (ms since the process started):"
 sed -n 's/.*startup +\([0-9.]*\) ms: \(.*\)/\2|\1/p' "$dir/vduse-blk-timeline.txt" |
     awk -F'|' '!($1 in n) { order[++k] = $1 } { n[$1]++; v[$1, n[$1]] = $2 }
         END { for (i = 1; i <= k; i++) { s = order[i]; c = n[s]
