@@ -309,8 +309,8 @@ def floor_md(jobs, third):
     doc = ["", "## Floors: the VDUSE round trip alone, and with one copy", "",
            "Two more vduse-blk daemons in the same runs, through the same guest driver, VDUSE bounce buffer and "
            "interrupt injection, one queue thread each: `serve --null SIZE` does no I/O (reads are zeroes written "
-           "into the bounce buffer, writes are dropped): no VDUSE daemon gets more; `serve --ram SIZE`, written "
-           "once before the jobs, copies each request once between the bounce buffer and its own memory: the least "
+           "into the bounce buffer, writes are dropped): no VDUSE daemon gets more; `serve --ram SIZE`, its image "
+           "on the guest's /tmp tmpfs beside the file set's images and written once before the jobs, copies each request once between the bounce buffer and its own memory: the least "
            "a daemon that keeps the bytes does (loop moves them once as well; VDUSE's bounce buffer costs a copy "
            "more).", "",
            f"| job | null IOPS | ram IOPS | null/qsd | ram/qsd | null/{third} | ram/{third} | vduse-blk/ram "
