@@ -113,11 +113,11 @@ fill_device() {
 start_floor() { # kind queues
     _fk=$1 _fout=$out/$1.p$PHASE.out _ferr=$out/$1.p$PHASE.err
     log "start: vduse-blk serve --name b$1 --$1 ${SIZE_MB}M --queues $2 --queue-size $QUEUE_SIZE $VDUSE_ARGS"
-    # shellcheck disable=SC2086 # VDUSE_ARGS is a list of options
     # Its state directory (and so --ram's image) on the tmpfs of the images, not /run: with the
     # image in /run, --ram's writes ran 22% (4k) and 35% (128k) slower than the same backend over a
     # file in /tmp, and in /tmp as fast (same run, same guest; both tmpfs).
     mkdir -p "$dir/floor-state"
+    # shellcheck disable=SC2086 # VDUSE_ARGS is a list of options
     "$VDUSE_BLK" serve --name "b$1" "--$1" "${SIZE_MB}M" --queues "$2" --queue-size "$QUEUE_SIZE" --state-dir "$dir/floor-state" $VDUSE_ARGS \
         >"$_fout" 2>"$_ferr" &
     eval "FLOOR_PID_$1=$!"
