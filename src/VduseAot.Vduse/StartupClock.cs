@@ -14,22 +14,21 @@ namespace VduseAot.Vduse;
 public static class StartupClock
 {
     // Stopwatch ticks (CLOCK_MONOTONIC) at Main, and how long the process ran before Main (the
-    // runtime's own start-up), from /proc/self/stat; 0 until Begin.
+    // runtime's own start-up), from taskstats or /proc/self/stat; 0 until MarkStart.
     private static long s_main = Stopwatch.GetTimestamp();
     private static double s_beforeMainMs;
 
-    /// <summary>How long the process ran before <see cref="Begin"/> (start to Main), in ms: 10 ms resolution (USER_HZ) until <see cref="MarkStart"/> asks taskstats.</summary>
+    /// <summary>How long the process ran before <see cref="Begin"/> (start to Main), in ms; 0 until <see cref="MarkStart"/> asks the kernel (debug level only).</summary>
     public static double BeforeMainMs => s_beforeMainMs;
 
     /// <summary>Milliseconds since the process's start.</summary>
     public static double ElapsedMs => s_beforeMainMs + Stopwatch.GetElapsedTime(s_main).TotalMilliseconds;
 
-    /// <summary>Called first in Main: takes the time there, and the start time from /proc/self/stat.</summary>
-    public static void Begin()
-    {
-        s_main = Stopwatch.GetTimestamp();
-        s_beforeMainMs = ReadBeforeMainMs() ?? 0;
-    }
+    /// <summary>
+    /// Called first in Main: takes the time there. The process's start is asked for only by
+    /// <see cref="MarkStart"/>, at debug level, the one place it is printed.
+    /// </summary>
+    public static void Begin() => s_main = Stopwatch.GetTimestamp();
 
     /// <summary>
     /// The first lines of the timeline: the process's start, Main and now (the options parsed). The
@@ -41,12 +40,21 @@ public static class StartupClock
     {
         if (Log.Enabled(LogLevel.Debug))
         {
-            string source = "/proc/self/stat, 10 ms steps";
+            string source;
             if (TaskStats.ElapsedUs(Environment.ProcessId, out long askedAt) is ulong us)
             {
                 // The kernel counted after askedAt: this errs long by the query's send, never short.
                 s_beforeMainMs = BeforeMainFromAge(us, Stopwatch.GetElapsedTime(s_main, askedAt).TotalMilliseconds);
                 source = "taskstats";
+            }
+            else if (ReadAgeMs(out long readAt) is double ageMs)
+            {
+                s_beforeMainMs = Math.Max(0, ageMs - Stopwatch.GetElapsedTime(s_main, readAt).TotalMilliseconds);
+                source = "/proc/self/stat, 10 ms steps";
+            }
+            else
+            {
+                source = "not known: counted from Main";
             }
 
             Log.Write(LogLevel.Debug, device, Line(0, "process start (fork; " + source + ")"));
@@ -96,12 +104,15 @@ public static class StartupClock
     // USER_HZ, the unit of starttime: the kernel's ABI fixes it at 100 on x86-64 (sysconf(_SC_CLK_TCK)).
     private const long UserHz = 100;
 
-    private static unsafe double? ReadBeforeMainMs()
+    // The process's age from /proc/self/stat at Stopwatch timestamp readAt; null without /proc.
+    private static unsafe double? ReadAgeMs(out long readAt)
     {
-        // No /proc: the timeline counts from Main.
         string? stat = Sys.ReadText("/proc/self/stat");
         ulong? ticks = stat is null ? null : StartTimeTicks(stat);
         timespec now;
+
+        // Taken just before the boot clock: the age errs long by the gap, never short.
+        readAt = Stopwatch.GetTimestamp();
         if (ticks is null || Sys.clock_gettime(Sys.CLOCK_BOOTTIME, &now) != 0)
         {
             return null;
