@@ -61,7 +61,7 @@ nvmet_link_port "$NQN" "$port"
 _vt92_reap "$reader" "the read held while the port was gone"
 _vt92_reap "$writer" "the write held while the port was gone"
 expect_eq "$ctrl state after the port came back" "$(nvme_ctrl_state "$ctrl")" live
-dmesg | grep -q "$ctrl: Successfully reconnected" || fail "no 'Successfully reconnected' from $ctrl in the kernel log"
+dmesg | grep "$ctrl: Successfully reconnected" >/dev/null || fail "no 'Successfully reconnected' from $ctrl in the kernel log"
 expect_eq "the held read after the reconnect (sha256)" "$(range_sha /tmp/vt92-back 0 "$len")" "$want"
 expect_eq "the held write, read back after the reconnect (sha256)" "$(range_sha "$dev" "$off2" "$len" direct)" "$want2"
 expect_eq "$ram: the held write (sha256)" "$(range_sha "$ram" "$off2" "$len" direct)" "$want2"

@@ -26,10 +26,11 @@ start_nvmet_target "$NQN" "$port" "$ram"
 
 # shellcheck disable=SC2086
 start_daemon vt94 $ARGS
-# state_hostnqn: the UUID-based host NQN the state file's backend identity records.
+# state_hostnqn: the UUID-based host NQN the state file's backend identity records. awk reads to
+# the end: leaving early would kill tr with SIGPIPE, which pipefail turns into a failure.
 state_hostnqn() {
     tr '\000' '\n' <"$STATE_DIR/vt94.state" |
-        awk 'match($0, /nqn\.2014-08\.org\.nvmexpress:uuid:[0-9a-f-]+/) { print substr($0, RSTART, RLENGTH); exit }'
+        awk '!found && match($0, /nqn\.2014-08\.org\.nvmexpress:uuid:[0-9a-f-]+/) { print substr($0, RSTART, RLENGTH); found = 1 }'
 }
 hostnqn=$(state_hostnqn)
 [ -n "$hostnqn" ] || fail "the state file records no UUID-based host NQN"

@@ -86,7 +86,7 @@ timeout -s KILL 1000 "$QEMU_SYSTEM" -L /usr/share/qemu -bios qboot.rom -accel tc
     -device virtio-blk-pci,drive=disk >"$console" 2>&1 </dev/null || rc=$?
 read -r t1 _ </proc/uptime
 [ "$rc" -eq 0 ] || fail "qemu-system-x86_64 exited rc=$rc; its console: $(cat "$console")"
-nested() { sed -n "s/^NESTED: $1//p" "$console" | tr -d '\r' | head -n1; }
+nested() { sed -n "s/^NESTED: $1//p" "$console" | tr -d '\r' | sed -n 1p; }
 booted=$(nested "booted ") done=$(nested "done ")
 [ -n "$done" ] || fail "the nested VM never finished its init; its console: $(cat "$console")"
 log "nested VM: kernel up after ${booted}s of its uptime, init done at ${done}s; qemu ran $t0 -> $t1"

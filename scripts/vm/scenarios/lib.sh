@@ -871,7 +871,7 @@ _nvmf_write() {
     (
         exec 3<>/dev/nvme-fabrics || exit 1
         _err=$(printf '%s' "$1" | dd bs=4096 count=1 status=none 2>&1 >&3) || {
-            _err=$(echo "$_err" | head -n1)
+            _err=$(echo "$_err" | sed -n 1p)
             echo "${_err##*: }"
             exit 1
         }
