@@ -24,9 +24,11 @@ public sealed unsafe partial class QueueWorker
         long pollTicks = _dataPlane.PollMicroseconds * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
         long lastWork = System.Diagnostics.Stopwatch.GetTimestamp();
         bool polling = false;
+        bool submitDeferred = false;
         while (true)
         {
-            bool progressed = queue.Process(ring.Size) > 0;
+            bool popped = queue.Process(ring.Size) > 0;
+            bool progressed = popped;
             int n;
             while ((n = uring.Reap(cqes)) > 0)
             {
@@ -59,9 +61,26 @@ public sealed unsafe partial class QueueWorker
             if (progressed)
             {
                 lastWork = System.Diagnostics.Stopwatch.GetTimestamp();
-                uring.Submit();
+
+                // A pass that only reaped (a kick, a reply) goes round once more before it enters the
+                // kernel: what that pass pops goes in the same io_uring_enter as the re-armed reads,
+                // one syscall where there were two. Once only: a stream of completions never holds
+                // submissions back for longer than a pass, and a pass with nothing to do submits as it
+                // goes to sleep.
+                if (popped || submitDeferred)
+                {
+                    uring.Submit();
+                    submitDeferred = false;
+                }
+                else
+                {
+                    submitDeferred = true;
+                }
+
                 continue;
             }
+
+            submitDeferred = false; // the poll and sleep paths below submit
 
             if (pollTicks > 0 && System.Diagnostics.Stopwatch.GetTimestamp() - lastWork < pollTicks)
             {
