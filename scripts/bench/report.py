@@ -242,6 +242,32 @@ def aggregate(files, j, t, runs):
     }
 
 
+def paired(a, b):
+    """Median, min and max of a's IOPS over b's run by run: a run's two targets ran back to back, so
+    their ratio shows little of the host's drift between runs, which a ratio of medians keeps."""
+    if not a or not b:
+        return None
+    rs = [x["iops"] / y["iops"] for x, y in zip(a["runs"], b["runs"]) if x["iops"] and y["iops"]]
+    return {"median": med(rs), "min": min(rs), "max": max(rs), "n": len(rs)} if rs else None
+
+
+def paired_md(jobs, peers):
+    """The section of run-by-run ratios vduse-blk/peer for each job (and into each job's ratios)."""
+    md = ["", "## Paired ratios (run by run)", "",
+          "IOPS of vduse-blk over each peer within one run (the targets of a run follow each other), then the "
+          "median and range over the runs: the host's speed drifts between runs more than within one.", "",
+          "| job | " + " | ".join(f"vduse/{SHORT[t]} median (min..max)" for t in peers) + " |",
+          "|---|" + "--:|" * len(peers)]
+    for j in jobs:
+        cells = []
+        for t in peers:
+            pr = paired(j["targets"]["vduse"], j["targets"][t])
+            j["ratios"][f"paired_iops_vduse_over_{SHORT[t]}"] = pr
+            cells.append("-" if pr is None else f"{pr['median']:.2f} ({pr['min']:.2f}..{pr['max']:.2f})")
+        md.append(f"| {job_title(j)} | " + " | ".join(cells) + " |")
+    return md
+
+
 def overlap(a, b):
     """The two targets' min..max IOPS ranges overlap: the runs do not separate them."""
     return a["iops_min"] <= b["iops_max"] and b["iops_min"] <= a["iops_max"]
@@ -544,6 +570,7 @@ def main():
     for j in jobs:
         doc.append(f"| {job_title(j)} | " + " | ".join(
             f"{fmt_n(j['targets'][t]['iops_min'])}..{fmt_n(j['targets'][t]['iops_max'])}" for t in TARGETS) + " |")
+    doc += paired_md(jobs, TARGETS[1:])
     if kind == "nbd" and cpu:
         doc += ["", "## CPU per I/O (median over runs)", "",
                 "Busy CPU over each fio run (ramp included) per I/O the guest block layer completed, in µs: the whole guest "
@@ -658,6 +685,7 @@ def report_nvme(a, files, jobs, settings, env, runs):
         doc.append(f"| {job_title(j)} | " + " | ".join(
             f"{fmt_n(j['targets'][t]['iops_min'])}..{fmt_n(j['targets'][t]['iops_max'])}" if j["targets"][t] else "-"
             for t in TARGETS) + " |")
+    doc += paired_md(jobs, ["nvme"])
     if cpu:
         doc += ["", "## CPU per I/O (median over runs)", "",
                 "Busy CPU over each fio run (ramp included) per I/O the guest block layer completed, in µs: the whole "
