@@ -154,6 +154,7 @@ internal abstract unsafe partial class QueueConnection
         _association = association;
         _state = ConnectionState.Connected;
         RxStart = RxEnd = 0;
+        ResetPipe();
         OnConnected(_dial);
         if (_dial.Changed is string change)
         {
@@ -185,7 +186,7 @@ internal abstract unsafe partial class QueueConnection
 
     private void OnStaleCompletion(uint op)
     {
-        if (op == OpSend)
+        if (op is OpSend or OpSplice)
         {
             _sendInFlight = false;
         }
@@ -309,7 +310,7 @@ internal abstract unsafe partial class QueueConnection
                 if (BlkQueueUserDataCodec.IsConnection(cqes[i].user_data))
                 {
                     uint op = BlkQueueUserDataCodec.ConnectionTag(cqes[i].user_data) & 0xff;
-                    if (op is OpSend or OpRecv or OpPayload)
+                    if (op is OpSend or OpRecv or OpPayload or OpSplice)
                     {
                         OnStaleCompletion(op);
                     }
@@ -319,6 +320,7 @@ internal abstract unsafe partial class QueueConnection
 
         _socket?.Dispose();
         _socket = null;
+        DisposePipe();
         Untrack();
         _connector.Unregister(_dial);
         FreeSlots();

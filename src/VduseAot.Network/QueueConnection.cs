@@ -106,6 +106,7 @@ internal abstract unsafe partial class QueueConnection : IConnectionQueueIo
         _tick = (__kernel_timespec*)at;
         _tick->tv_nsec = 100_000_000;
         AttachSlots(slots);
+        AttachPipe();
         AskForConnection();
     }
 
@@ -214,12 +215,19 @@ internal abstract unsafe partial class QueueConnection : IConnectionQueueIo
         BuildBatch();
         if (SendIovCount > 0)
         {
+            _splicing = ChooseSplice();
             SubmitSend();
         }
     }
 
     private void SubmitSend()
     {
+        if (_splicing)
+        {
+            SubmitSplice();
+            return;
+        }
+
         io_uring_sqe* sqe = NextSqeOrLose();
         if (sqe != null)
         {
@@ -323,6 +331,10 @@ internal abstract unsafe partial class QueueConnection : IConnectionQueueIo
         else if (op == OpSend)
         {
             OnSent(result);
+        }
+        else if (op == OpSplice)
+        {
+            OnSpliced(result);
         }
         else if (op == OpPayload)
         {

@@ -28,6 +28,15 @@ internal sealed class QueueConnections
         }
     }
 
+    /// <summary>Sends that went through a pipe by reference, over the open connections.</summary>
+    public long SplicedSends()
+    {
+        lock (_connections)
+        {
+            return _connections.Sum(c => c.SplicedSends);
+        }
+    }
+
     /// <summary>Every connection's status, "queue 2" before "queue 10": shorter names first, then by name.</summary>
     public ConnectionStatus[] Statuses()
     {

@@ -114,6 +114,24 @@ public static unsafe class SqePrep
         => Socket(sqe, IoUringUapi.IORING_OP_RECV, fd, buffer, length, msgFlags, userData, flags);
 
     /// <summary>
+    /// IORING_OP_SPLICE (5.7): splice(fdIn, NULL, fdOut, NULL, length, spliceFlags) from a pipe into a
+    /// socket (no offsets on either side); res is bytes moved. io_uring hands it to an io-wq worker,
+    /// so a full socket blocks that worker, never the submitter.
+    /// </summary>
+    public static void Splice(io_uring_sqe* sqe, int fdIn, int fdOut, uint length, uint spliceFlags, ulong userData, SqeFlags flags = SqeFlags.None)
+    {
+        sqe->opcode = IoUringUapi.IORING_OP_SPLICE;
+        sqe->flags = (byte)flags;
+        sqe->fd = fdOut;
+        sqe->off = ulong.MaxValue;  // off_out: none (-1)
+        sqe->addr = ulong.MaxValue; // splice_off_in: none (-1)
+        sqe->len = length;
+        sqe->rw_flags = spliceFlags; // splice_flags, in the rw_flags union
+        sqe->splice_fd_in = fdIn;
+        sqe->user_data = userData;
+    }
+
+    /// <summary>
     /// IORING_OP_TIMEOUT (5.4): completes with -ETIME once <paramref name="time"/> (relative) has passed;
     /// the timespec must stay valid until the completion. No completion count: only the clock ends it.
     /// </summary>

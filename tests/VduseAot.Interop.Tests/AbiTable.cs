@@ -551,6 +551,7 @@ internal static class AbiTable
         t.Const("IORING_OP_READ", IoUringUapi.IORING_OP_READ);
         t.Const("IORING_OP_WRITE", IoUringUapi.IORING_OP_WRITE);
         t.Const("IORING_OP_SEND", IoUringUapi.IORING_OP_SEND);
+        t.Const("IORING_OP_SPLICE", IoUringUapi.IORING_OP_SPLICE);
         t.Const("IORING_OP_RECV", IoUringUapi.IORING_OP_RECV);
         t.Const("IORING_OP_URING_CMD", IoUringUapi.IORING_OP_URING_CMD);
         t.Const("IOSQE_FIXED_FILE", IoUringUapi.IOSQE_FIXED_FILE);
@@ -629,6 +630,9 @@ internal static class AbiTable
         t.Const("FALLOC_FL_KEEP_SIZE", LibC.FALLOC_FL_KEEP_SIZE);
         t.Const("FALLOC_FL_PUNCH_HOLE", LibC.FALLOC_FL_PUNCH_HOLE);
         t.Const("FALLOC_FL_ZERO_RANGE", Sys.FALLOC_FL_ZERO_RANGE);
+        t.Const("SPLICE_F_NONBLOCK", Sys.SPLICE_F_NONBLOCK);
+        t.Const("SPLICE_F_MORE", Sys.SPLICE_F_MORE);
+        t.Const("F_SETPIPE_SZ", Sys.F_SETPIPE_SZ);
 
         // errno.h
         t.ConstErrno("EPERM", Errno.EPERM);

@@ -116,6 +116,16 @@ public sealed class NbdBackendTests
     }
 
     [Fact]
+    public void Large_writes_go_by_reference_and_land_whole()
+    {
+        using var rig = new NbdRig(behaviour: new FakeNbdBehaviour { ReorderWindow = 4 });
+        ReadBack.Check(rig, rig.Backend.CapacityBytes, seed: 6, rounds: 3, maxSectors: 128, holes: false); // first: it reads against a disk that starts zeroed
+        ReadBack.WritesLand(rig, rig.Server.Disk, seed: 5); // 32 writes of 8 KiB at once: one batch of 256 KiB
+        ReadBack.LargeRoundTrip(rig);
+        Assert.True(rig.Backend.SplicedSends >= 2, rig.Backend.SplicedSends + " spliced sends");
+    }
+
+    [Fact]
     public void Requests_larger_than_the_maximum_payload_go_in_pieces()
     {
         using var rig = new NbdRig(behaviour: new FakeNbdBehaviour { MaxPayload = 4096 });

@@ -34,6 +34,17 @@ public sealed class NvmeTcpQueueTests
     }
 
     [Fact]
+    public void Large_writes_go_by_reference_and_land_whole()
+    {
+        using var rig = new NvmeRig(behaviour: new FakeNvmeBehaviour { Reorder = true });
+        ReadBack.Check(rig, rig.Backend.CapacityBytes, seed: 6, rounds: 3, maxSectors: 128, holes: false); // first: it reads against a disk that starts zeroed
+        ReadBack.WritesLand(rig, rig.Target.Disk, seed: 5); // 32 in-capsule writes of 8 KiB at once
+        ReadBack.LargeRoundTrip(rig);                        // R2T and H2CData
+        Assert.True(rig.Backend.SplicedSends >= 2, rig.Backend.SplicedSends + " spliced sends");
+        Assert.Empty(rig.Target.Errors);
+    }
+
+    [Fact]
     public void Requests_beyond_MDTS_go_in_pieces()
     {
         using var rig = new NvmeRig(behaviour: new FakeNvmeBehaviour { Mdts = 1 }); // 8 KiB a command

@@ -17,9 +17,13 @@ internal sealed unsafe partial class NvmeTcpQueueIo
     protected override bool HasSendWork => _transferCount > 0 || (QueuedCount > 0 && _outstanding < _depth);
 
     /// <inheritdoc />
+    protected override bool BatchHeadersStable => _batchHeadersStable;
+
+    /// <inheritdoc />
     protected override void BuildBatch()
     {
         _batch++;
+        _batchHeadersStable = true;
         while (_transferCount > 0 && AddH2CData(_transfers[_transferHead]))
         {
         }
@@ -63,6 +67,10 @@ internal sealed unsafe partial class NvmeTcpQueueIo
         AddData(slot, position, length, SlotArea(index) + H2CDigestAt);
         c.HeaderBatch = _batch;
         c.SendFrom += length;
+
+        // A spliced send leaves this header's memory in the socket until the controller reads it: only
+        // the command's last PDU may go that way, as no later one of it will overwrite the header.
+        _batchHeadersStable &= c.SendFrom == c.Length;
         if (last)
         {
             c.Transferring = false;

@@ -49,6 +49,7 @@ internal sealed unsafe partial class NvmeTcpQueueIo : QueueConnection
     private int _depth = 1;
     private int _outstanding;
     private ulong _batch;
+    private bool _batchHeadersStable;
 
     /// <summary>I/O queue <paramref name="number"/> + 1 (connection <paramref name="name"/>) of <paramref name="backend"/> on <paramref name="ring"/>.</summary>
     public NvmeTcpQueueIo(NvmeTcpBackend backend, IoUring ring, string name, int number)
