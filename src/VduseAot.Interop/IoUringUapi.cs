@@ -123,12 +123,12 @@ public static class IoUringUapi
     public const byte IORING_OP_READ = 22;
     /// <summary>IORING_OP_WRITE: non-vectored write (5.6).</summary>
     public const byte IORING_OP_WRITE = 23;
-    /// <summary>IORING_OP_SPLICE: splice(2) (5.7); always run by an io-wq worker, never inline.</summary>
-    public const byte IORING_OP_SPLICE = 30;
     /// <summary>IORING_OP_SEND: send(2) (5.6).</summary>
     public const byte IORING_OP_SEND = 26;
     /// <summary>IORING_OP_RECV: recv(2) (5.6).</summary>
     public const byte IORING_OP_RECV = 27;
+    /// <summary>IORING_OP_SPLICE: splice(2) (5.7); always run by an io-wq worker, never inline.</summary>
+    public const byte IORING_OP_SPLICE = 30;
     /// <summary>IORING_OP_URING_CMD: a driver-specific command (5.19).</summary>
     public const byte IORING_OP_URING_CMD = 46;
 

@@ -31,17 +31,21 @@ internal sealed unsafe class PayloadPipe : IDisposable
     public int ReadFd => _read.Value;
 
     /// <summary>A pipe of 1 MiB (or the system's default size), or null when none can be made.</summary>
-    public static PayloadPipe? TryCreate()
+    public static PayloadPipe? TryCreate() => TryOpen(out OwnedFd? read, out OwnedFd? write) ? new PayloadPipe(read!, write!) : null;
+
+    private static bool TryOpen(out OwnedFd? read, out OwnedFd? write)
     {
+        (read, write) = (null, null);
         int* fds = stackalloc int[2];
         if (LibC.pipe2(fds, LibC.O_CLOEXEC) < 0)
         {
-            return null;
+            return false;
         }
 
         // Best effort: a smaller pipe only makes more fills per batch.
         _ = LibC.fcntl(fds[1], Sys.F_SETPIPE_SZ, Capacity);
-        return new PayloadPipe(new OwnedFd(fds[0]), new OwnedFd(fds[1]));
+        (read, write) = (new OwnedFd(fds[0]), new OwnedFd(fds[1]));
+        return true;
     }
 
     /// <summary>
@@ -54,15 +58,13 @@ internal sealed unsafe class PayloadPipe : IDisposable
     /// <summary>Drops whatever the pipe holds (bytes meant for a connection that is gone) by making a new one.</summary>
     public bool Renew()
     {
-        PayloadPipe? fresh = TryCreate();
-        if (fresh == null)
+        if (!TryOpen(out OwnedFd? read, out OwnedFd? write))
         {
             return false;
         }
 
-        _read.Dispose();
-        _write.Dispose();
-        (_read, _write) = (fresh._read, fresh._write);
+        Dispose();
+        (_read, _write) = (read!, write!);
         return true;
     }
 

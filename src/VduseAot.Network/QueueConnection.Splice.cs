@@ -34,7 +34,7 @@ internal abstract unsafe partial class QueueConnection
     /// </summary>
     protected virtual bool BatchHeadersStable => true;
 
-    /// <summary>Sends spliced so far (for tests and stats).</summary>
+    /// <summary>Batches sent spliced so far (the tests check that the path ran).</summary>
     public long SplicedSends { get; private set; }
 
     private void AttachPipe()
@@ -100,7 +100,7 @@ internal abstract unsafe partial class QueueConnection
         _sendInFlight = false;
         if (result <= 0)
         {
-            Lose(result == 0 ? "the server stopped taking data" : "send failed: " + ((Errno)(-result)).Describe());
+            LoseSend(result);
             return;
         }
 

@@ -263,7 +263,7 @@ internal abstract unsafe partial class QueueConnection : IConnectionQueueIo
         _sendInFlight = false;
         if (result <= 0)
         {
-            Lose(result == 0 ? "the server stopped taking data" : "send failed: " + ((Errno)(-result)).Describe());
+            LoseSend(result);
             return;
         }
 
@@ -277,6 +277,9 @@ internal abstract unsafe partial class QueueConnection : IConnectionQueueIo
 
         SendMore();
     }
+
+    private void LoseSend(int result) =>
+        Lose(result == 0 ? "the server stopped taking data" : "send failed: " + ((Errno)(-result)).Describe());
 
     /// <summary>How many of the slot's data segments the byte range [<paramref name="from"/>, +<paramref name="length"/>) touches.</summary>
     protected static int SegmentsCovering(BlkSlot slot, ulong from, uint length) => GatherSegments(slot, from, length, null);

@@ -551,8 +551,8 @@ internal static class AbiTable
         t.Const("IORING_OP_READ", IoUringUapi.IORING_OP_READ);
         t.Const("IORING_OP_WRITE", IoUringUapi.IORING_OP_WRITE);
         t.Const("IORING_OP_SEND", IoUringUapi.IORING_OP_SEND);
-        t.Const("IORING_OP_SPLICE", IoUringUapi.IORING_OP_SPLICE);
         t.Const("IORING_OP_RECV", IoUringUapi.IORING_OP_RECV);
+        t.Const("IORING_OP_SPLICE", IoUringUapi.IORING_OP_SPLICE);
         t.Const("IORING_OP_URING_CMD", IoUringUapi.IORING_OP_URING_CMD);
         t.Const("IOSQE_FIXED_FILE", IoUringUapi.IOSQE_FIXED_FILE);
         t.Const("IOSQE_IO_DRAIN", IoUringUapi.IOSQE_IO_DRAIN);

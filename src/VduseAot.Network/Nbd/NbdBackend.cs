@@ -129,10 +129,10 @@ public sealed class NbdBackend : IBlockBackend, IConnectionStatusSource
 
     private readonly QueueConnections _connections = new();
 
-    /// <summary>A connection opened (start-up of a queue or of the shared connection: not the hot path).</summary>
     /// <summary>Sends spliced by reference so far, over the open connections.</summary>
     internal long SplicedSends => _connections.SplicedSends();
 
+    /// <summary>A connection opened (start-up of a queue or of the shared connection: not the hot path).</summary>
     internal void Track(NbdQueueIo connection) => _connections.Add(connection);
 
     /// <summary>A connection closed for good.</summary>

@@ -126,10 +126,10 @@ public sealed class NvmeTcpBackend : IBlockBackend, IConnectionStatusSource
 
     internal void LogDebug(string message) => _debugLog(message);
 
-    /// <summary>A queue's connection opened.</summary>
     /// <summary>Sends spliced by reference so far, over the open connections.</summary>
     internal long SplicedSends => _connections.SplicedSends();
 
+    /// <summary>A queue's connection opened.</summary>
     internal void Track(NvmeTcpQueueIo connection) => _connections.Add(connection);
 
     /// <summary>A queue's connection closed for good: its I/O queue id is free again (a device reset reopens the queues).</summary>
